@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/getkin/kin-openapi v0.152.0
 	github.com/onsi/ginkgo/v2 v2.34.0
+	go.etcd.io/bbolt v1.4.3
 	sigs.k8s.io/kind v0.33.0
 )
 

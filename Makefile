@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 REDOCLY_VERSION := 2.77.0
 
-.PHONY: test lint vet
+.PHONY: test lint vet run-gateway
 test: vet ## Run the project's tests (what CI runs)
 	$(GO) test -count=1 ./...
 
@@ -13,3 +13,6 @@ vet:
 
 lint: ## Lint the OpenAPI documents with Redocly CLI (needs npm)
 	npx --yes @redocly/cli@$(REDOCLY_VERSION) lint --config redocly.yaml specs/*.yaml
+
+run-gateway: ## Run the reference gateway all-in-one on loopback (data in _artifacts/gateway-data)
+	$(GO) run ./cmd/keptn-gateway serve --data-dir _artifacts/gateway-data $(ARGS)

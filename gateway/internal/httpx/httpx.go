@@ -72,12 +72,12 @@ func IsJSONContentType(ct string) bool {
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
-// DecodeJSON reads the request body as one JSON value into v. It answers 415 for a body that
-// is not declared as JSON, 400 for an empty, malformed or mistyped body, and 413 for one too
-// large. Unknown fields are ignored, as the upstream services do.
+// DecodeJSON reads the request body as one JSON value into v. It answers 400 for a body that is
+// not declared as JSON (the specs document 400, not 415 or 413, for every bad body), empty,
+// malformed, mistyped or too large. Unknown fields are ignored, as the upstream services do.
 func DecodeJSON(r *http.Request, v any) error {
 	if !IsJSONContentType(r.Header.Get("Content-Type")) {
-		return Errorf(http.StatusUnsupportedMediaType, "the request body must be JSON (Content-Type: application/json), got %q", r.Header.Get("Content-Type"))
+		return Errorf(http.StatusBadRequest, "the request body must be JSON (Content-Type: application/json), got %q", r.Header.Get("Content-Type"))
 	}
 	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
 	dec := json.NewDecoder(body)
@@ -87,7 +87,7 @@ func DecodeJSON(r *http.Request, v any) error {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &mbe):
-			return Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", MaxBodyBytes)
+			return Errorf(http.StatusBadRequest, "the request body is larger than %d bytes", MaxBodyBytes)
 		case errors.Is(err, io.EOF):
 			return Errorf(http.StatusBadRequest, "the request body is empty")
 		case errors.As(err, &te):

@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 )
 
@@ -24,13 +25,27 @@ func (rt *Router) HandleFunc(pattern string, h http.HandlerFunc) { rt.mux.Handle
 func (rt *Router) Handle(pattern string, h http.Handler) { rt.mux.Handle(pattern, h) }
 
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
-		r2 := r.Clone(r.Context())
-		r2.URL.Path = strings.TrimRight(p, "/")
-		if r2.URL.RawPath != "" {
-			r2.URL.RawPath = strings.TrimRight(r2.URL.RawPath, "/")
+	// Work on the escaped path: an encoded "/" (%2F) inside a segment is data, not a separator.
+	ep := r.URL.EscapedPath()
+	if trimmed := strings.TrimRight(ep, "/"); len(ep) > 1 && trimmed != ep && trimmed != "" {
+		unescaped, err := url.PathUnescape(trimmed)
+		if err != nil {
+			WriteError(w, http.StatusNotFound, "no such path: %s", ep)
+			return
 		}
-		r = r2
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = unescaped, trimmed
+		r, ep = r2, trimmed
+	}
+	// A path with an empty, "." or ".." segment names nothing here (ServeMux would redirect it to
+	// the cleaned path, which names something else).
+	for _, seg := range strings.Split(strings.TrimPrefix(ep, "/"), "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			if ep != "/" {
+				WriteError(w, http.StatusNotFound, "no such path: %s", ep)
+				return
+			}
+		}
 	}
 	h, pattern := rt.mux.Handler(r)
 	if pattern != "" {

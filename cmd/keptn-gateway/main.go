@@ -1,0 +1,184 @@
+// Command keptn-gateway is the reference Keptn API gateway of keptn-conformance.
+//
+//	keptn-gateway serve [flags]        serve the Keptn API (all roles, or one with --role)
+//	keptn-gateway hash-password        read a password on stdin, print its bcrypt hash for a users file
+//	keptn-gateway version              print the version
+//
+// Every serve flag has an environment variable; a flag given on the command line wins.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/gateway"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "keptn-gateway:", err)
+		os.Exit(2)
+	}
+}
+
+const usage = `keptn-gateway: the reference Keptn API gateway
+
+Usage:
+  keptn-gateway serve [flags]     serve the Keptn API (see keptn-gateway serve -h)
+  keptn-gateway hash-password     read a password on stdin, print its bcrypt hash
+  keptn-gateway version           print the version
+`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "hash-password":
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		h, err := gateway.HashPassword(strings.TrimRight(line, "\r\n"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, h)
+		return nil
+	case "version":
+		fmt.Fprintln(stdout, "keptn-gateway", gateway.Version)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// setting is one serve flag and its environment variable.
+type setting struct {
+	flag, env, def, help string
+}
+
+var settings = []setting{
+	{"role", "KEPTN_GATEWAY_ROLE", "all", "role of this process: all, gateway, api-service, configuration-service, mongodb-datastore"},
+	{"http", "KEPTN_GATEWAY_HTTP", "127.0.0.1:8080", "address of the HTTP listener"},
+	{"https", "KEPTN_GATEWAY_HTTPS", "127.0.0.1:8443", "address of the HTTPS listener (empty: none; roles all and gateway only)"},
+	{"data-dir", "KEPTN_GATEWAY_DATA_DIR", "keptn-gateway-data", "directory for the stores, the generated token and the self-signed certificate"},
+	{"token-file", "KEPTN_GATEWAY_TOKEN_FILE", "", "API token file, watched for changes (default DATA_DIR/keptn-api-token; created when missing); KEPTN_API_TOKEN sets a fixed token instead"},
+	{"domain", "KEPTN_GATEWAY_DOMAIN", "localhost", "domain (or IP address) of the self-signed certificate"},
+	{"tls-cert", "KEPTN_GATEWAY_TLS_CERT", "", "TLS certificate file (PEM), reloaded on change; with --tls-key"},
+	{"tls-key", "KEPTN_GATEWAY_TLS_KEY", "", "TLS private key file (PEM)"},
+	{"https-redirect", "KEPTN_GATEWAY_HTTPS_REDIRECT", "false", "strict mode: the HTTP listener redirects everything to HTTPS (308)"},
+	{"users-file", "KEPTN_GATEWAY_USERS_FILE", "", "YAML file of users who may log in with a session (see README)"},
+	{"session-ttl", "KEPTN_GATEWAY_SESSION_TTL", "12h", "lifetime of a login session"},
+	{"api-service-url", "KEPTN_GATEWAY_API_SERVICE_URL", "", "base URL of api-service (roles gateway)"},
+	{"configuration-service-url", "KEPTN_GATEWAY_CONFIGURATION_SERVICE_URL", "", "base URL of configuration-service (roles gateway, api-service)"},
+	{"datastore-url", "KEPTN_GATEWAY_DATASTORE_URL", "", "base URL of mongodb-datastore (roles gateway, api-service)"},
+	{"reload-interval", "KEPTN_GATEWAY_RELOAD_INTERVAL", "200ms", "how often the token, users and TLS files are checked for changes"},
+	{"log-format", "KEPTN_GATEWAY_LOG_FORMAT", "text", "log format: text or json"},
+}
+
+func serve(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	vals := map[string]*string{}
+	for _, s := range settings {
+		def := s.def
+		if v, ok := os.LookupEnv(s.env); ok {
+			def = v
+		}
+		vals[s.flag] = fs.String(s.flag, def, s.help+" ($"+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	v := func(name string) string { return *vals[name] }
+	redirect, err := strconv.ParseBool(v("https-redirect"))
+	if err != nil {
+		return fmt.Errorf("--https-redirect: %q is not a boolean", v("https-redirect"))
+	}
+	ttl, err := time.ParseDuration(v("session-ttl"))
+	if err != nil || ttl <= 0 {
+		return fmt.Errorf("--session-ttl: %q is not a positive duration", v("session-ttl"))
+	}
+	reload, err := time.ParseDuration(v("reload-interval"))
+	if err != nil || reload <= 0 {
+		return fmt.Errorf("--reload-interval: %q is not a positive duration", v("reload-interval"))
+	}
+	var handler slog.Handler
+	switch v("log-format") {
+	case "text":
+		handler = slog.NewTextHandler(stderr, nil)
+	case "json":
+		handler = slog.NewJSONHandler(stderr, nil)
+	default:
+		return fmt.Errorf("--log-format: %q is neither text nor json", v("log-format"))
+	}
+	log := slog.New(handler)
+	role := gateway.Role(v("role"))
+	httpsAddr := v("https")
+	if role != gateway.RoleAll && role != gateway.RoleGateway {
+		httpsAddr = "" // the internal roles serve plain HTTP inside the cluster
+	}
+	cfg := gateway.Config{
+		Role: role, HTTPAddr: v("http"), HTTPSAddr: httpsAddr, DataDir: v("data-dir"),
+		Token: os.Getenv("KEPTN_API_TOKEN"), TokenFile: v("token-file"), Domain: v("domain"),
+		TLSCertFile: v("tls-cert"), TLSKeyFile: v("tls-key"), HTTPSRedirect: redirect,
+		UsersFile: v("users-file"), SessionTTL: ttl, ReloadInterval: reload,
+		APIServiceURL: v("api-service-url"), ConfigurationServiceURL: v("configuration-service-url"), DatastoreURL: v("datastore-url"),
+		Log: log,
+	}
+	g, err := gateway.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	httpL, httpsL, err := g.Listeners()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "keptn-gateway %s, role %s, data in %s\n", gateway.Version, role, cfg.DataDir)
+	fmt.Fprintf(stdout, "  HTTP:  %s\n", baseURL("http", httpL))
+	if httpsL != nil {
+		fmt.Fprintf(stdout, "  HTTPS: %s\n", baseURL("https", httpsL))
+	}
+	if role == gateway.RoleAll || role == gateway.RoleGateway {
+		fmt.Fprintf(stdout, "  API:   %s/api/v1   Swagger UI: %s/api/swagger-ui/\n", baseURL("http", httpL), baseURL("http", httpL))
+	}
+	for _, n := range g.Notes() {
+		fmt.Fprintf(stdout, "  %s\n", n)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = g.Serve(ctx, httpL, httpsL)
+	log.Info("stopped")
+	return err
+}
+
+func baseURL(scheme string, l net.Listener) string {
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}

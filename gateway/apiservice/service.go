@@ -1,0 +1,144 @@
+// Package apiservice is the api-service role of the reference gateway: it owns the API token and
+// the sessions, checks them on every operation, and serves metadata, events, the project and
+// service lifecycle (through the configuration-service and the datastore, over HTTP as upstream),
+// evaluations and the bridge configuration; plus the Konnect-style session login.
+package apiservice
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
+)
+
+// KeptnVersion is the Keptn API version this implementation serves.
+const KeptnVersion = "0.7.3"
+
+const (
+	bucketConfig = "config" // bridge credentials, installation id
+	source       = "https://github.com/keptn/keptn/api"
+)
+
+// Options configure the role.
+type Options struct {
+	DataDir    string
+	Tokens     *auth.Tokens
+	Users      *auth.Users
+	SessionTTL time.Duration
+	// ConfigurationService and Datastore reach the other roles (over the network, or in process).
+	ConfigurationService *httpx.Client
+	Datastore            *httpx.Client
+	Log                  *slog.Logger
+	// Version is the implementation's version, reported in the metadata.
+	Version string
+}
+
+// Service is the api-service role.
+type Service struct {
+	opts     Options
+	db       *store.DB
+	sessions *auth.Sessions
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// Open opens (creating) the role's store in the data directory.
+func Open(opts Options) (*Service, error) {
+	if opts.Tokens == nil || opts.ConfigurationService == nil || opts.Datastore == nil || opts.Log == nil {
+		return nil, errors.New("apiservice: tokens, the configuration-service, the datastore and a logger are required")
+	}
+	if opts.Users == nil {
+		opts.Users = auth.NoUsers(opts.Log)
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	db, err := store.Open(opts.DataDir, "api-service.db", append([]string{bucketConfig}, auth.SessionBuckets...)...)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{opts: opts, db: db, sessions: auth.NewSessions(db, opts.SessionTTL), log: opts.Log, now: time.Now}, nil
+}
+
+// Close closes the store.
+func (s *Service) Close() error { return s.db.Close() }
+
+// Handler serves the role at the upstream paths: `/v1/...` (the gateway strips `/api`), and the
+// session API at `/auth` and `/control_planes`. Credentials are checked before routing, so an
+// unauthenticated caller learns nothing about paths, methods or bodies: it gets 401.
+func (s *Service) Handler() http.Handler {
+	v1 := httpx.NewRouter()
+	v1.HandleFunc("POST /v1/auth", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	v1.HandleFunc("GET /v1/metadata", s.getMetadata)
+	v1.HandleFunc("POST /v1/event", s.sendEvent)
+	v1.HandleFunc("GET /v1/event", s.getEvent)
+	v1.HandleFunc("POST /v1/project", s.createProject)
+	v1.HandleFunc("DELETE /v1/project/{projectName}", s.deleteProject)
+	v1.HandleFunc("POST /v1/project/{projectName}/service", s.createService)
+	v1.HandleFunc("DELETE /v1/project/{projectName}/service/{serviceName}", s.deleteService)
+	v1.HandleFunc("POST /v1/project/{projectName}/stage/{stageName}/service/{serviceName}/evaluation", s.triggerEvaluation)
+	v1.HandleFunc("POST /v1/config/bridge", s.configureBridge)
+	v1.HandleFunc("GET /v1/config/bridge", s.getBridgeConfig)
+
+	planes := httpx.NewRouter()
+	planes.HandleFunc("GET /control_planes", s.listControlPlanes)
+
+	top := httpx.NewRouter()
+	top.Handle("/v1", s.requireCredential(v1))
+	top.Handle("/v1/", s.requireCredential(v1))
+	top.HandleFunc("POST /auth", s.login)
+	top.HandleFunc("DELETE /auth", s.logout)
+	top.Handle("/control_planes", s.requireSession(planes))
+	top.Handle("/control_planes/", s.requireSession(planes))
+	return top
+}
+
+// authenticated reports whether the request carries the API token in exactly one x-token header,
+// or a live session cookie.
+func (s *Service) authenticated(r *http.Request) bool {
+	if v := r.Header.Values("X-Token"); len(v) == 1 && s.opts.Tokens.Check(v[0]) {
+		return true
+	}
+	_, ok := s.session(r)
+	return ok
+}
+
+// session returns the user name of the request's live session.
+func (s *Service) session(r *http.Request) (string, bool) {
+	c, err := r.Cookie(auth.CookieName)
+	if err != nil {
+		return "", false
+	}
+	user, _, ok := s.sessions.Lookup(c.Value)
+	if !ok {
+		return "", false
+	}
+	if _, exists := s.opts.Users.Lookup(user); !exists {
+		return "", false // the user was removed from the users file
+	}
+	return user, true
+}
+
+func (s *Service) requireCredential(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.authenticated(r) {
+			httpx.WriteError(w, http.StatusUnauthorized, "missing or invalid API token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Service) requireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := s.session(r); !ok {
+			httpx.WriteError(w, http.StatusUnauthorized, "not logged in")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

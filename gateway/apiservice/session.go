@@ -1,0 +1,143 @@
+package apiservice
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/ids"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
+)
+
+type credentials struct {
+	Username *string `json:"username"`
+	Password *string `json:"password"`
+}
+
+type userJSON struct {
+	ID             string `json:"id"`
+	Email          string `json:"email"`
+	OrgID          string `json:"org_id"`
+	OrgName        string `json:"org_name"`
+	FirstName      string `json:"first_name"`
+	LastName       string `json:"last_name"`
+	ExpirationDate string `json:"expiration_date"`
+}
+
+// secure reports whether the client reached the gateway over HTTPS (the gateway in front sets
+// X-Forwarded-Proto and drops any value a client sent).
+func secure(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
+func (s *Service) login(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if err := httpx.DecodeJSON(r, &c); err != nil {
+		httpx.WriteErr(w, err)
+		return
+	}
+	if c.Username == nil || *c.Username == "" || c.Password == nil || *c.Password == "" {
+		httpx.WriteError(w, http.StatusBadRequest, "username and password are required")
+		return
+	}
+	user, ok := s.opts.Users.Authenticate(*c.Username, *c.Password)
+	if !ok {
+		// The same answer for an unknown user and a wrong password.
+		httpx.WriteError(w, http.StatusUnauthorized, "invalid username or password")
+		return
+	}
+	// A new session id on every login; a session cookie the client already had is ended.
+	if old, err := r.Cookie(auth.CookieName); err == nil {
+		_ = s.sessions.Delete(old.Value)
+	}
+	id, expires, err := s.sessions.Create(user.Username)
+	if err != nil {
+		s.log.Error("creating a session failed", "err", err)
+		httpx.WriteErr(w, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: auth.CookieName, Value: id, Path: "/", Expires: expires,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r),
+	})
+	s.log.Info("user logged in", "user", user.Username)
+	httpx.WriteJSON(w, http.StatusOK, userJSON{
+		ID: user.ID, Email: user.Email, OrgID: user.OrgID, OrgName: user.OrgName,
+		FirstName: user.FirstName, LastName: user.LastName,
+		ExpirationDate: expires.UTC().Format(time.RFC3339),
+	})
+}
+
+func (s *Service) logout(w http.ResponseWriter, r *http.Request) {
+	user, ok := s.session(r)
+	if !ok {
+		httpx.WriteError(w, http.StatusUnauthorized, "not logged in")
+		return
+	}
+	c, _ := r.Cookie(auth.CookieName)
+	if err := s.sessions.Delete(c.Value); err != nil {
+		s.log.Error("ending a session failed", "err", err)
+		httpx.WriteErr(w, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: auth.CookieName, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r),
+	})
+	s.log.Info("user logged out", "user", user)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type controlPlane struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Config      map[string]string `json:"config"`
+}
+
+type page struct {
+	Number int `json:"number"`
+	Size   int `json:"size"`
+	Total  int `json:"total"`
+}
+
+type controlPlanes struct {
+	Data []controlPlane `json:"data"`
+	Meta struct {
+		Page page `json:"page"`
+	} `json:"meta"`
+}
+
+// listControlPlanes lists the one control plane a reference gateway has: this Keptn installation.
+func (s *Service) listControlPlanes(w http.ResponseWriter, r *http.Request) {
+	id, err := s.installationID()
+	if err != nil {
+		httpx.WriteErr(w, err)
+		return
+	}
+	scheme := "http"
+	if secure(r) {
+		scheme = "https"
+	}
+	var out controlPlanes
+	out.Data = []controlPlane{{
+		ID: id, Name: "keptn", Description: "Keptn " + KeptnVersion + " control plane behind this gateway",
+		Config: map[string]string{"control_plane_endpoint": scheme + "://" + r.Host + "/api", "cluster_type": "keptn"},
+	}}
+	out.Meta.Page = page{Number: 1, Size: 100, Total: len(out.Data)}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// installationID is a random id made once and kept in the store.
+func (s *Service) installationID() (string, error) {
+	var id string
+	err := s.db.Update(func(tx *store.Tx) error {
+		if err := store.Get(tx, bucketConfig, "installation-id", &id); err == nil {
+			return nil
+		}
+		id = ids.NewUUID()
+		return store.Put(tx, bucketConfig, "installation-id", id)
+	})
+	return id, err
+}

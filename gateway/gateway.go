@@ -1,0 +1,402 @@
+// Package gateway assembles the reference Keptn API gateway: all roles in one process (the
+// default), or one role of the split topology that Keptn 0.7 deploys (gateway, api-service,
+// configuration-service, mongodb-datastore), talking HTTP to each other as upstream does.
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/gateway/apiservice"
+	"github.com/keptn-conformance/keptn-conformance/gateway/configservice"
+	"github.com/keptn-conformance/keptn-conformance/gateway/datastore"
+	"github.com/keptn-conformance/keptn-conformance/gateway/edge"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/certs"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
+)
+
+// Version is the implementation's version, set at build time with -ldflags.
+var Version = "dev"
+
+// Role is the part of the topology a process plays.
+type Role string
+
+// The roles.
+const (
+	RoleAll                  Role = "all"
+	RoleGateway              Role = "gateway"
+	RoleAPIService           Role = "api-service"
+	RoleConfigurationService Role = "configuration-service"
+	RoleDatastore            Role = "mongodb-datastore"
+)
+
+// Roles lists every role.
+var Roles = []Role{RoleAll, RoleGateway, RoleAPIService, RoleConfigurationService, RoleDatastore}
+
+// Config configures a gateway process. The zero value of each field means its default.
+type Config struct {
+	Role Role
+	// HTTPAddr and HTTPSAddr are the listeners' addresses; HTTPSAddr "" disables HTTPS (the
+	// internal roles serve HTTP only).
+	HTTPAddr, HTTPSAddr string
+	// DataDir holds the stores, the generated token file and the self-signed certificate.
+	DataDir string
+	// Token is a fixed API token (from the environment); otherwise TokenFile is read and watched,
+	// and created with a random token when missing (default DataDir/keptn-api-token).
+	Token     string
+	TokenFile string
+	// Domain is the name the self-signed certificate is made for.
+	Domain string
+	// TLSCertFile and TLSKeyFile are a certificate to serve instead, reloaded on change.
+	TLSCertFile, TLSKeyFile string
+	// UsersFile lists who may log in with a session; none means no session logins.
+	UsersFile  string
+	SessionTTL time.Duration
+	// HTTPSRedirect makes the HTTP listener answer 308 to HTTPS for everything (strict mode).
+	HTTPSRedirect bool
+	// The other roles' base URLs, for the split topology.
+	APIServiceURL, ConfigurationServiceURL, DatastoreURL string
+	// ReloadInterval is how often watched files are read (default 200ms).
+	ReloadInterval time.Duration
+	// ShutdownTimeout bounds a graceful shutdown (default 10s).
+	ShutdownTimeout time.Duration
+	Log             *slog.Logger
+}
+
+// Gateway is a configured gateway process, ready to serve.
+type Gateway struct {
+	cfg     Config
+	log     *slog.Logger
+	handler http.Handler // the role's handler, unlogged
+	tokens  *auth.Tokens
+	users   *auth.Users
+	certs   *certs.Manager
+	closers []io.Closer
+	notes   []string
+}
+
+func (c *Config) defaults() error {
+	if c.Role == "" {
+		c.Role = RoleAll
+	}
+	valid := false
+	for _, r := range Roles {
+		valid = valid || r == c.Role
+	}
+	if !valid {
+		return fmt.Errorf("unknown role %q (want one of %v)", c.Role, Roles)
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if c.DataDir == "" {
+		return errors.New("a data directory is required (--data-dir)")
+	}
+	if c.HTTPAddr == "" {
+		return errors.New("an HTTP address is required (--http)")
+	}
+	if c.Domain == "" {
+		c.Domain = "localhost"
+	}
+	if c.TokenFile == "" {
+		c.TokenFile = filepath.Join(c.DataDir, auth.SecretKey)
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.Role != RoleAll && c.Role != RoleGateway && c.HTTPSAddr != "" {
+		return fmt.Errorf("role %s serves HTTP only; HTTPS is the gateway's", c.Role)
+	}
+	if c.HTTPSRedirect && c.HTTPSAddr == "" {
+		return errors.New("redirecting HTTP to HTTPS needs an HTTPS listener (--https)")
+	}
+	need := map[Role][]struct{ name, v string }{
+		RoleGateway:    {{"--api-service-url", c.APIServiceURL}, {"--configuration-service-url", c.ConfigurationServiceURL}, {"--datastore-url", c.DatastoreURL}},
+		RoleAPIService: {{"--configuration-service-url", c.ConfigurationServiceURL}, {"--datastore-url", c.DatastoreURL}},
+	}
+	for _, n := range need[c.Role] {
+		if n.v == "" {
+			return fmt.Errorf("role %s needs %s", c.Role, n.name)
+		}
+	}
+	return nil
+}
+
+// New opens the stores and credentials of the configured role. Nothing listens yet.
+func New(cfg Config) (_ *Gateway, err error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	g := &Gateway{cfg: cfg, log: cfg.Log}
+	defer func() {
+		if err != nil {
+			g.Close() // whatever was opened before the failure
+		}
+	}()
+	switch cfg.Role {
+	case RoleConfigurationService:
+		cs, err := configservice.Open(cfg.DataDir, g.log)
+		if err != nil {
+			return nil, err
+		}
+		g.closers = append(g.closers, cs)
+		g.handler = cs.Handler()
+	case RoleDatastore:
+		ds, err := datastore.Open(cfg.DataDir, g.log)
+		if err != nil {
+			return nil, err
+		}
+		g.closers = append(g.closers, ds)
+		g.handler = ds.Handler()
+	case RoleAPIService:
+		csClient, err := httpx.NewClient(cfg.ConfigurationServiceURL, nil)
+		if err != nil {
+			return nil, fmt.Errorf("--configuration-service-url: %w", err)
+		}
+		dsClient, err := httpx.NewClient(cfg.DatastoreURL, nil)
+		if err != nil {
+			return nil, fmt.Errorf("--datastore-url: %w", err)
+		}
+		api, err := g.openAPIService(csClient, dsClient)
+		if err != nil {
+			return nil, err
+		}
+		g.handler = api.Handler()
+	case RoleGateway:
+		up := edge.Upstreams{}
+		for _, u := range []struct {
+			flag, url string
+			h         *http.Handler
+		}{
+			{"--api-service-url", cfg.APIServiceURL, &up.APIService},
+			{"--configuration-service-url", cfg.ConfigurationServiceURL, &up.ConfigurationService},
+			{"--datastore-url", cfg.DatastoreURL, &up.Datastore},
+		} {
+			p, err := proxy(u.url, g.log)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", u.flag, err)
+			}
+			*u.h = p
+		}
+		if up.Auth, err = httpx.NewClient(cfg.APIServiceURL, nil); err != nil {
+			return nil, err
+		}
+		g.handler = edge.New(up)
+	case RoleAll:
+		cs, err := configservice.Open(cfg.DataDir, g.log)
+		if err != nil {
+			return nil, err
+		}
+		g.closers = append(g.closers, cs)
+		ds, err := datastore.Open(cfg.DataDir, g.log)
+		if err != nil {
+			return nil, err
+		}
+		g.closers = append(g.closers, ds)
+		csClient, _ := httpx.NewClient("http://configuration-service", httpx.InProcess{Handler: cs.Handler()})
+		dsClient, _ := httpx.NewClient("http://mongodb-datastore", httpx.InProcess{Handler: ds.Handler()})
+		api, err := g.openAPIService(csClient, dsClient)
+		if err != nil {
+			return nil, err
+		}
+		authClient, _ := httpx.NewClient("http://api-service", httpx.InProcess{Handler: api.Handler()})
+		g.handler = edge.New(edge.Upstreams{
+			APIService: api.Handler(), ConfigurationService: cs.Handler(), Datastore: ds.Handler(), Auth: authClient,
+		})
+	}
+	if cfg.HTTPSAddr != "" {
+		g.certs, err = certs.Load(certs.Config{
+			CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile, DataDir: cfg.DataDir, Domain: cfg.Domain,
+		}, g.log)
+		if err != nil {
+			return nil, err
+		}
+		g.notes = append(g.notes, "TLS: "+g.certs.Source())
+	}
+	return g, nil
+}
+
+func (g *Gateway) openAPIService(cs, ds *httpx.Client) (*apiservice.Service, error) {
+	var err error
+	if g.cfg.Token != "" {
+		g.tokens, err = auth.TokenFromValue(g.cfg.Token, "the environment (KEPTN_API_TOKEN)", g.log)
+	} else {
+		var created bool
+		g.tokens, created, err = auth.TokenFromFile(g.cfg.TokenFile, g.log)
+		if created {
+			g.notes = append(g.notes, "API token: made a new random token in "+g.tokens.Path()+" (watched for changes)")
+		} else if err == nil {
+			g.notes = append(g.notes, "API token: from "+g.tokens.Origin()+" (watched for changes)")
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if g.cfg.Token != "" {
+		g.notes = append(g.notes, "API token: from "+g.tokens.Origin())
+	}
+	g.users = auth.NoUsers(g.log)
+	if g.cfg.UsersFile != "" {
+		if g.users, err = auth.LoadUsers(g.cfg.UsersFile, g.log); err != nil {
+			return nil, err
+		}
+		g.notes = append(g.notes, "session users: from "+g.cfg.UsersFile)
+	}
+	api, err := apiservice.Open(apiservice.Options{
+		DataDir: g.cfg.DataDir, Tokens: g.tokens, Users: g.users, SessionTTL: g.cfg.SessionTTL,
+		ConfigurationService: cs, Datastore: ds, Log: g.log, Version: Version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	g.closers = append(g.closers, api)
+	return api, nil
+}
+
+// proxy forwards to a role's base URL, keeping the (already stripped) path and query.
+func proxy(base string, log *slog.Logger) (http.Handler, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http(s) URL", base)
+	}
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.Out.Header["X-Forwarded-Proto"] = pr.In.Header["X-Forwarded-Proto"]
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			log.Error("forwarding failed", "upstream", u.Host, "path", r.URL.Path, "err", err)
+			httpx.WriteError(w, http.StatusBadGateway, "the upstream service cannot be reached")
+		},
+	}, nil
+}
+
+// Handler is the role's handler for plain HTTP (logged; in strict mode a redirect to HTTPS).
+func (g *Gateway) Handler() http.Handler {
+	if g.cfg.HTTPSRedirect {
+		_, port, _ := net.SplitHostPort(g.cfg.HTTPSAddr)
+		return httpx.Logged(g.log, string(g.cfg.Role), edge.RedirectToHTTPS(port))
+	}
+	return httpx.Logged(g.log, string(g.cfg.Role), g.handler)
+}
+
+// HTTPSHandler is the handler of the HTTPS listener (logged, with Strict-Transport-Security).
+func (g *Gateway) HTTPSHandler() http.Handler {
+	return httpx.Logged(g.log, string(g.cfg.Role), edge.HSTS(g.handler))
+}
+
+// TLSConfig is the HTTPS listener's TLS configuration (nil without HTTPS).
+func (g *Gateway) TLSConfig() *tls.Config {
+	if g.certs == nil {
+		return nil
+	}
+	return certs.ServerTLSConfig(g.certs.GetCertificate)
+}
+
+// Notes are the start-up facts worth telling the operator: where the token and the certificate
+// come from.
+func (g *Gateway) Notes() []string { return append([]string(nil), g.notes...) }
+
+// Watch reloads the token file, the users file and the TLS files on change, until ctx ends.
+func (g *Gateway) Watch(ctx context.Context) {
+	var wg sync.WaitGroup
+	start := func(f func(context.Context, time.Duration)) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(ctx, g.cfg.ReloadInterval) }()
+	}
+	if g.tokens != nil {
+		start(g.tokens.Watch)
+	}
+	if g.users != nil {
+		start(g.users.Watch)
+	}
+	if g.certs != nil {
+		start(g.certs.Watch)
+	}
+	wg.Wait()
+}
+
+// Listeners binds the configured addresses.
+func (g *Gateway) Listeners() (httpL, httpsL net.Listener, err error) {
+	if httpL, err = net.Listen("tcp", g.cfg.HTTPAddr); err != nil {
+		return nil, nil, fmt.Errorf("HTTP listener: %w", err)
+	}
+	if g.cfg.HTTPSAddr != "" {
+		if httpsL, err = net.Listen("tcp", g.cfg.HTTPSAddr); err != nil {
+			httpL.Close()
+			return nil, nil, fmt.Errorf("HTTPS listener: %w", err)
+		}
+	}
+	return httpL, httpsL, nil
+}
+
+// Serve serves on the listeners (httpsL may be nil) and watches the files, until ctx ends; then
+// it shuts down gracefully, letting requests in flight finish.
+func (g *Gateway) Serve(ctx context.Context, httpL, httpsL net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	var servers []*http.Server
+	serve := func(srv *http.Server, l net.Listener, tlsOn bool) {
+		servers = append(servers, srv)
+		go func() {
+			var err error
+			if tlsOn {
+				err = srv.ServeTLS(l, "", "")
+			} else {
+				err = srv.Serve(l)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	errLog := slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)
+	serve(&http.Server{Handler: g.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}, httpL, false)
+	if httpsL != nil {
+		serve(&http.Server{Handler: g.HTTPSHandler(), TLSConfig: g.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}, httpsL, true)
+	}
+	watched := make(chan struct{})
+	go func() { g.Watch(ctx); close(watched) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
+	defer scancel()
+	for _, s := range servers {
+		if serr := s.Shutdown(sctx); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	<-watched
+	return err
+}
+
+// Close closes the stores.
+func (g *Gateway) Close() error {
+	var errs []error
+	for i := len(g.closers) - 1; i >= 0; i-- {
+		errs = append(errs, g.closers[i].Close())
+	}
+	g.closers = nil
+	return errors.Join(errs...)
+}
+
+// HashPassword makes the bcrypt hash a users file stores for a password.
+func HashPassword(password string) (string, error) { return auth.HashPassword(password) }

@@ -1,0 +1,171 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha1"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"sigs.k8s.io/yaml"
+
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/watch"
+)
+
+// MinBcryptCost is the least bcrypt cost a users file may use.
+const MinBcryptCost = bcrypt.DefaultCost
+
+// User is a person who can log in with a session (Konnect style).
+type User struct {
+	Username     string `json:"username"`
+	PasswordHash string `json:"password_hash"`
+	Email        string `json:"email"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
+	ID           string `json:"id,omitempty"`
+	OrgID        string `json:"org_id,omitempty"`
+	OrgName      string `json:"org_name,omitempty"`
+}
+
+// usersFile is the users file's shape:
+//
+//	users:
+//	  - username: alice
+//	    password_hash: "$2a$10$..."   # keptn-gateway hash-password
+//	    email: alice@example.com
+//	    first_name: Alice
+//	    last_name: Example
+type usersFile struct {
+	Users []User `json:"users"`
+}
+
+// Users is the set of users, reloaded when the users file changes.
+type Users struct {
+	byName atomic.Pointer[map[string]User]
+	path   string
+	log    *slog.Logger
+	dummy  []byte // a hash to compare against for unknown users, so timing does not tell
+}
+
+// NoUsers is an empty user set (no users file configured): every login fails.
+func NoUsers(log *slog.Logger) *Users {
+	u := &Users{log: log, dummy: dummyHash()}
+	m := map[string]User{}
+	u.byName.Store(&m)
+	return u
+}
+
+// LoadUsers reads a users file. Every entry needs a username and a bcrypt hash of cost at least
+// MinBcryptCost; names must be unique.
+func LoadUsers(path string, log *slog.Logger) (*Users, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("users file: %w", err)
+	}
+	m, err := parseUsers(b)
+	if err != nil {
+		return nil, fmt.Errorf("users file %s: %w", path, err)
+	}
+	u := &Users{path: path, log: log, dummy: dummyHash()}
+	u.byName.Store(&m)
+	return u, nil
+}
+
+func parseUsers(b []byte) (map[string]User, error) {
+	var f usersFile
+	if err := yaml.UnmarshalStrict(b, &f); err != nil {
+		return nil, err
+	}
+	m := map[string]User{}
+	for i, u := range f.Users {
+		if u.Username == "" {
+			return nil, fmt.Errorf("user %d has no username", i+1)
+		}
+		if _, dup := m[u.Username]; dup {
+			return nil, fmt.Errorf("user %q appears twice", u.Username)
+		}
+		cost, err := bcrypt.Cost([]byte(u.PasswordHash))
+		if err != nil {
+			return nil, fmt.Errorf("user %q: password_hash is not a bcrypt hash (make one with `keptn-gateway hash-password`)", u.Username)
+		}
+		if cost < MinBcryptCost {
+			return nil, fmt.Errorf("user %q: bcrypt cost %d is below %d", u.Username, cost, MinBcryptCost)
+		}
+		if u.ID == "" {
+			u.ID = stableUUID("user:" + u.Username)
+		}
+		if u.OrgName == "" {
+			u.OrgName = "Keptn"
+		}
+		if u.OrgID == "" {
+			u.OrgID = stableUUID("org:" + u.OrgName)
+		}
+		m[u.Username] = u
+	}
+	return m, nil
+}
+
+// HashPassword makes the bcrypt hash a users file stores.
+func HashPassword(password string) (string, error) {
+	if password == "" {
+		return "", errors.New("the password is empty")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), MinBcryptCost)
+	return string(h), err
+}
+
+// Authenticate returns the user when username and password match. An unknown user costs the
+// same bcrypt comparison as a wrong password.
+func (u *Users) Authenticate(username, password string) (User, bool) {
+	user, known := (*u.byName.Load())[username]
+	hash := u.dummy
+	if known {
+		hash = []byte(user.PasswordHash)
+	}
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	return user, ok && known
+}
+
+// Lookup returns a user by name.
+func (u *Users) Lookup(username string) (User, bool) {
+	user, ok := (*u.byName.Load())[username]
+	return user, ok
+}
+
+// Watch reloads the users file when it changes; a broken file keeps the previous users.
+func (u *Users) Watch(ctx context.Context, interval time.Duration) {
+	if u.path == "" {
+		return
+	}
+	watch.Files(ctx, interval, []string{u.path}, func(contents [][]byte, err error) {
+		if err != nil {
+			u.log.Warn("the users file cannot be read; keeping the previous users", "file", u.path, "err", err)
+			return
+		}
+		m, perr := parseUsers(contents[0])
+		if perr != nil {
+			u.log.Warn("the users file is invalid; keeping the previous users", "file", u.path, "err", perr)
+			return
+		}
+		u.byName.Store(&m)
+		u.log.Info("users reloaded", "file", u.path, "users", len(m))
+	})
+}
+
+func dummyHash() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("no user has this password"), MinBcryptCost)
+	return h
+}
+
+// stableUUID derives a UUID-shaped identifier from a name (version 5 style, SHA-1).
+func stableUUID(name string) string {
+	s := sha1.Sum([]byte("keptn-gateway:" + name))
+	s[6] = (s[6] & 0x0f) | 0x50
+	s[8] = (s[8] & 0x3f) | 0x80
+	return strings.ToLower(fmt.Sprintf("%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16]))
+}

@@ -187,8 +187,8 @@ func (s *Service) putResources(w http.ResponseWriter, r *http.Request) {
 	s.writeResources(w, r, files)
 }
 
-// putResource: PUT .../resource/{resourceURI} at any level; the URI in the path wins over the
-// body's.
+// putResource: PUT .../resource/{resourceURI} at any level. The body is a Resource, whose
+// resourceURI the spec requires; the URI in the path wins over the body's.
 func (s *Service) putResource(w http.ResponseWriter, r *http.Request) {
 	uri, err := cleanURI(r.PathValue("resourceURI"))
 	if err != nil {
@@ -198,6 +198,10 @@ func (s *Service) putResource(w http.ResponseWriter, r *http.Request) {
 	var body resourceBody
 	if err := httpx.DecodeJSON(r, &body); err != nil {
 		s.fail(w, r, err, http.StatusBadRequest)
+		return
+	}
+	if body.ResourceURI == "" {
+		s.fail(w, r, badRequest("resourceURI is required"), http.StatusBadRequest)
 		return
 	}
 	content, err := decodeContent(body.ResourceContent)

@@ -1,0 +1,156 @@
+// Package cases is the conformance suite's engine for the Keptn API contract: every operation of
+// every spec document has cases (a case is data: the state it needs, the request, the status due,
+// what the answer must say, and probes that show the effect), plus checks derived from the specs
+// themselves (bad bodies, undocumented methods, unknown paths). Run executes a case against a
+// target and returns every problem, each naming the check it breaks.
+package cases
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"text/template"
+
+	"github.com/keptn-conformance/keptn-conformance/fixtures"
+)
+
+// Auth is how a case authenticates.
+type Auth int
+
+const (
+	// AuthToken sends the API token in x-token (the default).
+	AuthToken Auth = iota
+	// AuthNone sends no credentials.
+	AuthNone
+	// AuthSession sends the world's session cookie.
+	AuthSession
+)
+
+// Case is one request to one operation, and what a conformant gateway must answer.
+type Case struct {
+	Op string // operationId
+	// Title completes "<Op> MUST ...": it says what is required, e.g. "answer 404 for an unknown project".
+	Title string
+	Needs Needs
+	Auth  Auth
+	// Params override the path parameters the world gives (templates over the World).
+	Params map[string]string
+	Query  map[string]string
+	// Body is a fixture path ("requests/createProject.json") or inline JSON; a template.
+	Body string
+	// Header is sent as well (templates); a Content-Type here replaces application/json.
+	Header map[string]string
+	// Status is what is due; Any4xx accepts any documented 4xx.
+	Status []int
+	Any4xx bool
+	Expect []Expectation
+	// Probes run after the case's request, until they pass or the suite's patience ends: they
+	// show the request's effect (an asynchronous gateway may take a moment).
+	Probes []Probe
+	// Negative marks a request that breaks the spec on purpose (it is not validated as a request).
+	Negative bool
+	// Serial cases touch state shared by every case (the bridge credentials).
+	Serial bool
+	// Mutate changes the JSON body after rendering (for derived negative cases).
+	Mutate func(body map[string]any)
+	// RawBody replaces the body as sent (for malformed bodies).
+	RawBody []byte
+}
+
+// Probe is a follow-up request showing a case's effect.
+type Probe struct {
+	Op     string
+	Auth   Auth
+	Params map[string]string
+	Query  map[string]string
+	Status []int
+	Expect []Expectation
+}
+
+// Name is the case's spec text: "<operationId> MUST <title>".
+func (c Case) Name() string { return c.Op + " MUST " + c.Title }
+
+var funcs = template.FuncMap{
+	"b64": func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
+	// json quotes a string for use inside a JSON document.
+	"json": func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) },
+}
+
+// render executes a template over the world.
+func render(tmpl string, w *World) (string, error) {
+	if !strings.Contains(tmpl, "{{") {
+		return tmpl, nil
+	}
+	t, err := template.New("").Funcs(funcs).Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("template %q: %w", tmpl, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, w); err != nil {
+		return "", fmt.Errorf("template %q: %w", tmpl, err)
+	}
+	return b.String(), nil
+}
+
+func renderMap(m map[string]string, w *World) (map[string]string, error) {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		r, err := render(v, w)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = r
+	}
+	return out, nil
+}
+
+// body renders a case's body: a fixture file or inline JSON, then Mutate.
+func (c Case) body(w *World) ([]byte, error) {
+	if c.RawBody != nil {
+		return c.RawBody, nil
+	}
+	if c.Body == "" {
+		return nil, nil
+	}
+	src := c.Body
+	if !strings.HasPrefix(strings.TrimSpace(src), "{") && !strings.HasPrefix(strings.TrimSpace(src), "[") {
+		b, err := fixtures.Read(src)
+		if err != nil {
+			return nil, err
+		}
+		src = string(b)
+	}
+	out, err := render(src, w)
+	if err != nil {
+		return nil, err
+	}
+	if c.Mutate == nil {
+		return []byte(out), nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		return nil, fmt.Errorf("%s: the body of %s is not a JSON object: %w", c.Name(), c.Body, err)
+	}
+	c.Mutate(m)
+	return json.Marshal(m)
+}
+
+// defaultParams are the path parameters a world gives, by name.
+func defaultParams(w *World) map[string]string {
+	return map[string]string{
+		"projectName": w.Project, "stageName": w.Stage, "serviceName": w.Service,
+		"resourceURI": w.ResourceURI, "approvalID": w.ApprovalID, "keptnContext": w.RemediationContext,
+		"eventType": w.EventType,
+	}
+}
+
+func headerOf(m map[string]string) http.Header {
+	h := http.Header{}
+	for k, v := range m {
+		h.Set(k, v)
+	}
+	return h
+}

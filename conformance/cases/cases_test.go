@@ -1,0 +1,86 @@
+package cases
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/target"
+)
+
+func TestCatalogueCoversTheSpecs(t *testing.T) {
+	gaps, err := Gaps(All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range gaps {
+		t.Error(g)
+	}
+}
+
+func TestCaseNamesAreUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range All() {
+		if seen[c.Name()] {
+			t.Errorf("two cases named %q", c.Name())
+		}
+		seen[c.Name()] = true
+	}
+	for _, rc := range RouteChecks() {
+		if seen[rc.Name()] {
+			t.Errorf("two checks named %q", rc.Name())
+		}
+		seen[rc.Name()] = true
+	}
+}
+
+// answer is a transport that answers every request with 200 and no body, so the suite's requests
+// can be built and checked without a gateway.
+type answer struct{ got []*http.Request }
+
+func (a *answer) RoundTrip(r *http.Request) (*http.Response, error) {
+	a.got = append(a.got, r)
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+}
+
+// Every request the catalogue sends, except the deliberately broken ones, is valid by the spec:
+// a broken fixture would blame the gateway for the suite's mistake.
+func TestEveryRequestIsValidByTheSpec(t *testing.T) {
+	tgt, err := target.Connect(&target.Description{Kind: "test", HTTP: "http://gateway.test", Token: "token-0123456789",
+		Session: &target.Credentials{Username: "u", Password: "p"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Target: tgt, Base: "http://gateway.test"}
+	for _, c := range All() {
+		w := NewWorld()
+		w.Session, w.SessionUser, w.SessionPassword = "keptn_session=x", "u", "p"
+		w.Response = map[string]any{"keptnContext": "c"}
+		req, err := env.request(c, w)
+		if err != nil {
+			t.Errorf("%s: %v", c.Name(), err)
+			continue
+		}
+		client := &contract.Client{HTTP: &http.Client{Transport: &answer{}}, Base: env.Base}
+		ex, err := client.Do(context.Background(), req)
+		if err != nil {
+			t.Errorf("%s: %v", c.Name(), err)
+			continue
+		}
+		problems := contract.ValidateRequest(ex)
+		if c.Negative && len(problems) == 0 && c.RawBody == nil && c.Header["Content-Type"] == "" && c.Mutate == nil {
+			// Negative cases that are valid requests must not be marked negative without reason.
+			if len(c.Query) == 0 {
+				t.Errorf("%s: marked negative, but its request is valid", c.Name())
+			}
+		}
+		if !c.Negative {
+			for _, p := range problems {
+				t.Errorf("%s: %s", c.Name(), p)
+			}
+		}
+	}
+}

@@ -1,0 +1,312 @@
+package cases
+
+// This file is the catalogue: the cases of every operation of every spec document. To cover a new
+// operation, add it to the spec in specs/, its request body (if any) to fixtures/requests/, and
+// its cases here; the suite refuses to run while an operation has no case, and a documented status
+// must have a case or an exemption (exemptions.go).
+//
+// A title completes "<operationId> MUST ...". Path parameters come from the world (projectName,
+// stageName, serviceName, resourceURI, approvalID, keptnContext, eventType) unless Params says
+// otherwise; bodies are fixtures, templates over the world.
+
+func s(codes ...int) []int { return codes }
+
+// unknownProject names a project that does not exist.
+const unknownProject = "{{.Missing}}"
+
+// apiService are the cases of specs/api-service.yaml.
+func apiService() []Case {
+	return []Case{
+		{Op: "auth", Title: "answer 200 to a valid token", Status: s(200)},
+		{Op: "getMetadata", Title: "answer 200 with the installation's metadata, its keptnversion included", Status: s(200),
+			Expect: []Expectation{Has("/keptnversion")}},
+
+		{Op: "sendEvent", Title: "accept an event and answer its new Keptn context with a websocket token", Needs: NeedsProject,
+			Body: "events/sendEvent.json", Status: s(200),
+			Expect: []Expectation{Has("/keptnContext"), Has("/token")},
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
+				Expect: []Expectation{Eq("/totalCount", "1"), Every("/events/*/type", "{{.EventType}}"), Eq("/events/0/data/project", "{{.Project}}")}}}},
+		{Op: "sendEvent", Title: "keep the Keptn context an event carries when it is a UUID", Needs: NeedsProject,
+			Body: `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "{{.NewContext}}", "data": {"project": "{{.Project}}"}}`,
+			Status: s(200), Expect: []Expectation{Eq("/keptnContext", "{{.NewContext}}")}},
+		{Op: "sendEvent", Title: "accept an event sent as application/cloudevents+json", Needs: NeedsProject,
+			Body: "events/sendEvent.json", Header: map[string]string{"Content-Type": "application/cloudevents+json"}, Status: s(200),
+			Expect: []Expectation{Has("/keptnContext")}},
+
+		{Op: "getEvent", Title: "answer 200 with the latest event of a type in a Keptn context", Needs: NeedsEvent,
+			Query: map[string]string{"keptnContext": "{{.EventContext}}", "type": "{{.EventType}}"}, Status: s(200),
+			Expect: []Expectation{Eq("/id", "{{.EventID}}"), Eq("/type", "{{.EventType}}"), Eq("/shkeptncontext", "{{.EventContext}}")}},
+		{Op: "getEvent", Title: "answer 404 when no event matches", Needs: NeedsEvent,
+			Query: map[string]string{"keptnContext": "{{.NewContext}}", "type": "{{.EventType}}"}, Status: s(404)},
+		{Op: "getEvent", Title: "answer a client error when the required type is missing", Needs: NeedsEvent,
+			Query: map[string]string{"keptnContext": "{{.EventContext}}"}, Any4xx: true, Negative: true},
+
+		{Op: "createProject", Title: "create a project with the stages of its shipyard", Needs: MakesProject,
+			Body: "requests/createProject.json", Status: s(200), Expect: []Expectation{Has("/keptnContext"), Has("/token")},
+			Probes: []Probe{
+				{Op: "getProject", Status: s(200), Expect: []Expectation{Eq("/projectName", "{{.Project}}"), Len("/stages", 2),
+					Eq("/stages/0/stageName", "{{.Stage}}"), Eq("/stages/1/stageName", "{{.OtherStage}}")}},
+				{Op: "getProjectResource", Params: map[string]string{"resourceURI": "shipyard.yaml"}, Status: s(200),
+					Expect: []Expectation{Eq("/resourceContent", "{{b64 .Shipyard}}")}},
+				{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
+					Expect: []Expectation{Includes("/events/*/data/project", "{{.Project}}")}},
+			}},
+		{Op: "createProject", Title: "answer 400 for a project name that is not lower case letters, digits and dashes",
+			Body: `{"name": "Not_A_Valid_Name", "shipyard": "{{b64 .Shipyard}}"}`, Status: s(400)},
+		{Op: "createProject", Title: "answer 400 for a shipyard that is not base64-encoded YAML", Needs: MakesProject,
+			Body: `{"name": "{{.Project}}", "shipyard": "not base64!"}`, Status: s(400), Negative: true},
+		{Op: "createProject", Title: "refuse a project that exists with a client error", Needs: NeedsProject,
+			Body: "requests/createProject.json", Any4xx: true},
+
+		{Op: "deleteProject", Title: "delete a project", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+			Probes: []Probe{{Op: "getProject", Status: s(404)}}},
+		{Op: "deleteProject", Title: "refuse to delete an unknown project with 400 or 404", Params: map[string]string{"projectName": unknownProject}, Status: s(400, 404)},
+
+		{Op: "createService", Title: "create a service in every stage of the project", Needs: NeedsProject,
+			Body: "requests/createService.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+			Probes: []Probe{{Op: "getProjectService", Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.Service}}"),
+				Includes("/stageInfo/*/stageName", "{{.Stage}}"), Includes("/stageInfo/*/stageName", "{{.OtherStage}}")}}}},
+		{Op: "createService", Title: "answer 400 for a service name that is not lower case letters, digits and dashes", Needs: NeedsProject,
+			Body: `{"serviceName": "Not_Valid"}`, Status: s(400)},
+		{Op: "createService", Title: "refuse a service in an unknown project with 400 or 404",
+			Params: map[string]string{"projectName": unknownProject}, Body: "requests/createService.json", Status: s(400, 404)},
+
+		{Op: "deleteService", Title: "delete a service from every stage", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+			Probes: []Probe{{Op: "getProjectService", Status: s(404)}}},
+		{Op: "deleteService", Title: "refuse to delete an unknown service with 400 or 404", Needs: NeedsProject,
+			Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(400, 404)},
+
+		{Op: "triggerEvaluation", Title: "start an evaluation and record its start-evaluation event", Needs: NeedsService,
+			Body: "requests/triggerEvaluation.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
+				Expect: []Expectation{Includes("/events/*/type", "sh.keptn.event.start-evaluation"), Every("/events/*/data/service", "{{.Service}}")}}}},
+		{Op: "triggerEvaluation", Title: "answer 400 for a timeframe that is not a duration", Needs: NeedsService,
+			Body: `{"timeframe": "soon"}`, Status: s(400)},
+		{Op: "triggerEvaluation", Title: "refuse an evaluation in an unknown stage with 400 or 404", Needs: NeedsService,
+			Params: map[string]string{"stageName": "{{.Missing}}"}, Body: "requests/triggerEvaluation.json", Status: s(400, 404)},
+
+		{Op: "configureBridge", Title: "store the bridge credentials", Serial: true, Body: "requests/configureBridge.json", Status: s(200),
+			Probes: []Probe{{Op: "getBridgeConfig", Status: s(200), Expect: []Expectation{Eq("/user", "{{.BridgeUser}}")}}}},
+		{Op: "getBridgeConfig", Title: "answer 200 with the stored bridge credentials", Serial: true, Needs: NeedsBridge, Status: s(200),
+			Expect: []Expectation{Eq("/user", "{{.BridgeUser}}"), Eq("/password", "{{.BridgePassword}}")}},
+	}
+}
+
+// level is one of the four places resources live.
+type level struct {
+	name    string // as in the operationIds
+	needs   Needs
+	missing map[string]string // path parameters that name a parent that does not exist
+}
+
+var levels = []level{
+	{"Project", NeedsService, map[string]string{"projectName": unknownProject}},
+	{"Stage", NeedsService, map[string]string{"stageName": "{{.Missing}}"}},
+	{"Service", NeedsService, map[string]string{"serviceName": "{{.Missing}}"}},
+	{"ServiceDefault", NeedsService, map[string]string{"serviceName": "{{.Missing}}"}},
+}
+
+// resourceCases are the cases of the resource operations at one level.
+func resourceCases(l level) []Case {
+	n := l.name
+	newURI := map[string]string{"resourceURI": "{{.NewResourceURI}}"}
+	return []Case{
+		{Op: "get" + n + "Resources", Title: "list the resources (URIs)", Needs: NeedsResources, Status: s(200),
+			Expect: []Expectation{Includes("/resources/*/resourceURI", "{{.ResourceURI}}")}},
+		{Op: "get" + n + "Resources", Title: "answer 404 when the parent does not exist", Needs: l.needs, Params: l.missing, Status: s(404)},
+		{Op: "get" + n + "Resources", Title: "answer 400 for a page size of 0", Needs: l.needs, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+
+		{Op: "post" + n + "Resources", Title: "add resources and answer the new version", Needs: l.needs, Body: "requests/resources.json", Status: s(201),
+			Expect: []Expectation{Has("/version")},
+			Probes: []Probe{{Op: "get" + n + "Resource", Params: newURI, Status: s(200), Expect: []Expectation{Eq("/resourceContent", `{{b64 "added by keptn-conformance"}}`)}}}},
+		{Op: "post" + n + "Resources", Title: "answer 400 when the parent does not exist", Needs: l.needs, Params: l.missing, Body: "requests/resources.json", Status: s(400)},
+		{Op: "put" + n + "Resources", Title: "add or replace resources and answer the new version", Needs: NeedsResources, Body: "requests/resources.json", Status: s(201),
+			Expect: []Expectation{Has("/version")},
+			Probes: []Probe{{Op: "get" + n + "Resource", Params: newURI, Status: s(200), Expect: []Expectation{Eq("/resourceContent", `{{b64 "added by keptn-conformance"}}`)}}}},
+		{Op: "put" + n + "Resources", Title: "answer 400 when the parent does not exist", Needs: l.needs, Params: l.missing, Body: "requests/resources.json", Status: s(400)},
+
+		{Op: "get" + n + "Resource", Title: "answer the resource with its base64 content, its URI URL-encoded in the path", Needs: NeedsResources, Status: s(200),
+			Expect: []Expectation{Eq("/resourceURI", "{{.ResourceURI}}"), Eq("/resourceContent", "{{b64 .ResourceContent}}")}},
+		{Op: "get" + n + "Resource", Title: "answer 404 for an unknown resource", Needs: NeedsResources, Params: newURI, Status: s(404)},
+		{Op: "put" + n + "Resource", Title: "replace a resource and answer the new version", Needs: NeedsResources, Body: "requests/resource.json", Status: s(201),
+			Expect: []Expectation{Has("/version")},
+			Probes: []Probe{{Op: "get" + n + "Resource", Status: s(200), Expect: []Expectation{Eq("/resourceContent", `{{b64 "changed by keptn-conformance"}}`)}}}},
+		{Op: "put" + n + "Resource", Title: "answer 400 when the parent does not exist", Needs: l.needs, Params: l.missing, Body: "requests/resource.json", Status: s(400)},
+		{Op: "delete" + n + "Resource", Title: "delete a resource", Needs: NeedsResources, Status: s(204),
+			Probes: []Probe{{Op: "get" + n + "Resource", Status: s(404)}}},
+		{Op: "delete" + n + "Resource", Title: "answer 400 for an unknown resource", Needs: NeedsResources, Params: newURI, Status: s(400)},
+	}
+}
+
+// configurationService are the cases of specs/configuration-service.yaml.
+func configurationService() []Case {
+	out := []Case{
+		{Op: "getProjects", Title: "list projects in the paged envelope", Needs: NeedsProject, Status: s(200),
+			Expect: []Expectation{Has("/totalCount"), Has("/projects/0/projectName")}},
+		{Op: "getProjects", Title: "page: a page size of 1 gives one project and the key of the next page", Needs: NeedsService,
+			Query: map[string]string{"pageSize": "1"}, Status: s(200), Expect: []Expectation{Len("/projects", 1), Eq("/pageSize", "1")}},
+		{Op: "getProjects", Title: "answer 400 for a page size of 0", Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		{Op: "createProjectInternal", Title: "create a project with its stages", Needs: MakesProject, Body: "requests/createProjectInternal.json", Status: s(204),
+			Probes: []Probe{{Op: "getStages", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Eq("/stages/0/stageName", "{{.Stage}}")}}}},
+		{Op: "createProjectInternal", Title: "answer 400 for a project that exists", Needs: NeedsProject, Body: "requests/createProjectInternal.json", Status: s(400)},
+
+		{Op: "getProject", Title: "answer the project with its stages, services and shipyard, never its git token", Needs: NeedsService, Status: s(200),
+			Expect: []Expectation{Eq("/projectName", "{{.Project}}"), Has("/creationDate"), Eq("/stages/0/stageName", "{{.Stage}}"),
+				Eq("/stages/1/stageName", "{{.OtherStage}}"), Every("/stages/*/services/*/serviceName", "{{.Service}}"),
+				Contains("/shipyard", "{{.OtherStage}}"), Absent("/gitToken")}},
+		{Op: "getProject", Title: "answer 404 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(404)},
+		{Op: "updateProjectInternal", Title: "update a project's git settings", Needs: NeedsProject, Body: "requests/updateProjectInternal.json", Status: s(204),
+			Probes: []Probe{{Op: "getProject", Status: s(200), Expect: []Expectation{Eq("/gitUser", "keptn-conformance-updated")}}}},
+		{Op: "updateProjectInternal", Title: "answer 400 for an unknown project", Params: map[string]string{"projectName": unknownProject},
+			Body: "requests/updateProjectInternal.json", Status: s(400)},
+		{Op: "deleteProjectInternal", Title: "delete a project", Needs: NeedsProject, Status: s(204), Probes: []Probe{{Op: "getProject", Status: s(404)}}},
+		{Op: "deleteProjectInternal", Title: "answer 400 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(400)},
+
+		{Op: "getProjectServices", Title: "list the project's services with their stages", Needs: NeedsService, Status: s(200),
+			Expect: []Expectation{Eq("/totalCount", "1"), Eq("/services/0/serviceName", "{{.Service}}"), Includes("/services/0/stageInfo/*/stageName", "{{.OtherStage}}")}},
+		{Op: "getProjectServices", Title: "answer 404 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(404)},
+		{Op: "getProjectServices", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		{Op: "getProjectService", Title: "answer the service with every stage it is in", Needs: NeedsService, Status: s(200),
+			Expect: []Expectation{Eq("/serviceName", "{{.Service}}"), Len("/stageInfo", 2)}},
+		{Op: "getProjectService", Title: "answer 404 for an unknown service", Needs: NeedsProject, Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(404)},
+
+		{Op: "getStages", Title: "list the project's stages in shipyard order", Needs: NeedsProject, Status: s(200),
+			Expect: []Expectation{Eq("/totalCount", "2"), Eq("/stages/0/stageName", "{{.Stage}}"), Eq("/stages/1/stageName", "{{.OtherStage}}"), Eq("/nextPageKey", "0")}},
+		{Op: "getStages", Title: "page: a page size of 1 gives the first stage and the key of the second", Needs: NeedsProject, Query: map[string]string{"pageSize": "1"}, Status: s(200),
+			Expect: []Expectation{Len("/stages", 1), Eq("/stages/0/stageName", "{{.Stage}}"), Eq("/totalCount", "2"), Eq("/nextPageKey", "1")}},
+		{Op: "getStages", Title: "page: the key of the second page gives the second stage and ends with \"0\"", Needs: NeedsProject,
+			Query: map[string]string{"pageSize": "1", "nextPageKey": "1"}, Status: s(200),
+			Expect: []Expectation{Len("/stages", 1), Eq("/stages/0/stageName", "{{.OtherStage}}"), Eq("/nextPageKey", "0")}},
+		{Op: "getStages", Title: "answer 404 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(404)},
+		{Op: "getStages", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		{Op: "createStageInternal", Title: "create a stage", Needs: NeedsProject, Body: "requests/createStageInternal.json", Status: s(204),
+			Probes: []Probe{{Op: "getStage", Params: map[string]string{"stageName": "{{.NewName}}"}, Status: s(200), Expect: []Expectation{Eq("/stageName", "{{.NewName}}")}}}},
+		{Op: "createStageInternal", Title: "answer 400 for a stage that exists", Needs: NeedsProject, Body: "requests/updateStageInternal.json", Status: s(400)},
+		{Op: "getStage", Title: "answer the stage with its services", Needs: NeedsService, Status: s(200),
+			Expect: []Expectation{Eq("/stageName", "{{.Stage}}"), Eq("/services/0/serviceName", "{{.Service}}")}},
+		{Op: "getStage", Title: "answer 404 for an unknown stage", Needs: NeedsProject, Params: map[string]string{"stageName": "{{.Missing}}"}, Status: s(404)},
+		{Op: "updateStageInternal", Title: "accept an update of a stage", Needs: NeedsProject, Body: "requests/updateStageInternal.json", Status: s(204)},
+		{Op: "updateStageInternal", Title: "answer 400 for an unknown stage", Needs: NeedsProject, Params: map[string]string{"stageName": "{{.Missing}}"},
+			Body: "requests/updateStageInternal.json", Status: s(400)},
+		{Op: "deleteStageInternal", Title: "delete a stage", Needs: NeedsProject, Params: map[string]string{"stageName": "{{.OtherStage}}"}, Status: s(204),
+			Probes: []Probe{{Op: "getStage", Params: map[string]string{"stageName": "{{.OtherStage}}"}, Status: s(404)}}},
+		{Op: "deleteStageInternal", Title: "answer 400 for an unknown stage", Needs: NeedsProject, Params: map[string]string{"stageName": "{{.Missing}}"}, Status: s(400)},
+
+		{Op: "getStageServices", Title: "list the stage's services", Needs: NeedsService, Status: s(200),
+			Expect: []Expectation{Eq("/totalCount", "1"), Eq("/services/0/serviceName", "{{.Service}}")}},
+		{Op: "getStageServices", Title: "answer 404 for an unknown stage", Needs: NeedsProject, Params: map[string]string{"stageName": "{{.Missing}}"}, Status: s(404)},
+		{Op: "getStageServices", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		{Op: "createServiceInternal", Title: "create a service in a stage", Needs: NeedsProject, Body: "requests/createServiceInternal.json", Status: s(204),
+			Probes: []Probe{{Op: "getStageService", Params: map[string]string{"serviceName": "{{.NewName}}"}, Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.NewName}}")}}}},
+		{Op: "createServiceInternal", Title: "answer 400 for a service that exists", Needs: NeedsService, Body: "requests/updateServiceInternal.json", Status: s(400)},
+		{Op: "getStageService", Title: "answer the service of the stage", Needs: NeedsService, Status: s(200),
+			Expect: []Expectation{Eq("/serviceName", "{{.Service}}"), Has("/creationDate")}},
+		{Op: "getStageService", Title: "answer 404 for an unknown service", Needs: NeedsProject, Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(404)},
+		{Op: "updateServiceInternal", Title: "accept an update of a service", Needs: NeedsService, Body: "requests/updateServiceInternal.json", Status: s(204)},
+		{Op: "updateServiceInternal", Title: "answer 400 for an unknown service", Needs: NeedsProject, Params: map[string]string{"serviceName": "{{.Missing}}"},
+			Body: "requests/updateServiceInternal.json", Status: s(400)},
+		{Op: "deleteServiceInternal", Title: "delete a service from a stage", Needs: NeedsService, Status: s(204),
+			Probes: []Probe{{Op: "getStageService", Status: s(404)}}},
+		{Op: "deleteServiceInternal", Title: "answer 400 for an unknown service", Needs: NeedsProject, Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(400)},
+
+		{Op: "createApproval", Title: "store an approval and answer it", Needs: NeedsService, Body: "requests/createApproval.json", Status: s(200),
+			Expect:  []Expectation{Eq("/eventId", "{{.NewID}}"), Eq("/keptnContext", "{{.NewContext}}"), Eq("/tag", "0.11.2")},
+			Probes: []Probe{{Op: "getApproval", Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(200), Expect: []Expectation{Eq("/image", "docker.io/keptnexamples/carts")}},
+				{Op: "getStageService", Status: s(200), Expect: []Expectation{Includes("/openApprovals/*/eventId", "{{.NewID}}")}}}},
+		{Op: "createApproval", Title: "answer 404 for an unknown service", Needs: NeedsService, Params: map[string]string{"serviceName": "{{.Missing}}"},
+			Body: "requests/createApproval.json", Status: s(404)},
+		{Op: "getApprovals", Title: "list the open approvals", Needs: NeedsApproval, Status: s(200),
+			Expect: []Expectation{Eq("/totalCount", "1"), Eq("/approvals/0/eventId", "{{.ApprovalID}}")}},
+		{Op: "getApprovals", Title: "answer 404 for an unknown service", Needs: NeedsService, Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(404)},
+		{Op: "getApprovals", Title: "answer 400 for a page size of 0", Needs: NeedsService, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		{Op: "getApproval", Title: "answer an approval by its event id", Needs: NeedsApproval, Status: s(200),
+			Expect: []Expectation{Eq("/eventId", "{{.ApprovalID}}"), Eq("/keptnContext", "{{.ApprovalContext}}")}},
+		{Op: "getApproval", Title: "answer 404 for an unknown approval", Needs: NeedsService, Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(404)},
+		{Op: "closeApproval", Title: "close an approval", Needs: NeedsApproval, Status: s(200),
+			Probes: []Probe{{Op: "getApproval", Status: s(404)}, {Op: "getApprovals", Status: s(200), Expect: []Expectation{Eq("/totalCount", "0")}}}},
+		{Op: "closeApproval", Title: "answer 404 for an unknown approval", Needs: NeedsService, Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(404)},
+
+		{Op: "createRemediation", Title: "store a remediation and answer it", Needs: NeedsService, Body: "requests/createRemediation.json", Status: s(200),
+			Expect:  []Expectation{Eq("/keptnContext", "{{.NewContext}}"), Eq("/action", "scale")},
+			Probes: []Probe{{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(200), Expect: []Expectation{Eq("/remediations/0/eventId", "{{.NewID}}")}}}},
+		{Op: "createRemediation", Title: "answer 400 for a remediation without its Keptn context", Needs: NeedsService,
+			Body: `{"type": "sh.keptn.event.remediation.triggered", "action": "scale"}`, Status: s(400)},
+		{Op: "createRemediation", Title: "answer 404 for an unknown service", Needs: NeedsService, Params: map[string]string{"serviceName": "{{.Missing}}"},
+			Body: "requests/createRemediation.json", Status: s(404)},
+		{Op: "getRemediations", Title: "list the open remediations", Needs: NeedsRemediation, Status: s(200),
+			Expect: []Expectation{Eq("/totalCount", "1"), Eq("/remediations/0/keptnContext", "{{.RemediationContext}}")}},
+		{Op: "getRemediations", Title: "answer 404 for an unknown service", Needs: NeedsService, Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(404)},
+		{Op: "getRemediations", Title: "answer 400 for a page size of 0", Needs: NeedsService, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		{Op: "getRemediationsForContext", Title: "list the remediations of a Keptn context", Needs: NeedsRemediation, Status: s(200),
+			Expect: []Expectation{Every("/remediations/*/keptnContext", "{{.RemediationContext}}"), Eq("/remediations/0/eventId", "{{.RemediationID}}")}},
+		{Op: "getRemediationsForContext", Title: "answer 404 for a Keptn context without remediations", Needs: NeedsService, Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(404)},
+		{Op: "getRemediationsForContext", Title: "answer 400 for a page size of 0", Needs: NeedsRemediation, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		{Op: "closeRemediations", Title: "close the remediations of a Keptn context", Needs: NeedsRemediation, Status: s(200),
+			Probes: []Probe{{Op: "getRemediationsForContext", Status: s(404)}}},
+		{Op: "closeRemediations", Title: "answer 404 for a Keptn context without remediations", Needs: NeedsService, Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(404)},
+
+		{Op: "handleEventInternal", Title: "accept an event", Needs: NeedsService, Body: "requests/handleEventInternal.json", Status: s(200)},
+		{Op: "handleEventInternal", Title: "answer 400 for an event without a type", Needs: NeedsService,
+			Body: `{"source": "keptn-conformance", "data": {}}`, Status: s(400), Negative: true},
+	}
+	for _, l := range levels {
+		out = append(out, resourceCases(l)...)
+	}
+	out = append(out,
+		Case{Op: "putProjectResource", Title: "answer 400 for a resourceURI that climbs out with ..", Needs: NeedsProject,
+			Params: map[string]string{"resourceURI": "../../etc/passwd"}, Body: `{"resourceURI": "../../etc/passwd", "resourceContent": "eA=="}`, Status: s(400)},
+		Case{Op: "postProjectResources", Title: "answer 400 for a resourceURI that climbs out with ..", Needs: NeedsProject,
+			Body: `{"resources": [{"resourceURI": "a/../../b", "resourceContent": "eA=="}]}`, Status: s(400)},
+		Case{Op: "getProjectResource", Title: "answer 404 for a resourceURI that climbs out with ..", Needs: NeedsProject,
+			Params: map[string]string{"resourceURI": "../../../etc/passwd"}, Status: s(404)},
+	)
+	return out
+}
+
+// mongodbDatastore are the cases of specs/mongodb-datastore.yaml.
+func mongodbDatastore() []Case {
+	return []Case{
+		{Op: "saveEventInternal", Title: "store an event", Needs: NeedsProject, Body: "requests/saveEventInternal.json", Status: s(201),
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"eventID": "{{.NewID}}"}, Status: s(200),
+				Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/shkeptncontext", "{{.NewContext}}")}}}},
+		{Op: "getEvents", Title: "answer the events of a Keptn context", Needs: NeedsEvent,
+			Query: map[string]string{"keptnContext": "{{.EventContext}}"}, Status: s(200),
+			Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/id", "{{.EventID}}"), Eq("/nextPageKey", "0")}},
+		{Op: "getEvents", Title: "filter events by project, stage, service and type", Needs: NeedsEvent,
+			Query:  map[string]string{"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}", "type": "{{.EventType}}"},
+			Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/id", "{{.EventID}}")}},
+		{Op: "getEvents", Title: "find no event of another project", Needs: NeedsEvent,
+			Query: map[string]string{"project": "{{.Missing}}", "type": "{{.EventType}}"}, Status: s(200),
+			Expect: []Expectation{Eq("/totalCount", "0"), Len("/events", 0)}},
+		{Op: "getEvents", Title: "answer a client error for a page size of 0", Query: map[string]string{"pageSize": "0"}, Any4xx: true, Negative: true},
+		{Op: "getEventsByType", Title: "answer the events of a type, filtered", Needs: NeedsEvent,
+			Query: map[string]string{"filter": "data.project:{{.Project}} AND data.service:{{.Service}}"}, Status: s(200),
+			Expect: []Expectation{Len("/events", 1), Eq("/events/0/id", "{{.EventID}}")}},
+		{Op: "getEventsByType", Title: "answer a client error for a limit of 0", Needs: NeedsEvent, Query: map[string]string{"limit": "0"}, Any4xx: true, Negative: true},
+	}
+}
+
+// session are the cases of specs/session.yaml; the session profile checks the cookie itself.
+func session() []Case {
+	return []Case{
+		{Op: "login", Title: "log a user in and answer the user", Auth: AuthNone, Needs: NeedsSession, Body: "requests/login.json", Status: s(200),
+			Expect: []Expectation{Has("/id"), Has("/expiration_date")}},
+		{Op: "login", Title: "answer 401 for a wrong password", Auth: AuthNone, Needs: NeedsSession,
+			Body: `{"username": "{{.SessionUser}}", "password": "wrong-{{.NewID}}"}`, Status: s(401)},
+		{Op: "listControlPlanes", Title: "list the control planes to a logged-in user", Auth: AuthSession, Needs: NeedsSession, Status: s(200),
+			Expect: []Expectation{Has("/data/0/id"), Has("/meta/page/total")}},
+		{Op: "logout", Title: "end the session, so that its cookie no longer works", Auth: AuthSession, Needs: NeedsSession, Status: s(204),
+			Probes: []Probe{{Op: "listControlPlanes", Auth: AuthSession, Status: s(401)}}},
+	}
+}
+
+// All returns every case of the catalogue, and the cases derived from the specs.
+func All() []Case {
+	var out []Case
+	out = append(out, apiService()...)
+	out = append(out, configurationService()...)
+	out = append(out, mongodbDatastore()...)
+	out = append(out, session()...)
+	out = append(out, derivedNegatives(out)...)
+	return out
+}

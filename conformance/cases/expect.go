@@ -1,0 +1,159 @@
+package cases
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Expectation is what part of an answer's JSON body must say. Paths are slash-separated keys, with
+// "*" for every element of an array (or value of an object): "/stages/*/stageName".
+type Expectation struct {
+	Path  string
+	Kind  string // eq, has, len, includes, all, absent, contains
+	Value string // a template over the World
+	N     int
+}
+
+// Eq: the value at path is exactly v.
+func Eq(path, v string) Expectation { return Expectation{Path: path, Kind: "eq", Value: v} }
+
+// Has: something non-empty is at path.
+func Has(path string) Expectation { return Expectation{Path: path, Kind: "has"} }
+
+// Len: an array of n elements is at path.
+func Len(path string, n int) Expectation { return Expectation{Path: path, Kind: "len", N: n} }
+
+// Includes: one of the values at path is v.
+func Includes(path, v string) Expectation { return Expectation{Path: path, Kind: "includes", Value: v} }
+
+// Every: there are values at path and every one is v.
+func Every(path, v string) Expectation { return Expectation{Path: path, Kind: "all", Value: v} }
+
+// Absent: nothing is at path.
+func Absent(path string) Expectation { return Expectation{Path: path, Kind: "absent"} }
+
+// Contains: the string at path contains v.
+func Contains(path, v string) Expectation { return Expectation{Path: path, Kind: "contains", Value: v} }
+
+// resolve returns the values at a path (more than one through "*").
+func resolve(doc any, path string) []any {
+	cur := []any{doc}
+	for _, seg := range strings.Split(strings.Trim(path, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		var next []any
+		for _, v := range cur {
+			switch t := v.(type) {
+			case map[string]any:
+				if seg == "*" {
+					for _, x := range t {
+						next = append(next, x)
+					}
+				} else if x, ok := t[seg]; ok {
+					next = append(next, x)
+				}
+			case []any:
+				if seg == "*" {
+					next = append(next, t...)
+				} else if i, err := strconv.Atoi(seg); err == nil && i >= 0 && i < len(t) {
+					next = append(next, t[i])
+				}
+			}
+		}
+		cur = next
+	}
+	return cur
+}
+
+func scalar(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case json.Number:
+		return t.String()
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(t)
+	case nil:
+		return "null"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// check evaluates the expectation on a decoded body; "" means it holds.
+func (e Expectation) check(doc any, w *World) (string, error) {
+	want, err := render(e.Value, w)
+	if err != nil {
+		return "", err
+	}
+	got := resolve(doc, e.Path)
+	vals := make([]string, len(got))
+	for i, g := range got {
+		vals[i] = scalar(g)
+	}
+	short := func() string {
+		s := strings.Join(vals, ", ")
+		if len(s) > 300 {
+			s = s[:300] + "..."
+		}
+		return "[" + s + "]"
+	}
+	switch e.Kind {
+	case "eq":
+		if len(got) != 1 || vals[0] != want {
+			return fmt.Sprintf("%s must be %q, is %s", e.Path, want, short()), nil
+		}
+	case "has":
+		if len(got) == 0 || vals[0] == "" || vals[0] == "null" {
+			return fmt.Sprintf("%s must be present and not empty", e.Path), nil
+		}
+	case "len":
+		arr, ok := first(got).([]any)
+		if !ok || len(arr) != e.N {
+			n := -1
+			if ok {
+				n = len(arr)
+			}
+			return fmt.Sprintf("%s must have %d elements, has %d", e.Path, e.N, n), nil
+		}
+	case "includes":
+		for _, v := range vals {
+			if v == want {
+				return "", nil
+			}
+		}
+		return fmt.Sprintf("%s must include %q, holds %s", e.Path, want, short()), nil
+	case "all":
+		if len(vals) == 0 {
+			return fmt.Sprintf("%s must hold %q, holds nothing", e.Path, want), nil
+		}
+		for _, v := range vals {
+			if v != want {
+				return fmt.Sprintf("every %s must be %q, they are %s", e.Path, want, short()), nil
+			}
+		}
+	case "absent":
+		if len(got) > 0 {
+			return fmt.Sprintf("%s must not be in the answer", e.Path), nil
+		}
+	case "contains":
+		if len(got) != 1 || !strings.Contains(vals[0], want) {
+			return fmt.Sprintf("%s must contain %q, is %s", e.Path, want, short()), nil
+		}
+	default:
+		return "", fmt.Errorf("unknown expectation %q", e.Kind)
+	}
+	return "", nil
+}
+
+func first(v []any) any {
+	if len(v) == 0 {
+		return nil
+	}
+	return v[0]
+}

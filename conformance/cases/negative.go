@@ -1,0 +1,101 @@
+package cases
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// derivedNegatives makes, for every operation with a JSON request body, the bad bodies its schema
+// rules out: malformed JSON, no body, a body not declared as JSON, each required field missing,
+// each field of the wrong type. A conformant gateway refuses each with a documented client error.
+// They are built on the operation's first successful case, so only the body is wrong.
+func derivedNegatives(catalogue []Case) []Case {
+	var out []Case
+	done := map[string]bool{}
+	for _, base := range catalogue {
+		if done[base.Op] || base.Negative || base.Body == "" || len(base.Status) == 0 || base.Status[0] >= 300 {
+			continue
+		}
+		op, err := Operation(base.Op)
+		if err != nil || op.Operation.RequestBody == nil {
+			continue
+		}
+		mt := op.Operation.RequestBody.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil {
+			continue
+		}
+		done[base.Op] = true
+		neg := func(title string) Case {
+			c := base
+			c.Title, c.Status, c.Any4xx, c.Negative = title, nil, true, true
+			c.Expect, c.Probes, c.Mutate, c.RawBody = nil, nil, nil, nil
+			c.Header = map[string]string{}
+			for k, v := range base.Header {
+				if k != "Content-Type" {
+					c.Header[k] = v
+				}
+			}
+			return c
+		}
+		c := neg("refuse a body that is not valid JSON with a client error")
+		c.RawBody = []byte(`{"`)
+		out = append(out, c)
+		c = neg("refuse an empty body with a client error")
+		c.RawBody = []byte{}
+		out = append(out, c)
+		c = neg("refuse a body sent as text/plain with a client error")
+		c.Header["Content-Type"] = "text/plain"
+		out = append(out, c)
+
+		schema := mt.Schema.Value
+		required := append([]string(nil), schema.Required...)
+		sort.Strings(required)
+		for _, field := range required {
+			c := neg(fmt.Sprintf("refuse a body without the required field %q with a client error", field))
+			f := field
+			c.Mutate = func(m map[string]any) { delete(m, f) }
+			out = append(out, c)
+		}
+		fields := make([]string, 0, len(schema.Properties))
+		for name := range schema.Properties {
+			fields = append(fields, name)
+		}
+		sort.Strings(fields)
+		for _, field := range fields {
+			wrong, kind := wrongValue(schema.Properties[field].Value)
+			if wrong == nil {
+				continue
+			}
+			c := neg(fmt.Sprintf("refuse a body whose field %q is %s with a client error", field, kind))
+			f := field
+			c.Mutate = func(m map[string]any) { m[f] = wrong }
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// wrongValue returns a value of another JSON type than the schema allows, and its description.
+func wrongValue(s *openapi3.Schema) (any, string) {
+	if s == nil {
+		return nil, ""
+	}
+	if len(s.AnyOf) > 0 || len(s.OneOf) > 0 {
+		return 12345, "a number"
+	}
+	switch {
+	case s.Type.Is("string"):
+		return 12345, "a number"
+	case s.Type.Is("integer"), s.Type.Is("number"):
+		return "not a number", "a string"
+	case s.Type.Is("boolean"):
+		return "yes", "a string"
+	case s.Type.Is("object"):
+		return "not an object", "a string"
+	case s.Type.Is("array"):
+		return "not an array", "a string"
+	}
+	return nil, ""
+}

@@ -1,0 +1,269 @@
+package cases
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/target"
+	"github.com/keptn-conformance/keptn-conformance/fixtures"
+)
+
+// Needs says what state a case needs before its request; each implies what it is built on.
+type Needs uint
+
+// The pieces of state a world can have.
+const (
+	NeedsProject     Needs = 1 << iota // a project from fixtures/shipyards/shipyard.yaml (stages dev, prod)
+	NeedsService                       // + a service in every stage
+	NeedsResources                     // + a resource at project, stage, service and service-default level
+	NeedsApproval                      // + an open approval of the service in dev
+	NeedsRemediation                   // + an open remediation of the service in dev
+	NeedsEvent                         // + an event sent through api-service
+	NeedsBridge                        // the bridge credentials are configured
+	NeedsSession                       // a logged-in session (Konnect style)
+	// MakesProject says the case makes the world's project itself, so it is deleted afterwards.
+	MakesProject
+)
+
+// World is the state a case works on: the names of what exists, and fresh ones for what the case
+// makes. Request fixtures are templates over it.
+type World struct {
+	Project, Stage, OtherStage, Service string
+	Stages                              []string
+	Shipyard                            string // the shipyard YAML
+	ResourceURI, ResourceContent        string // a resource at every level (content in plain text)
+	ApprovalID, ApprovalContext         string
+	RemediationContext, RemediationID   string
+	EventType, EventContext, EventID    string
+	BridgeUser, BridgePassword          string
+	Session                             string // the session cookie ("name=value")
+	SessionUser, SessionPassword        string
+
+	// Fresh values for the case's own request.
+	NewID, NewContext, NewName, NewResourceURI string
+	// Missing is a name nothing has.
+	Missing string
+	// Response is the case's answer as JSON, for its probes' templates.
+	Response map[string]any
+}
+
+// Env runs cases against a target.
+type Env struct {
+	Target   *target.Target
+	Base     string // the listener the cases talk to
+	Timeout  time.Duration
+	Interval time.Duration
+}
+
+func randomName(prefix string) string {
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return prefix + string(b)
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// NewWorld names everything a case may need; nothing exists yet.
+func NewWorld() *World {
+	sy, _ := fixtures.Read("shipyards/shipyard.yaml")
+	return &World{
+		Project: randomName("kc-"), Stage: "dev", OtherStage: "prod", Stages: []string{"dev", "prod"},
+		Service: "carts", Shipyard: string(sy),
+		ResourceURI: "conformance/settings.yaml", ResourceContent: "suite: keptn-conformance\n",
+		ApprovalID: newUUID(), ApprovalContext: newUUID(),
+		RemediationContext: newUUID(), RemediationID: newUUID(),
+		EventType: "sh.keptn.event." + randomName("kc") + ".triggered", EventContext: newUUID(), EventID: newUUID(),
+		BridgeUser: randomName("user-"), BridgePassword: randomName("pw-"),
+		NewID: newUUID(), NewContext: newUUID(), NewName: randomName("kc-"), NewResourceURI: "conformance/" + randomName("new-") + ".txt",
+		Missing: randomName("kc-missing-"),
+	}
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// Build makes the state a case needs through the gateway's own API, and returns how to remove it.
+// The cleanup is never nil and never fails the case: it only tidies the installation up.
+func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
+	w := NewWorld()
+	var undo []func()
+	cleanup := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	if needs&(NeedsService|NeedsResources|NeedsApproval|NeedsRemediation) != 0 {
+		needs |= NeedsProject | NeedsService
+	}
+	if creds := e.Target.Desc.Session; creds != nil {
+		w.SessionUser, w.SessionPassword = creds.Username, creds.Password
+	}
+	if needs&MakesProject != 0 {
+		undo = append(undo, func() { e.tidy("/api/v1/project/" + w.Project) })
+	}
+	cs := "/api/configuration-service/v1/project/" + w.Project
+	steps := []struct {
+		need Needs
+		run  func() error
+	}{
+		{NeedsProject, func() error {
+			if err := e.setup(ctx, "POST", "/api/v1/project", map[string]string{"name": w.Project, "shipyard": b64(w.Shipyard)}, w.Session); err != nil {
+				return err
+			}
+			undo = append(undo, func() { e.tidy("/api/v1/project/" + w.Project) })
+			return e.await(ctx, "GET", cs+"/stage/"+w.OtherStage)
+		}},
+		{NeedsService, func() error {
+			if err := e.setup(ctx, "POST", "/api/v1/project/"+w.Project+"/service", map[string]string{"serviceName": w.Service}, w.Session); err != nil {
+				return err
+			}
+			for _, st := range w.Stages {
+				if err := e.await(ctx, "GET", cs+"/stage/"+st+"/service/"+w.Service); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{NeedsResources, func() error {
+			body := map[string]any{"resources": []map[string]string{{"resourceURI": w.ResourceURI, "resourceContent": b64(w.ResourceContent)}}}
+			for _, level := range []string{cs, cs + "/stage/" + w.Stage, cs + "/stage/" + w.Stage + "/service/" + w.Service, cs + "/service/" + w.Service} {
+				if err := e.setup(ctx, "POST", level+"/resource", body, ""); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{NeedsApproval, func() error {
+			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/approval",
+				map[string]string{"keptnContext": w.ApprovalContext, "eventId": w.ApprovalID, "image": "docker.io/keptnexamples/carts", "tag": "0.11.1"}, "")
+		}},
+		{NeedsRemediation, func() error {
+			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/remediation",
+				map[string]string{"keptnContext": w.RemediationContext, "eventId": w.RemediationID, "type": "sh.keptn.event.remediation.triggered", "action": "scale"}, "")
+		}},
+		{NeedsEvent, func() error {
+			ev := map[string]any{
+				"type": w.EventType, "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2",
+				"shkeptncontext": w.EventContext, "id": w.EventID,
+				"data": map[string]any{"project": w.Project, "stage": w.Stage, "service": w.Service},
+			}
+			if err := e.setup(ctx, "POST", "/api/v1/event", ev, ""); err != nil {
+				return err
+			}
+			return e.await(ctx, "GET", "/api/mongodb-datastore/event?eventID="+w.EventID+"&keptnContext="+w.EventContext)
+		}},
+		{NeedsBridge, func() error {
+			return e.setup(ctx, "POST", "/api/v1/config/bridge", map[string]string{"user": w.BridgeUser, "password": w.BridgePassword}, "")
+		}},
+		{NeedsSession, func() error {
+			creds := e.Target.Desc.Session
+			if creds == nil {
+				return fmt.Errorf("the target has no session user")
+			}
+			ex, err := e.do(ctx, "POST", "/api/auth", map[string]string{"username": creds.Username, "password": creds.Password}, false, "")
+			if err != nil {
+				return err
+			}
+			if ex.Status() != http.StatusOK {
+				return setupError("logging in", ex)
+			}
+			for _, c := range ex.Response.Cookies() {
+				if c.Value != "" {
+					w.Session = c.Name + "=" + c.Value
+				}
+			}
+			if w.Session == "" {
+				return fmt.Errorf("set-up: logging in set no cookie")
+			}
+			return nil
+		}},
+	}
+	for _, s := range steps {
+		if needs&s.need == 0 {
+			continue
+		}
+		if err := s.run(); err != nil {
+			cleanup()
+			return nil, func() {}, err
+		}
+	}
+	return w, cleanup, nil
+}
+
+// do sends a set-up request with the token (or a session cookie).
+func (e *Env) do(ctx context.Context, method, path string, body any, withToken bool, cookie string) (*contract.Exchange, error) {
+	h := http.Header{}
+	if withToken {
+		h.Set("x-token", e.Target.Token())
+	}
+	if cookie != "" {
+		h.Set("Cookie", cookie)
+	}
+	var b []byte
+	if body != nil {
+		b, _ = json.Marshal(body)
+		h.Set("Content-Type", "application/json")
+	}
+	p, q, _ := strings.Cut(path, "?")
+	return e.Target.Client(e.Base).Do(ctx, contract.Request{Method: method, Path: p, RawQuery: q, Header: h, Body: b})
+}
+
+func setupError(what string, ex *contract.Exchange) error {
+	return fmt.Errorf("set-up failed while %s (the case could not be tried):\n%s", what, ex)
+}
+
+// setup sends one set-up request, which must succeed.
+func (e *Env) setup(ctx context.Context, method, path string, body any, _ string) error {
+	ex, err := e.do(ctx, method, path, body, true, "")
+	if err != nil {
+		return err
+	}
+	if ex.Err != nil || ex.Status() < 200 || ex.Status() > 299 {
+		return setupError(method+" "+path, ex)
+	}
+	return nil
+}
+
+// await polls a GET until it answers 2xx: Keptn makes projects and services asynchronously.
+func (e *Env) await(ctx context.Context, method, path string) error {
+	deadline := time.Now().Add(e.Timeout)
+	for {
+		ex, err := e.do(ctx, method, path, nil, true, "")
+		if err != nil {
+			return err
+		}
+		if ex.Err == nil && ex.Status() >= 200 && ex.Status() <= 299 {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("set-up: %s did not appear within %s:\n%s", path, e.Timeout, ex)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(e.Interval):
+		}
+	}
+}
+
+// tidy deletes what set-up made; its outcome does not matter (the case may have deleted it).
+func (e *Env) tidy(path string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, _ = e.do(ctx, "DELETE", path, nil, true, "")
+}

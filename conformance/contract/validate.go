@@ -1,0 +1,245 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// The checks a problem can come from. They are stable: reports and the self-test name them.
+const (
+	CheckTransport        = "transport"         // no answer at all
+	CheckServerError      = "no-server-error"   // a 5xx
+	CheckStatusDocumented = "status-documented" // a status the operation does not document
+	CheckStatusExpected   = "status-expected"   // a documented status, but not the one due
+	CheckContentType      = "content-type"      // a body of an undocumented media type
+	CheckBodySchema       = "body-schema"       // a body that does not match its schema
+	CheckBodyUnexpected   = "body-unexpected"   // a body where the spec documents none
+	CheckHeaders          = "headers"           // a documented header missing or malformed
+	CheckBehaviour        = "behaviour"         // the answer contradicts what the suite did
+	CheckRequest          = "suite-request"     // the suite's own request breaks the spec (a suite bug)
+)
+
+// Problem is one way an exchange breaks the contract.
+type Problem struct {
+	Check string
+	// Where points into the answer: a JSON pointer into the body, or a header name.
+	Where   string
+	Message string
+}
+
+func (p Problem) String() string {
+	if p.Where != "" {
+		return fmt.Sprintf("[%s] at %s: %s", p.Check, p.Where, p.Message)
+	}
+	return fmt.Sprintf("[%s] %s", p.Check, p.Message)
+}
+
+// uriReference is RFC 3986's character set for a URI reference.
+var uriReference = regexp.MustCompile(`^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$`)
+
+func init() {
+	openapi3.DefineStringFormatCallback("uri-reference", func(s string) error {
+		if !uriReference.MatchString(s) {
+			return errors.New("not a URI reference (RFC 3986)")
+		}
+		return nil
+	})
+	openapi3filter.RegisterBodyDecoder("application/cloudevents+json", openapi3filter.JSONBodyDecoder)
+}
+
+func (ex *Exchange) route() *routers.Route {
+	op := ex.Op
+	return &routers.Route{
+		Spec: op.Doc.Spec, Server: op.Doc.Spec.Servers[0], Path: op.Path,
+		PathItem: op.PathItem, Method: op.Method, Operation: op.Operation,
+	}
+}
+
+// ValidateResponse checks the answer: there is one, it is not a 5xx, and (for an operation) its
+// status is documented, its content type and body match the documented response, with every
+// schema error reported, and its documented headers are present and well formed.
+func ValidateResponse(ex *Exchange) []Problem {
+	if ex.Response == nil || ex.Err != nil {
+		return []Problem{{Check: CheckTransport, Message: fmt.Sprintf("no complete answer: %v", ex.Err)}}
+	}
+	var out []Problem
+	if ex.Status() >= 500 {
+		out = append(out, Problem{Check: CheckServerError, Message: fmt.Sprintf("the gateway answered %d: a server error is never conformant", ex.Status())})
+	}
+	if ex.Op == nil {
+		return out
+	}
+	status := ex.Status()
+	responses := ex.Op.Operation.Responses
+	ref := responses.Status(status)
+	if ref == nil {
+		ref = responses.Default()
+	}
+	if ref == nil {
+		return append(out, Problem{Check: CheckStatusDocumented, Message: fmt.Sprintf("status %d is not documented for %s (documented: %s)", status, ex.Op.ID(), strings.Join(DocumentedStatuses(ex.Op.Operation), ", "))})
+	}
+	// A response documented without content must come without a body.
+	if len(ref.Value.Content) == 0 && len(bytes.TrimSpace(ex.RespBody)) > 0 {
+		out = append(out, Problem{Check: CheckBodyUnexpected, Message: fmt.Sprintf("status %d is documented without a body, but the answer has %d bytes", status, len(ex.RespBody))})
+	}
+	if len(ref.Value.Content) > 0 {
+		ct := ex.Response.Header.Get("Content-Type")
+		mt, _, err := mime.ParseMediaType(ct)
+		if ct == "" || err != nil || ref.Value.Content.Get(mt) == nil {
+			out = append(out, Problem{Check: CheckContentType, Where: "Content-Type", Message: fmt.Sprintf("%q is not a documented media type for status %d (documented: %s)", ct, status, strings.Join(mediaTypes(ref.Value.Content), ", "))})
+			return out
+		}
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: ex.Request, PathParams: ex.PathParams, Route: ex.route()},
+		Status:                 status,
+		Header:                 ex.Response.Header,
+		Body:                   io.NopCloser(bytes.NewReader(ex.RespBody)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		out = append(out, responseProblems(err)...)
+	}
+	return out
+}
+
+func responseProblems(err error) []Problem {
+	var re *openapi3filter.ResponseError
+	if !errors.As(err, &re) {
+		return []Problem{{Check: CheckBodySchema, Message: err.Error()}}
+	}
+	switch {
+	case strings.Contains(re.Reason, "status is not supported"):
+		return []Problem{{Check: CheckStatusDocumented, Message: re.Reason}}
+	case strings.Contains(re.Reason, "header"):
+		return []Problem{{Check: CheckHeaders, Message: flatMessage(err)}}
+	case strings.Contains(re.Reason, "Content-Type") || strings.Contains(re.Reason, "content type"):
+		return []Problem{{Check: CheckContentType, Where: "Content-Type", Message: re.Reason}}
+	case strings.Contains(re.Reason, "failed to decode"):
+		return []Problem{{Check: CheckBodySchema, Message: "the body does not decode as the documented media type: " + flatMessage(re.Err)}}
+	}
+	var out []Problem
+	for _, se := range schemaErrors(re.Err) {
+		out = append(out, Problem{Check: CheckBodySchema, Where: pointer(se.JSONPointer()), Message: schemaMessage(se)})
+	}
+	if len(out) == 0 {
+		out = append(out, Problem{Check: CheckBodySchema, Message: flatMessage(err)})
+	}
+	return out
+}
+
+// schemaErrors flattens kin-openapi's (multi) errors into the individual schema errors.
+func schemaErrors(err error) []*openapi3.SchemaError {
+	var out []*openapi3.SchemaError
+	var walk func(error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		var me openapi3.MultiError
+		if errors.As(err, &me) {
+			for _, e := range me {
+				walk(e)
+			}
+			return
+		}
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			out = append(out, se)
+		}
+	}
+	walk(err)
+	return out
+}
+
+func schemaMessage(se *openapi3.SchemaError) string {
+	msg := se.Reason
+	if se.SchemaField != "" {
+		msg += fmt.Sprintf(" (schema keyword %q)", se.SchemaField)
+	}
+	if se.Value != nil {
+		v := fmt.Sprintf("%v", se.Value)
+		if len(v) > 120 {
+			v = v[:120] + "..."
+		}
+		msg += fmt.Sprintf("; value: %s", v)
+	}
+	return msg
+}
+
+func pointer(parts []string) string {
+	if len(parts) == 0 {
+		return "/"
+	}
+	return "/" + strings.Join(parts, "/")
+}
+
+func flatMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	s = strings.ReplaceAll(s, "\n", " ")
+	return s
+}
+
+func mediaTypes(c openapi3.Content) []string {
+	var out []string
+	for k := range c {
+		out = append(out, k)
+	}
+	return out
+}
+
+// DocumentedStatuses lists the statuses an operation documents ("default" included).
+func DocumentedStatuses(op *openapi3.Operation) []string {
+	var out []string
+	for code := range op.Responses.Map() {
+		out = append(out, code)
+	}
+	sortStatuses(out)
+	return out
+}
+
+func sortStatuses(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// ValidateRequest checks the suite's own request against the operation (parameters, body
+// schema, content type), so that a broken fixture is reported as a suite bug.
+func ValidateRequest(ex *Exchange) []Problem {
+	if ex.Op == nil {
+		return nil
+	}
+	req := ex.Request.Clone(context.Background())
+	req.Body = io.NopCloser(bytes.NewReader(ex.ReqBody))
+	in := &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: ex.PathParams, Route: ex.route(),
+		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+		return []Problem{{Check: CheckRequest, Message: "the suite's request breaks the spec (a bug in the suite or its fixtures, not in the gateway): " + flatMessage(err)}}
+	}
+	return nil
+}
+
+// ContentTypeIsJSON reports whether a header value names JSON.
+func ContentTypeIsJSON(h http.Header) bool {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}

@@ -1,0 +1,172 @@
+// Package target is what the suites certify: a gateway's endpoints, the credentials to use, and
+// the optional capabilities a profile needs (rotating the API token, installing a certificate).
+// A target is set up once per run (embedded: the reference gateway started in process; external:
+// any installation; kind: a cluster the suite makes), described in a serialisable Description,
+// and connected to from every parallel process.
+package target
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The kinds of target.
+const (
+	KindEmbedded = "embedded"
+	KindExternal = "external"
+	KindKind     = "kind"
+)
+
+// Config is how a run is told what to certify: flags, each with an environment variable.
+type Config struct {
+	Target string
+
+	// external
+	Endpoint        string // base URL of the gateway (http or https), without /api
+	HTTPSEndpoint   string // a second, HTTPS listener, for the TLS profile
+	Token           string
+	CAFile          string // CA to trust for HTTPS
+	Insecure        bool   // trust any certificate
+	ServerName      string // TLS server name (SNI) to ask for; default the endpoint's host
+	TokenFile       string // capability: rotate by rewriting this file (a gateway on this machine)
+	TLSCertFile     string // capability: install certificates by rewriting these files
+	TLSKeyFile      string
+	HotReload       bool   // the gateway applies a new token without restarts
+	Kubeconfig      string // capability: rotate the token through the Kubernetes Secret
+	Namespace       string
+	SessionUser     string // credentials for the session profile
+	SessionPassword string
+	Implementation  string // name of the implementation, for the report
+
+	// kind
+	KindCluster    string
+	KindNodeImage  string
+	KeepCluster    bool
+	GatewayImage   string
+	KindConfigFile string
+
+	// every target
+	ArtifactsDir       string
+	RotationMax        time.Duration // the most a token rotation may take to be effective
+	CertSwapMax        time.Duration // the most a certificate swap may take
+	LoadRate           int           // requests per second during the rotation load test
+	LoadDuration       time.Duration
+	SetupTimeout       time.Duration
+	EventuallyTimeout  time.Duration // how long the suite awaits an asynchronous effect
+	EventuallyInterval time.Duration
+}
+
+type setting struct {
+	name, env, help string
+	p               any
+	def             string
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"target", "KEPTN_CONFORMANCE_TARGET", "what to certify: embedded (the reference gateway, in process), external (any endpoint) or kind (a cluster the suite makes)", &c.Target, KindEmbedded},
+		{"endpoint", "KEPTN_CONFORMANCE_ENDPOINT", "external: base URL of the gateway, such as http://keptn.example.com (without /api)", &c.Endpoint, ""},
+		{"https-endpoint", "KEPTN_CONFORMANCE_HTTPS_ENDPOINT", "external: base URL of the gateway's HTTPS listener, for the TLS profile", &c.HTTPSEndpoint, ""},
+		{"token", "KEPTN_CONFORMANCE_TOKEN", "external: the API token", &c.Token, ""},
+		{"ca-file", "KEPTN_CONFORMANCE_CA_FILE", "external: PEM file of the CA to trust for HTTPS", &c.CAFile, ""},
+		{"insecure", "KEPTN_CONFORMANCE_INSECURE", "external: accept any HTTPS certificate (the TLS profile's certificate checks are then skipped)", &c.Insecure, "false"},
+		{"server-name", "KEPTN_CONFORMANCE_SERVER_NAME", "external: the TLS server name (SNI) to ask for", &c.ServerName, ""},
+		{"token-file", "KEPTN_CONFORMANCE_TOKEN_FILE", "external: the token file a gateway on this machine watches (enables the token rotation profile)", &c.TokenFile, ""},
+		{"tls-cert-file", "KEPTN_CONFORMANCE_TLS_CERT_FILE", "external: the certificate file a gateway on this machine watches (enables the certificate swap)", &c.TLSCertFile, ""},
+		{"tls-key-file", "KEPTN_CONFORMANCE_TLS_KEY_FILE", "external: the key file that goes with --tls-cert-file", &c.TLSKeyFile, ""},
+		{"hot-reload", "KEPTN_CONFORMANCE_HOT_RELOAD", "external: the gateway applies a new token without restarting api-service", &c.HotReload, "false"},
+		{"kubeconfig", "KEPTN_CONFORMANCE_KUBECONFIG", "external: kubeconfig of the gateway's cluster (enables token rotation through the Secret)", &c.Kubeconfig, ""},
+		{"namespace", "KEPTN_CONFORMANCE_NAMESPACE", "namespace of the Keptn installation", &c.Namespace, "keptn"},
+		{"session-user", "KEPTN_CONFORMANCE_SESSION_USER", "external: a user who may log in with a session (enables the session profile)", &c.SessionUser, ""},
+		{"session-password", "KEPTN_CONFORMANCE_SESSION_PASSWORD", "external: that user's password", &c.SessionPassword, ""},
+		{"implementation", "KEPTN_CONFORMANCE_IMPLEMENTATION", "name of the implementation under test, for the report", &c.Implementation, ""},
+		{"kind-cluster", "KEPTN_CONFORMANCE_KIND_CLUSTER", "kind: name of the cluster to make (or reuse)", &c.KindCluster, "keptn-conformance"},
+		{"kind-node-image", "KEPTN_CONFORMANCE_KIND_NODE_IMAGE", "kind: node image (default: kind's own)", &c.KindNodeImage, ""},
+		{"keep-cluster", "KEPTN_CONFORMANCE_KEEP_CLUSTER", "kind: keep the cluster after the run, and reuse a kept one", &c.KeepCluster, "false"},
+		{"gateway-image", "KEPTN_CONFORMANCE_GATEWAY_IMAGE", "kind: image of the reference gateway to install", &c.GatewayImage, ""},
+		{"kind-config", "KEPTN_CONFORMANCE_KIND_CONFIG", "kind: cluster configuration file", &c.KindConfigFile, "fixtures/kind/cluster.yaml"},
+		{"artifacts", "KEPTN_CONFORMANCE_ARTIFACTS", "directory for the reports", &c.ArtifactsDir, "_artifacts"},
+		{"rotation-max", "KEPTN_CONFORMANCE_ROTATION_MAX", "the most a token rotation may take to become effective", &c.RotationMax, "60s"},
+		{"cert-swap-max", "KEPTN_CONFORMANCE_CERT_SWAP_MAX", "the most a certificate swap may take to be served", &c.CertSwapMax, "60s"},
+		{"load-rate", "KEPTN_CONFORMANCE_LOAD_RATE", "requests per second during the rotation load test", &c.LoadRate, "200"},
+		{"load-duration", "KEPTN_CONFORMANCE_LOAD_DURATION", "length of the rotation load test", &c.LoadDuration, "3s"},
+		{"setup-timeout", "KEPTN_CONFORMANCE_SETUP_TIMEOUT", "the most setting up the target may take", &c.SetupTimeout, "20m"},
+		{"eventually-timeout", "KEPTN_CONFORMANCE_EVENTUALLY_TIMEOUT", "how long the suite awaits an asynchronous effect (a project's creation, say)", &c.EventuallyTimeout, "30s"},
+		{"eventually-interval", "KEPTN_CONFORMANCE_EVENTUALLY_INTERVAL", "how often the suite polls for such an effect", &c.EventuallyInterval, "20ms"},
+	}
+}
+
+// RegisterFlags adds the settings to fs; each flag's default is its environment variable when
+// set, else the built-in default. It returns an error for an environment value that does not parse.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) error {
+	for _, s := range c.settings() {
+		def := s.def
+		if v, ok := os.LookupEnv(s.env); ok && v != "" {
+			def = v
+		}
+		help := fmt.Sprintf("%s ($%s)", s.help, s.env)
+		switch p := s.p.(type) {
+		case *string:
+			fs.StringVar(p, s.name, def, help)
+		case *bool:
+			b, err := strconv.ParseBool(def)
+			if err != nil {
+				return fmt.Errorf("$%s: %q is not a boolean", s.env, def)
+			}
+			fs.BoolVar(p, s.name, b, help)
+		case *int:
+			n, err := strconv.Atoi(def)
+			if err != nil {
+				return fmt.Errorf("$%s: %q is not a number", s.env, def)
+			}
+			fs.IntVar(p, s.name, n, help)
+		case *time.Duration:
+			d, err := time.ParseDuration(def)
+			if err != nil {
+				return fmt.Errorf("$%s: %q is not a duration", s.env, def)
+			}
+			fs.DurationVar(p, s.name, d, help)
+		}
+	}
+	return nil
+}
+
+// Resolve makes relative paths of the configuration (artifacts, kind config) relative to the
+// module root when the suite runs inside this repository, so reports land in one place whether
+// the suite runs from `make`, `ginkgo` or `go test` (which runs in the package directory).
+func (c *Config) Resolve() {
+	root := moduleRoot()
+	if root == "" {
+		return
+	}
+	for _, p := range []*string{&c.ArtifactsDir, &c.KindConfigFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(root, *p)
+		}
+	}
+}
+
+// moduleRoot is the directory of the nearest go.mod above the working directory that belongs to
+// this module, or "".
+func moduleRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.Contains(string(b), "module github.com/keptn-conformance/keptn-conformance\n") {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}

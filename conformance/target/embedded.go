@@ -1,0 +1,116 @@
+package target
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/keptn-conformance/keptn-conformance/gateway"
+)
+
+// setupEmbedded starts the reference gateway in this process on loopback (random ports), with
+// its own data directory, token file, session user and self-signed certificate. Its log goes to
+// the artifacts directory.
+func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error) {
+	dir, err := os.MkdirTemp("", "keptn-conformance-embedded-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := []func(){func() { os.RemoveAll(dir) }}
+	teardown := func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}
+	fail := func(err error) (*Description, func(), error) { return nil, teardown, err }
+
+	password := randomString(18)
+	hash, err := gateway.HashPassword(password)
+	if err != nil {
+		return fail(err)
+	}
+	usersFile := filepath.Join(dir, "users.yaml")
+	users := "users:\n  - username: conformance\n    password_hash: \"" + hash + "\"\n    email: conformance@example.com\n    first_name: Conformance\n    last_name: Suite\n"
+	if err := os.WriteFile(usersFile, []byte(users), 0o600); err != nil {
+		return fail(err)
+	}
+	log, closeLog, err := gatewayLog(cfg.ArtifactsDir)
+	if err != nil {
+		return fail(err)
+	}
+	cleanup = append(cleanup, closeLog)
+	tokenFile := filepath.Join(dir, "secret", "keptn-api-token")
+	dataDir := filepath.Join(dir, "data")
+	g, err := gateway.New(gateway.Config{
+		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
+		UsersFile: usersFile, Domain: "localhost", Log: log,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("starting the reference gateway: %w", err))
+	}
+	cleanup = append(cleanup, func() { g.Close() })
+	httpL, httpsL, err := g.Listeners()
+	if err != nil {
+		return fail(err)
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = g.Serve(sctx, httpL, httpsL); close(done) }()
+	cleanup = append(cleanup, func() { cancel(); <-done })
+
+	token, err := os.ReadFile(tokenFile)
+	if err != nil {
+		return fail(err)
+	}
+	certFile, keyFile := filepath.Join(dataDir, "tls", "tls.crt"), filepath.Join(dataDir, "tls", "tls.key")
+	ca, err := os.ReadFile(certFile)
+	if err != nil {
+		return fail(err)
+	}
+	d := &Description{
+		Kind:           KindEmbedded,
+		Implementation: Implementation{Name: "keptn-gateway (reference implementation)", Version: gateway.Version, Target: KindEmbedded},
+		HTTP:           "http://" + httpL.Addr().String(),
+		HTTPS:          "https://" + httpsL.Addr().String(),
+		ServerName:     "localhost",
+		Domain:         "localhost",
+		CAPEM:          string(ca),
+		Token:          strings.TrimSpace(string(token)),
+		Session:        &Credentials{Username: "conformance", Password: password},
+		TokenStore:     &StoreSpec{File: tokenFile},
+		CertStore:      &StoreSpec{File: certFile, KeyFile: keyFile},
+		HotReload:      true,
+	}
+	d.Implementation.Endpoint = d.HTTP
+	if err := Ready(ctx, d); err != nil {
+		return fail(err)
+	}
+	return d, teardown, nil
+}
+
+// gatewayLog writes the embedded gateway's log to ARTIFACTS/gateway.log.
+func gatewayLog(artifacts string) (*slog.Logger, func(), error) {
+	if artifacts == "" {
+		return slog.New(slog.DiscardHandler), func() {}, nil
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		return nil, nil, err
+	}
+	f, err := os.Create(filepath.Join(artifacts, "gateway.log"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
+}
+
+// randomString returns n random bytes, URL-safe base64.
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

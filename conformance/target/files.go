@@ -1,0 +1,96 @@
+package target
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// fileTokens is the token procedure on a file a gateway watches (the shape of a mounted
+// Secret: the file holds the token itself).
+type fileTokens struct{ path string }
+
+func openTokenStore(s *StoreSpec, hotReload bool) (TokenStore, error) {
+	switch {
+	case s.File != "":
+		return fileTokens{path: s.File}, nil
+	case s.Kubeconfig != "":
+		return openKubeTokens(s, hotReload)
+	}
+	return nil, errors.New("a token store needs a file or a kubeconfig")
+}
+
+func (f fileTokens) Retrieve() (string, error) {
+	b, err := os.ReadFile(f.path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func (f fileTokens) Delete() error {
+	if err := os.Remove(f.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func (f fileTokens) Create(token string) error { return writeAtomic(f.path, []byte(token), 0o600) }
+
+func (f fileTokens) Restart() error { return nil } // a file-watching gateway reloads by itself
+
+func (f fileTokens) String() string { return "token file " + f.path }
+
+// fileCerts is a certificate and key a gateway watches.
+type fileCerts struct{ cert, key string }
+
+func openCertStore(s *StoreSpec) (CertStore, error) {
+	switch {
+	case s.File != "" && s.KeyFile != "":
+		return fileCerts{cert: s.File, key: s.KeyFile}, nil
+	case s.Kubeconfig != "":
+		return openKubeCerts(s)
+	}
+	return nil, errors.New("a certificate store needs a certificate and a key file, or a kubeconfig")
+}
+
+func (f fileCerts) Get() ([]byte, []byte, error) {
+	c, err := os.ReadFile(f.cert)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := os.ReadFile(f.key)
+	return c, k, err
+}
+
+// Put writes the key first, then the certificate, each atomically.
+func (f fileCerts) Put(certPEM, keyPEM []byte) error {
+	if err := writeAtomic(f.key, keyPEM, 0o600); err != nil {
+		return err
+	}
+	return writeAtomic(f.cert, certPEM, 0o644)
+}
+
+func (f fileCerts) String() string { return fmt.Sprintf("certificate files %s and %s", f.cert, f.key) }
+
+func writeAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

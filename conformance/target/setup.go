@@ -1,0 +1,193 @@
+package target
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Setup makes the target ready for a run and describes it; teardown undoes it (it is never nil).
+// A target that cannot be used gives one error saying what to fix.
+func Setup(ctx context.Context, cfg Config) (d *Description, teardown func(), err error) {
+	switch cfg.Target {
+	case KindEmbedded:
+		d, teardown, err = setupEmbedded(ctx, cfg)
+	case KindExternal:
+		d, err = describeExternal(cfg)
+		teardown = func() {}
+	case KindKind:
+		d, teardown, err = setupKind(ctx, cfg)
+	default:
+		return nil, func() {}, fmt.Errorf("unknown target %q: use embedded, external or kind", cfg.Target)
+	}
+	if teardown == nil {
+		teardown = func() {}
+	}
+	if err != nil {
+		teardown()
+		return nil, func() {}, err
+	}
+	if err := preflight(ctx, d); err != nil {
+		teardown()
+		return nil, func() {}, err
+	}
+	return d, teardown, nil
+}
+
+func describeExternal(cfg Config) (*Description, error) {
+	if cfg.Endpoint == "" && cfg.HTTPSEndpoint == "" {
+		return nil, errors.New("the external target needs the gateway's endpoint: --endpoint or $KEPTN_CONFORMANCE_ENDPOINT")
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("the external target needs the API token: --token or $KEPTN_CONFORMANCE_TOKEN")
+	}
+	d := &Description{Kind: KindExternal, Token: cfg.Token, Insecure: cfg.Insecure, HotReload: cfg.HotReload, Missing: map[string]string{}}
+	for _, e := range []struct {
+		flag, v string
+		scheme  string
+		dst     *string
+	}{{"--endpoint", cfg.Endpoint, "", &d.HTTP}, {"--https-endpoint", cfg.HTTPSEndpoint, "https", &d.HTTPS}} {
+		if e.v == "" {
+			continue
+		}
+		u, err := url.Parse(e.v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("%s %q is not an http(s) URL such as http://keptn.example.com", e.flag, e.v)
+		}
+		if e.scheme != "" && u.Scheme != e.scheme {
+			return nil, fmt.Errorf("%s %q must be an https URL", e.flag, e.v)
+		}
+		if p := strings.TrimRight(u.Path, "/"); p != "" {
+			return nil, fmt.Errorf("%s %q has a path (%s): give the gateway's base URL; the suite adds /api/... itself", e.flag, e.v, p)
+		}
+		base := u.Scheme + "://" + u.Host
+		if u.Scheme == "https" && e.flag == "--endpoint" {
+			d.HTTPS = base
+			continue
+		}
+		*e.dst = base
+	}
+	if d.HTTPS != "" {
+		u, _ := url.Parse(d.HTTPS)
+		d.ServerName = cfg.ServerName
+		if d.ServerName == "" {
+			d.ServerName = u.Hostname()
+		}
+		d.Domain = d.ServerName
+	}
+	if cfg.CAFile != "" {
+		b, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		if !strings.Contains(string(b), "BEGIN CERTIFICATE") {
+			return nil, fmt.Errorf("--ca-file %s holds no PEM certificate", cfg.CAFile)
+		}
+		d.CAPEM = string(b)
+	}
+	if d.HTTPS == "" {
+		d.Missing[CapHTTPS] = "no HTTPS listener given (--https-endpoint)"
+	}
+	if cfg.SessionUser != "" && cfg.SessionPassword != "" {
+		d.Session = &Credentials{Username: cfg.SessionUser, Password: cfg.SessionPassword}
+	} else {
+		d.Missing[CapSession] = "no session user given (--session-user and --session-password)"
+	}
+	switch {
+	case cfg.TokenFile != "":
+		d.TokenStore = &StoreSpec{File: cfg.TokenFile}
+	case cfg.Kubeconfig != "":
+		d.TokenStore = &StoreSpec{Kubeconfig: cfg.Kubeconfig, Namespace: cfg.Namespace, Secret: "keptn-api-token", Key: "keptn-api-token"}
+	default:
+		d.Missing[CapTokenRotation] = "the token cannot be rotated: give --token-file (a gateway on this machine) or --kubeconfig (the gateway's cluster)"
+	}
+	switch {
+	case cfg.TLSCertFile != "" && cfg.TLSKeyFile != "":
+		d.CertStore = &StoreSpec{File: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile}
+	case cfg.TLSCertFile != "" || cfg.TLSKeyFile != "":
+		return nil, errors.New("--tls-cert-file and --tls-key-file go together")
+	case cfg.Kubeconfig != "":
+		d.CertStore = &StoreSpec{Kubeconfig: cfg.Kubeconfig, Namespace: cfg.Namespace, Secret: "api-gateway-tls"}
+	default:
+		d.Missing[CapCertInstall] = "certificates cannot be installed: give --tls-cert-file and --tls-key-file, or --kubeconfig"
+	}
+	d.Implementation = Implementation{Name: cfg.Implementation, Endpoint: firstOf(d.HTTP, d.HTTPS), Target: KindExternal}
+	if d.Implementation.Name == "" {
+		d.Implementation.Name = "unnamed Keptn API gateway"
+	}
+	return d, nil
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// preflight checks, once and up front, that the endpoint serves the Keptn API and takes the
+// token, so a wrong endpoint or token is one clear error instead of hundreds of failures. It
+// also reads the installation's version and whether HTTP only redirects to HTTPS.
+func preflight(ctx context.Context, d *Description) error {
+	t, err := Connect(d)
+	if err != nil {
+		return err
+	}
+	if d.HTTP != "" {
+		ex, err := t.Client(d.HTTP).Do(ctx, requestNoOp("GET", "/api/v1/metadata"))
+		if err == nil && ex.Err == nil && ex.Status() == http.StatusPermanentRedirect && strings.HasPrefix(ex.Response.Header.Get("Location"), "https://") && d.HTTPS != "" {
+			d.StrictHTTPS = true
+		}
+	}
+	base := t.Base()
+	if base == "" {
+		return errors.New("the target has neither an HTTP nor a usable HTTPS listener")
+	}
+	c := t.Client(base)
+	ex, err := c.Do(ctx, withToken(requestNoOp("POST", "/api/v1/auth"), d.Token))
+	if err != nil {
+		return err
+	}
+	switch {
+	case ex.Err != nil:
+		return fmt.Errorf("cannot reach the gateway at %s: %v", base, ex.Err)
+	case ex.Status() == http.StatusUnauthorized:
+		return fmt.Errorf("the gateway at %s refuses the token (POST /api/v1/auth answered 401): check --token / $KEPTN_CONFORMANCE_TOKEN", base)
+	case ex.Status() == http.StatusNotFound:
+		return fmt.Errorf("%s does not serve the Keptn API (POST /api/v1/auth answered 404): give the gateway's base URL, without /api", base)
+	case ex.Status() != http.StatusOK:
+		return fmt.Errorf("the gateway at %s answered POST /api/v1/auth with %d, not 200: it is not ready, or not a Keptn API gateway", base, ex.Status())
+	}
+	ex, err = c.Do(ctx, withToken(requestNoOp("GET", "/api/v1/metadata"), d.Token))
+	if err == nil && ex.Err == nil && ex.Status() == http.StatusOK {
+		var m struct {
+			Keptnversion string `json:"keptnversion"`
+		}
+		if json.Unmarshal(ex.RespBody, &m) == nil && d.Implementation.Version == "" {
+			d.Implementation.Version = m.Keptnversion
+		}
+	}
+	return nil
+}
+
+// Ready polls until POST /api/v1/auth with the token answers 200, or ctx ends.
+func Ready(ctx context.Context, d *Description) error {
+	var last error
+	for {
+		if last = preflight(ctx, d); last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the gateway did not become ready: %w", last)
+		case <-timeAfter(100):
+		}
+	}
+}

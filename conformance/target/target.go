@@ -1,0 +1,219 @@
+package target
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+)
+
+// Description is everything the parallel processes of a run need to reach the target. Process
+// one makes it when it sets the target up; the others receive it as JSON.
+type Description struct {
+	Kind           string         `json:"kind"`
+	Implementation Implementation `json:"implementation"`
+	// HTTP and HTTPS are the base URLs of the listeners ("" when absent).
+	HTTP  string `json:"http,omitempty"`
+	HTTPS string `json:"https,omitempty"`
+	// ServerName is the name to ask for in TLS handshakes; Domain the name the gateway's
+	// default certificate is for (when known).
+	ServerName string `json:"serverName,omitempty"`
+	Domain     string `json:"domain,omitempty"`
+	CAPEM      string `json:"caPEM,omitempty"`
+	Insecure   bool   `json:"insecure,omitempty"`
+	// StrictHTTPS says the HTTP listener redirects everything to HTTPS.
+	StrictHTTPS bool   `json:"strictHTTPS,omitempty"`
+	Token       string `json:"token"`
+
+	Session *Credentials `json:"session,omitempty"`
+	// Capabilities, when the target has them.
+	TokenStore *StoreSpec `json:"tokenStore,omitempty"`
+	CertStore  *StoreSpec `json:"certStore,omitempty"`
+	HotReload  bool       `json:"hotReload,omitempty"`
+	// Missing says why a capability is absent, for skip messages.
+	Missing map[string]string `json:"missing,omitempty"`
+}
+
+// Implementation names what is certified, for the report.
+type Implementation struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Endpoint string `json:"endpoint"`
+	Target   string `json:"target"`
+}
+
+// Credentials are a session user's.
+type Credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// StoreSpec says where a capability acts: files on this machine, or a Kubernetes Secret.
+type StoreSpec struct {
+	// Files
+	File    string `json:"file,omitempty"`
+	KeyFile string `json:"keyFile,omitempty"`
+	// Kubernetes
+	Kubeconfig string `json:"kubeconfig,omitempty"`
+	Namespace  string `json:"namespace,omitempty"`
+	Secret     string `json:"secret,omitempty"`
+	Key        string `json:"key,omitempty"`
+}
+
+// Capability names, for Require and the report's skip reasons.
+const (
+	CapTokenRotation = "token rotation"
+	CapCertInstall   = "certificate installation"
+	CapSession       = "session login"
+	CapHTTPS         = "HTTPS listener"
+)
+
+// TokenStore is the documented token procedure's medium: retrieve, delete and create the
+// secret, and restart api-service so that it reads it.
+type TokenStore interface {
+	Retrieve() (string, error)
+	Delete() error
+	Create(token string) error
+	// Restart makes api-service take the new token (a no-op for a hot-reloading gateway).
+	Restart() error
+	String() string
+}
+
+// CertStore holds the gateway's TLS certificate and key.
+type CertStore interface {
+	Get() (certPEM, keyPEM []byte, err error)
+	Put(certPEM, keyPEM []byte) error
+	String() string
+}
+
+// Target is a connected target, in one process.
+type Target struct {
+	Desc Description
+
+	mu    sync.RWMutex
+	token string
+
+	httpClient  *http.Client
+	httpsClient *http.Client
+	roots       *x509.CertPool
+
+	Tokens TokenStore
+	Certs  CertStore
+}
+
+// Encode serialises a description for the other processes.
+func (d *Description) Encode() []byte {
+	b, _ := json.Marshal(d)
+	return b
+}
+
+// Decode reads a description made by Encode.
+func Decode(b []byte) (*Description, error) {
+	var d Description
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("target description: %w", err)
+	}
+	return &d, nil
+}
+
+// Connect makes the HTTP clients and capabilities for a description.
+func Connect(d *Description) (*Target, error) {
+	t := &Target{Desc: *d, token: d.Token}
+	var err error
+	t.httpClient = newClient(nil)
+	if d.HTTPS != "" {
+		tc := &tls.Config{ServerName: d.ServerName, MinVersion: tls.VersionTLS12}
+		switch {
+		case d.Insecure:
+			tc.InsecureSkipVerify = true
+		case d.CAPEM != "":
+			t.roots = x509.NewCertPool()
+			if !t.roots.AppendCertsFromPEM([]byte(d.CAPEM)) {
+				return nil, errors.New("the target's CA is not PEM")
+			}
+			tc.RootCAs = t.roots
+		}
+		t.httpsClient = newClient(tc)
+	}
+	if d.TokenStore != nil {
+		if t.Tokens, err = openTokenStore(d.TokenStore, d.HotReload); err != nil {
+			return nil, err
+		}
+	}
+	if d.CertStore != nil {
+		if t.Certs, err = openCertStore(d.CertStore); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func newClient(tc *tls.Config) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tc
+	tr.MaxIdleConnsPerHost = 64
+	return &http.Client{
+		Transport: tr,
+		// The suite checks redirects itself.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+// Token is the API token the suite uses now (it changes when a profile rotates it).
+func (t *Target) Token() string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.token
+}
+
+// SetToken records a new current token.
+func (t *Target) SetToken(tok string) {
+	t.mu.Lock()
+	t.token = tok
+	t.mu.Unlock()
+}
+
+// Base returns the base URL the suite talks to by default: HTTP unless the gateway only
+// redirects there, else HTTPS.
+func (t *Target) Base() string {
+	if t.Desc.HTTP != "" && !t.Desc.StrictHTTPS {
+		return t.Desc.HTTP
+	}
+	return t.Desc.HTTPS
+}
+
+// Client returns a contract client for a base URL (one of the listeners), with every secret the
+// suite knows redacted from its messages.
+func (t *Target) Client(base string, extraSecrets ...string) *contract.Client {
+	hc := t.httpClient
+	if u, err := url.Parse(base); err == nil && u.Scheme == "https" {
+		hc = t.httpsClient
+		if hc == nil {
+			hc = newClient(&tls.Config{InsecureSkipVerify: true})
+		}
+	}
+	secrets := append([]string{t.Token(), t.Desc.Token}, extraSecrets...)
+	if t.Desc.Session != nil {
+		secrets = append(secrets, t.Desc.Session.Password)
+	}
+	return &contract.Client{HTTP: hc, Base: base, Secrets: secrets}
+}
+
+// Roots is the CA pool the suite trusts for the target's HTTPS (nil: insecure or none).
+func (t *Target) Roots() *x509.CertPool { return t.roots }
+
+// MissingReason says why a capability is absent.
+func (t *Target) MissingReason(capability string) string {
+	if r := t.Desc.Missing[capability]; r != "" {
+		return r
+	}
+	return fmt.Sprintf("the %s target has no %s capability", t.Desc.Kind, capability)
+}

@@ -3,7 +3,13 @@ SHELL := /bin/bash
 GO ?= go
 REDOCLY_VERSION := 2.77.0
 
-.PHONY: test lint vet run-gateway
+GINKGO := $(GO) run github.com/onsi/ginkgo/v2/ginkgo
+# Parallel processes of the conformance suite (its specs mostly wait on HTTP).
+PROCS ?= 4
+ARTIFACTS ?= $(CURDIR)/_artifacts
+SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)')
+
+.PHONY: test lint vet run-gateway conformance certify
 test: vet ## Run the project's tests (what CI runs)
 	$(GO) test -count=1 ./...
 
@@ -16,3 +22,13 @@ lint: ## Lint the OpenAPI documents with Redocly CLI (needs npm)
 
 run-gateway: ## Run the reference gateway all-in-one on loopback (data in _artifacts/gateway-data)
 	$(GO) run ./cmd/keptn-gateway serve --data-dir _artifacts/gateway-data $(ARGS)
+
+conformance: ## Certify the reference gateway (embedded target); reports in _artifacts/
+	$(GINKGO) $(SUITE_FLAGS) ./suites/conformance -- --target=embedded --artifacts=$(ARTIFACTS)
+
+certify: ## Certify an installation: make certify ENDPOINT=http://... TOKEN=... [HTTPS_ENDPOINT=... CA_FILE=... INSECURE=true]
+	@test -n "$(ENDPOINT)$(HTTPS_ENDPOINT)" || { echo "make certify needs ENDPOINT=<gateway base URL> (and TOKEN=<API token>)"; exit 2; }
+	@test -n "$(TOKEN)" || { echo "make certify needs TOKEN=<API token>"; exit 2; }
+	KEPTN_CONFORMANCE_TOKEN='$(TOKEN)' $(GINKGO) $(SUITE_FLAGS) ./suites/conformance -- --target=external --artifacts=$(ARTIFACTS) \
+		--endpoint='$(ENDPOINT)' $(if $(HTTPS_ENDPOINT),--https-endpoint='$(HTTPS_ENDPOINT)') $(if $(CA_FILE),--ca-file='$(CA_FILE)') \
+		$(if $(INSECURE),--insecure=$(INSECURE)) $(CERTIFY_FLAGS)

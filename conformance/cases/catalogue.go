@@ -61,6 +61,7 @@ func apiService() []Case {
 		{Op: "deleteProject", Title: "delete a project", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
 			Probes: []Probe{{Op: "getProject", Status: s(404)}}},
 		{Op: "deleteProject", Title: "refuse to delete an unknown project with 400 or 404", Params: map[string]string{"projectName": unknownProject}, Status: s(400, 404)},
+		{Op: "deleteProject", Title: "answer 400 for a project name that is not valid", Params: map[string]string{"projectName": "Not_Valid"}, Status: s(400)},
 
 		{Op: "createService", Title: "create a service in every stage of the project", Needs: NeedsProject,
 			Body: "requests/createService.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},
@@ -75,6 +76,8 @@ func apiService() []Case {
 			Probes: []Probe{{Op: "getProjectService", Status: s(404)}}},
 		{Op: "deleteService", Title: "refuse to delete an unknown service with 400 or 404", Needs: NeedsProject,
 			Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(400, 404)},
+		{Op: "deleteService", Title: "answer 400 for a service name that is not valid", Needs: NeedsProject,
+			Params: map[string]string{"serviceName": "Not_Valid"}, Status: s(400)},
 
 		{Op: "triggerEvaluation", Title: "start an evaluation and record its start-evaluation event", Needs: NeedsService,
 			Body: "requests/triggerEvaluation.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},

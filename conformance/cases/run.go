@@ -49,6 +49,8 @@ type Result struct {
 	// Exchanges are the case's request and then its probes' (the last try of each).
 	Exchanges []*contract.Exchange
 	Problems  []contract.Problem
+	// Skip says why the check does not apply to this target.
+	Skip string
 }
 
 // Failed reports whether the case found a problem.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway"
 )
@@ -49,6 +50,8 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	g, err := gateway.New(gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
 		UsersFile: usersFile, Domain: "localhost", Log: log,
+		// Short sessions, so that the session profile sees one expire within the run.
+		SessionTTL: 2 * time.Second,
 	})
 	if err != nil {
 		return fail(fmt.Errorf("starting the reference gateway: %w", err))

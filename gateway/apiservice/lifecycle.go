@@ -294,6 +294,10 @@ func (s *Service) createService(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) deleteService(w http.ResponseWriter, r *http.Request) {
 	projectName, serviceName := r.PathValue("projectName"), r.PathValue("serviceName")
+	if err := validName("service", serviceName); err != nil {
+		httpx.WriteErr(w, err)
+		return
+	}
 	ctx := r.Context()
 	p, err := s.project(ctx, projectName)
 	if err != nil {

@@ -77,6 +77,9 @@ var _ = ReportAfterSuite("conformance report", func(r Report) {
 
 // check records what a case or check exercised and fails the spec with its problems.
 func check(res cases.Result) {
+	if res.Skip != "" {
+		Skip(res.Skip)
+	}
 	AddReportEntry(report.EntryExercised, res.Exercised(), ReportEntryVisibilityNever)
 	if res.Failed() {
 		AddReportEntry(report.EntryChecks, res.Checks(), ReportEntryVisibilityNever)
@@ -101,4 +104,11 @@ func runCase(ctx SpecContext, c cases.Case) {
 	res, err := env.Run(ctx, c, w)
 	Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
 	check(res)
+}
+
+// requireSession skips a spec when the target has no session user.
+func requireSession() {
+	if tgt.Desc.Session == nil {
+		Skip(tgt.MissingReason(target.CapSession))
+	}
 }

@@ -1,0 +1,39 @@
+package conformance_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
+)
+
+// The token matrix: every operation the specs protect with x-token, against every wrong way of
+// presenting the token, and unauthenticated requests that are wrong in other ways as well.
+var _ = Describe("Authentication", Label("Profile:Auth"), func() {
+	matrix, err := cases.TokenMatrix()
+	if err != nil {
+		panic(err)
+	}
+	variants := 0
+	for _, a := range matrix {
+		op, _ := cases.Operation(a.Op)
+		vs := append(cases.TokenVariants(), cases.AuthFirstVariants(op)...)
+		variants += len(vs)
+		It(a.Name(), Label("Op:"+a.Op), func(ctx SpecContext) {
+			w, cleanup, err := env.Build(ctx, a.Base.Needs)
+			if err != nil {
+				setupFailed(err)
+			}
+			DeferCleanup(cleanup)
+			res, _, err := env.RunAuth(ctx, env.Base, a, w, vs)
+			Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+			check(res)
+		})
+	}
+	It("MUST be checked over every protected operation and credential variant", func() {
+		Expect(matrix).NotTo(BeEmpty())
+		AddReportEntry(report.EntryMeasurement, report.Measurement{Profile: "Auth", Name: "token matrix (operations × credential variants)",
+			Value: float64(variants), Unit: "requests"}, ReportEntryVisibilityNever)
+	})
+})

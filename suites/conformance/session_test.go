@@ -1,0 +1,28 @@
+package conformance_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/specs"
+)
+
+// Konnect-style session login: the session API's contract, and the session's security.
+var _ = Describe("Session login", Label("Profile:Session"), func() {
+	BeforeEach(requireSession)
+
+	Describe("operations", func() {
+		specCases(func(doc string) bool { return doc == specs.Session })
+	})
+
+	Describe("security", func() {
+		for _, sc := range cases.SessionChecks() {
+			It(sc.Name(), func(ctx SpecContext) {
+				res, err := sc.Run(ctx, env, env.Base)
+				Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+				check(res)
+			})
+		}
+	})
+})

@@ -16,7 +16,7 @@ import (
 
 // Check names of the authentication and session profiles.
 const (
-	CheckUnauthorized = "auth-401"        // a request without valid credentials was not refused with 401
+	CheckUnauthorized = "auth-401"         // a request without valid credentials was not refused with 401
 	CheckErrorModel   = "auth-error-model" // a 401 without the JSON error model, or with resource data
 )
 

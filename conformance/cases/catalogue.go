@@ -27,7 +27,7 @@ func apiService() []Case {
 			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
 				Expect: []Expectation{Eq("/totalCount", "1"), Every("/events/*/type", "{{.EventType}}"), Eq("/events/0/data/project", "{{.Project}}")}}}},
 		{Op: "sendEvent", Title: "keep the Keptn context an event carries when it is a UUID", Needs: NeedsProject,
-			Body: `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "{{.NewContext}}", "data": {"project": "{{.Project}}"}}`,
+			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "{{.NewContext}}", "data": {"project": "{{.Project}}"}}`,
 			Status: s(200), Expect: []Expectation{Eq("/keptnContext", "{{.NewContext}}")}},
 		{Op: "sendEvent", Title: "accept an event sent as application/cloudevents+json", Needs: NeedsProject,
 			Body: "events/sendEvent.json", Header: map[string]string{"Content-Type": "application/cloudevents+json"}, Status: s(200),
@@ -213,7 +213,7 @@ func configurationService() []Case {
 		{Op: "deleteServiceInternal", Title: "answer 400 for an unknown service", Needs: NeedsProject, Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(400)},
 
 		{Op: "createApproval", Title: "store an approval and answer it", Needs: NeedsService, Body: "requests/createApproval.json", Status: s(200),
-			Expect:  []Expectation{Eq("/eventId", "{{.NewID}}"), Eq("/keptnContext", "{{.NewContext}}"), Eq("/tag", "0.11.2")},
+			Expect: []Expectation{Eq("/eventId", "{{.NewID}}"), Eq("/keptnContext", "{{.NewContext}}"), Eq("/tag", "0.11.2")},
 			Probes: []Probe{{Op: "getApproval", Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(200), Expect: []Expectation{Eq("/image", "docker.io/keptnexamples/carts")}},
 				{Op: "getStageService", Status: s(200), Expect: []Expectation{Includes("/openApprovals/*/eventId", "{{.NewID}}")}}}},
 		{Op: "createApproval", Title: "answer 404 for an unknown service", Needs: NeedsService, Params: map[string]string{"serviceName": "{{.Missing}}"},
@@ -230,7 +230,7 @@ func configurationService() []Case {
 		{Op: "closeApproval", Title: "answer 404 for an unknown approval", Needs: NeedsService, Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(404)},
 
 		{Op: "createRemediation", Title: "store a remediation and answer it", Needs: NeedsService, Body: "requests/createRemediation.json", Status: s(200),
-			Expect:  []Expectation{Eq("/keptnContext", "{{.NewContext}}"), Eq("/action", "scale")},
+			Expect: []Expectation{Eq("/keptnContext", "{{.NewContext}}"), Eq("/action", "scale")},
 			Probes: []Probe{{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(200), Expect: []Expectation{Eq("/remediations/0/eventId", "{{.NewID}}")}}}},
 		{Op: "createRemediation", Title: "answer 400 for a remediation without its Keptn context", Needs: NeedsService,
 			Body: `{"type": "sh.keptn.event.remediation.triggered", "action": "scale"}`, Status: s(400)},

@@ -89,8 +89,8 @@ func methodChecks() []RouteCheck {
 					continue
 				}
 				out = append(out, RouteCheck{
-					Title:  fmt.Sprintf("answer %s %s%s with 405 and an Allow header naming %s", m, d.BasePath, path, strings.Join(allow, ", ")),
-					Group:  "Methods", Method: m, Path: d.BasePath + concrete(path), Auth: AuthToken, Status: s(405), Allow: allow, Refused: m,
+					Title: fmt.Sprintf("answer %s %s%s with 405 and an Allow header naming %s", m, d.BasePath, path, strings.Join(allow, ", ")),
+					Group: "Methods", Method: m, Path: d.BasePath + concrete(path), Auth: AuthToken, Status: s(405), Allow: allow, Refused: m,
 				})
 				break // one undocumented method per path
 			}

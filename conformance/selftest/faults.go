@@ -1,0 +1,344 @@
+package selftest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+)
+
+// Fault is a way a gateway can break the contract, applied around the reference gateway's handler.
+type Fault struct {
+	Name string
+	// Check is the check the fault violates: the suite must fail in it.
+	Check string
+	// Labels selects the specs that must catch it (a Ginkgo label filter), to keep the run short.
+	Labels string
+	Wrap   func(next http.Handler, h *Harness) http.Handler
+}
+
+const cs = "/api/configuration-service/v1/project/"
+
+// Faults is the catalogue.
+func Faults() []Fault {
+	return []Fault{
+		// --- the contract: bodies, statuses, media types, headers ---
+		{Name: "a required field missing from a response (getProject without projectName)", Check: contract.CheckBodySchema, Labels: "Op:getProject",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					return r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && segments(r.URL.Path) == 5
+				}, func(_ *http.Request, a *Answer) { a.JSON(func(m map[string]any) { delete(m, "projectName") }) })
+			}},
+		{Name: "a field of the wrong type (totalCount as a string)", Check: contract.CheckBodySchema, Labels: "Op:getStages",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool { return r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/stage") },
+					func(_ *http.Request, a *Answer) {
+						a.JSON(func(m map[string]any) {
+							if v, ok := m["totalCount"]; ok {
+								m["totalCount"] = fmt.Sprint(v)
+							}
+						})
+					})
+			}},
+		{Name: "an undocumented status (201 for createApproval)", Check: contract.CheckStatusDocumented, Labels: "Op:createApproval",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool { return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/approval") },
+					func(_ *http.Request, a *Answer) {
+						if a.Status == 200 {
+							a.Status = 201
+						}
+					})
+			}},
+		{Name: "a wrong content type (metadata as text/plain)", Check: contract.CheckContentType, Labels: "Op:getMetadata",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/v1/metadata"), func(_ *http.Request, a *Answer) { a.Header.Set("Content-Type", "text/plain") })
+			}},
+		{Name: "a 500 on bad input", Check: contract.CheckServerError, Labels: "Feature:BadInput",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
+					if a.Status == 400 {
+						a.Status = 500
+					}
+				})
+			}},
+		{Name: "a 200 where 404 is due (a schema-valid ghost project)", Check: contract.CheckStatusExpected, Labels: "Op:getProject",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool { return r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) },
+					func(_ *http.Request, a *Answer) {
+						if a.Status == 404 {
+							a.Status, a.Body = 200, []byte(`{"projectName":"ghost","creationDate":"0","stages":[]}`)
+						}
+					})
+			}},
+		{Name: "a canned answer: createProject answers 200 but creates nothing", Check: contract.CheckBehaviour, Labels: "Op:createProject",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == "POST" && r.URL.Path == "/api/v1/project" && r.Header.Get("x-token") != "" {
+						var p map[string]any
+						if json.Unmarshal(readBody(r), &p) == nil && p["name"] != nil && p["shipyard"] != nil {
+							w.Header().Set("Content-Type", "application/json")
+							_, _ = w.Write([]byte(`{"keptnContext":"0b1c9e2a-0000-4000-8000-000000000000","token":"t"}`))
+							return
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a date-time that is not one (event time \"yesterday\")", Check: contract.CheckBodySchema, Labels: "Op:getEvents",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/mongodb-datastore/event"), func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						if evs, ok := m["events"].([]any); ok {
+							for _, e := range evs {
+								if ev, ok := e.(map[string]any); ok {
+									ev["time"] = "yesterday"
+								}
+							}
+						}
+					})
+				})
+			}},
+		{Name: "paging that never ends (nextPageKey never \"0\")", Check: contract.CheckBehaviour, Labels: "Op:getStages",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool { return r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/stage") },
+					func(_ *http.Request, a *Answer) {
+						a.JSON(func(m map[string]any) {
+							if _, ok := m["nextPageKey"]; ok {
+								m["nextPageKey"] = "1"
+							}
+						})
+					})
+			}},
+		{Name: "a write that is not kept (putProjectResource answers 201, stores nothing)", Check: contract.CheckBehaviour, Labels: "Op:putProjectResource",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					p := r.URL.EscapedPath() // the resourceURI's "/" is encoded: one segment
+					if r.Method == "PUT" && strings.HasPrefix(p, cs) && segments(p) == 7 && strings.Contains(p, "/resource/") && r.Header.Get("x-token") != "" {
+						w.Header().Set("Content-Type", "application/json")
+						w.WriteHeader(201)
+						_, _ = w.Write([]byte(`{"version":"0000000000000000000000000000000000000000"}`))
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "the git token leaked in a project", Check: contract.CheckBehaviour, Labels: "Op:getProject",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					return r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && segments(r.URL.Path) == 5
+				}, func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) { m["gitToken"] = "ghp_secret" })
+				})
+			}},
+		{Name: "a request body's required field not enforced (createProject without shipyard accepted)", Check: contract.CheckStatusExpected, Labels: "Op:createProject && Feature:BadInput",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if r.Method == "POST" && r.URL.Path == "/api/v1/project" {
+						var p map[string]any
+						if json.Unmarshal(readBody(r), &p) == nil && p["shipyard"] == nil {
+							p["shipyard"] = "c3RhZ2VzOgogIC0gbmFtZTogZGV2Cg=="
+							b, _ := json.Marshal(p)
+							r.Body, r.ContentLength = io.NopCloser(strings.NewReader(string(b))), int64(len(b))
+						}
+					}
+				})
+			}},
+		// --- the gateway's own routes ---
+		{Name: "the /api redirect gone", Check: contract.CheckStatusExpected, Labels: "Feature:Routes",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("", "/api"), func(_ *http.Request, a *Answer) {
+					a.Status, a.Header, a.Body = 404, http.Header{"Content-Type": {"application/json"}}, []byte(`{"code":404,"message":"gone"}`)
+				})
+			}},
+		{Name: "a spec file behind the token", Check: contract.CheckStatusExpected, Labels: "Feature:Routes",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/swagger-ui/swagger.yaml"), func(r *http.Request, a *Answer) {
+					if r.Header.Get("x-token") == "" {
+						a.Status, a.Header, a.Body = 401, http.Header{"Content-Type": {"application/json"}}, []byte(`{"code":401,"message":"no"}`)
+					}
+				})
+			}},
+		{Name: "405 without an Allow header", Check: contract.CheckHeaders, Labels: "Feature:Methods",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
+					if a.Status == 405 {
+						a.Header.Del("Allow")
+					}
+				})
+			}},
+		{Name: "an undocumented method answered 200", Check: contract.CheckStatusExpected, Labels: "Feature:Methods",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool { return r.Method == "PATCH" }, func(_ *http.Request, a *Answer) {
+					if a.Status == 405 {
+						a.Status, a.Body = 200, []byte(`{}`)
+					}
+				})
+			}},
+		{Name: "an unknown path answered 200", Check: contract.CheckStatusExpected, Labels: "Feature:UnknownPaths",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/v1/kc-unknown"), func(_ *http.Request, a *Answer) {
+					a.Status, a.Header, a.Body = 200, http.Header{"Content-Type": {"application/json"}}, []byte(`{}`)
+				})
+			}},
+		// --- authentication ---
+		{Name: "an operation reachable without a token (configuration-service open)", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if strings.HasPrefix(r.URL.Path, "/api/configuration-service/") && r.Header.Get("x-token") == "" {
+						r.Header.Set("x-token", h.Token)
+					}
+				})
+			}},
+		{Name: "a token accepted from the query string", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if r.URL.Query().Get("token") == h.Token {
+						r.Header.Set("x-token", h.Token)
+					}
+				})
+			}},
+		{Name: "a token compared without case", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if strings.EqualFold(r.Header.Get("x-token"), h.Token) {
+						r.Header.Set("x-token", h.Token)
+					}
+				})
+			}},
+		{Name: "a token trimmed of surrounding whitespace", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if strings.TrimSpace(r.Header.Get("x-token")) == h.Token {
+						r.Header.Set("x-token", h.Token)
+					}
+				})
+			}},
+		{Name: "400 before 401 (a malformed body is looked at first)", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if b := readBody(r); len(b) > 0 && !json.Valid(b) {
+						w.Header().Set("Content-Type", "application/json")
+						w.WriteHeader(400)
+						_, _ = w.Write([]byte(`{"code":400,"message":"malformed JSON"}`))
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a 401 that is not the JSON error model", Check: cases.CheckErrorModel, Labels: "Profile:Auth",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
+					if a.Status == 401 {
+						a.Header.Set("Content-Type", "text/plain")
+						a.Body = []byte("Unauthorized")
+					}
+				})
+			}},
+		// --- session ---
+		{Name: "a session cookie without HttpOnly", Check: cases.CheckSessionCookie, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("POST", "/api/auth"), func(_ *http.Request, a *Answer) {
+					for i, c := range a.Header.Values("Set-Cookie") {
+						a.Header["Set-Cookie"][i] = strings.ReplaceAll(c, "; HttpOnly", "")
+					}
+				})
+			}},
+		{Name: "a session still valid after logout", Check: cases.CheckSessionLogout, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == "DELETE" && r.URL.Path == "/api/auth" && r.Header.Get("Cookie") != "" {
+						w.WriteHeader(204)
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a different answer for an unknown user", Check: cases.CheckSessionEnumeration, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					known := strings.Contains(string(readBody(r)), `"`+h.SessionUser+`"`)
+					rewrite(next, route("POST", "/api/auth"), func(_ *http.Request, a *Answer) {
+						if a.Status == 401 && !known {
+							a.Body = []byte(`{"code":401,"message":"no such user"}`)
+						}
+					}).ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a session id chosen by the client kept at login (fixation)", Check: cases.CheckSessionFixation, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return fixation(next) }},
+		{Name: "predictable session ids (a counter)", Check: cases.CheckSessionEntropy, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return counterSessions(next) }},
+	}
+}
+
+// sessionMap translates between the session ids a fault hands out and the gateway's.
+type sessionMap struct {
+	mu        sync.Mutex
+	toGateway map[string]string
+}
+
+func (m *sessionMap) inbound(r *http.Request) {
+	c, err := r.Cookie("keptn_session")
+	if err != nil {
+		return
+	}
+	m.mu.Lock()
+	real, ok := m.toGateway[c.Value]
+	m.mu.Unlock()
+	if ok {
+		r.Header.Set("Cookie", "keptn_session="+real)
+	}
+}
+
+// outbound replaces the gateway's id in a login answer by name(sent) and remembers the mapping.
+func (m *sessionMap) outbound(a *Answer, name func() string) {
+	for i, c := range a.Header.Values("Set-Cookie") {
+		v, rest, _ := strings.Cut(strings.TrimPrefix(c, "keptn_session="), ";")
+		if v == "" || !strings.HasPrefix(c, "keptn_session=") {
+			continue
+		}
+		fake := name()
+		m.mu.Lock()
+		m.toGateway[fake] = v
+		m.mu.Unlock()
+		a.Header["Set-Cookie"][i] = "keptn_session=" + fake + ";" + rest
+	}
+}
+
+func fixation(next http.Handler) http.Handler {
+	m := &sessionMap{toGateway: map[string]string{}}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent := ""
+		if c, err := r.Cookie("keptn_session"); err == nil {
+			sent = c.Value
+		}
+		m.inbound(r)
+		if r.Method == "POST" && r.URL.Path == "/api/auth" && sent != "" {
+			rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
+				m.outbound(a, func() string { return sent })
+			}).ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func counterSessions(next http.Handler) http.Handler {
+	m := &sessionMap{toGateway: map[string]string{}}
+	n := 0
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.inbound(r)
+		if r.Method == "POST" && r.URL.Path == "/api/auth" {
+			rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
+				m.outbound(a, func() string { m.mu.Lock(); defer m.mu.Unlock(); n++; return fmt.Sprintf("session-%06d", n) })
+			}).ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

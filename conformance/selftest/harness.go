@@ -1,0 +1,154 @@
+// Package selftest proves that the conformance suite catches broken gateways: it runs the
+// reference gateway with a fault wrapped around its handler (never a switch in the gateway
+// itself), runs the suite against it as an external target, and reads which checks failed.
+package selftest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
+	"github.com/keptn-conformance/keptn-conformance/gateway"
+)
+
+// Harness is a reference gateway on loopback whose handlers a fault may wrap.
+type Harness struct {
+	Dir                          string
+	HTTP, HTTPS                  string
+	Token, TokenFile             string
+	CertFile, KeyFile            string
+	SessionUser, SessionPassword string
+
+	g      *gateway.Gateway
+	stop   context.CancelFunc
+	done   chan struct{}
+	errLog *os.File
+}
+
+// Start runs a reference gateway in dir with the fault applied (nil: none).
+func Start(dir string, f *Fault) (*Harness, error) {
+	h := &Harness{Dir: dir, SessionUser: "conformance", SessionPassword: "selftest-password-0123"}
+	hash, err := gateway.HashPassword(h.SessionPassword)
+	if err != nil {
+		return nil, err
+	}
+	users := filepath.Join(dir, "users.yaml")
+	if err := os.WriteFile(users, []byte("users:\n  - username: conformance\n    password_hash: \""+hash+"\"\n    email: c@example.com\n    first_name: C\n    last_name: S\n"), 0o600); err != nil {
+		return nil, err
+	}
+	h.TokenFile = filepath.Join(dir, "secret", "keptn-api-token")
+	data := filepath.Join(dir, "data")
+	h.CertFile, h.KeyFile = filepath.Join(data, "tls", "tls.crt"), filepath.Join(data, "tls", "tls.key")
+	if h.errLog, err = os.Create(filepath.Join(dir, "gateway.log")); err != nil {
+		return nil, err
+	}
+	h.g, err = gateway.New(gateway.Config{
+		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: data, TokenFile: h.TokenFile, UsersFile: users,
+		Domain: "localhost", SessionTTL: 2 * time.Second, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := os.ReadFile(h.TokenFile)
+	if err != nil {
+		return nil, err
+	}
+	h.Token = strings.TrimSpace(string(tok))
+	httpL, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	httpsL, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	h.HTTP, h.HTTPS = "http://"+httpL.Addr().String(), "https://"+httpsL.Addr().String()
+	plain, secure, tlsConf := h.g.Handler(), h.g.HTTPSHandler(), h.g.TLSConfig()
+	if f != nil && f.Wrap != nil {
+		plain, secure = f.Wrap(plain, h), f.Wrap(secure, h)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stop, h.done = cancel, make(chan struct{})
+	s1 := &http.Server{Handler: plain, ReadHeaderTimeout: 5 * time.Second}
+	s2 := &http.Server{Handler: secure, TLSConfig: tlsConf, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = s1.Serve(httpL) }()
+	go func() { _ = s2.ServeTLS(httpsL, "", "") }()
+	go func() {
+		h.g.Watch(ctx)
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = s1.Shutdown(sctx)
+		_ = s2.Shutdown(sctx)
+		close(h.done)
+	}()
+	return h, nil
+}
+
+// Close stops the gateway.
+func (h *Harness) Close() {
+	h.stop()
+	<-h.done
+	h.g.Close()
+	h.errLog.Close()
+}
+
+// Args are the suite's flags for certifying this gateway as an external target, with every
+// capability it has on this machine.
+func (h *Harness) Args(artifacts, name string) []string {
+	return []string{
+		"--target=external", "--endpoint=" + h.HTTP, "--https-endpoint=" + h.HTTPS, "--ca-file=" + h.CertFile,
+		"--server-name=localhost", "--token=" + h.Token, "--token-file=" + h.TokenFile,
+		"--tls-cert-file=" + h.CertFile, "--tls-key-file=" + h.KeyFile, "--hot-reload",
+		"--session-user=" + h.SessionUser, "--session-password=" + h.SessionPassword,
+		"--implementation=" + name, "--artifacts=" + artifacts, "--eventually-timeout=2s",
+	}
+}
+
+// Outcome is what a suite run reported.
+type Outcome struct {
+	Report *report.ConformanceReport
+	Output string // the suite's console output
+}
+
+// FailedChecks counts the failed checks over every profile.
+func (o Outcome) FailedChecks() map[string]int {
+	out := map[string]int{}
+	for _, p := range o.Report.Profiles {
+		for c, n := range p.FailedChecks {
+			out[c] += n
+		}
+	}
+	return out
+}
+
+// RunSuite runs the compiled suite binary with a label filter (empty: everything) and the
+// harness's flags, and reads the report it wrote.
+func RunSuite(ctx context.Context, suiteBinary string, h *Harness, labels, name string) (Outcome, error) {
+	artifacts := filepath.Join(h.Dir, "artifacts")
+	args := []string{"-ginkgo.no-color", "-ginkgo.randomize-all"}
+	if labels != "" {
+		args = append(args, "-ginkgo.label-filter="+labels)
+	}
+	args = append(args, h.Args(artifacts, name)...)
+	cmd := exec.CommandContext(ctx, suiteBinary, args...)
+	out, err := cmd.CombinedOutput()
+	o := Outcome{Output: string(out)}
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return o, fmt.Errorf("running the suite: %w", err)
+	}
+	o.Report, err = report.Read(filepath.Join(artifacts, report.FileJSON))
+	if err != nil {
+		return o, fmt.Errorf("the suite wrote no report (%w); its output:\n%s", err, out)
+	}
+	return o, nil
+}

@@ -1,0 +1,102 @@
+package selftest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
+)
+
+// suiteBinary is the conformance suite, compiled once for every run of this test.
+var suiteBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "keptn-conformance-selftest-")
+	if err != nil {
+		panic(err)
+	}
+	suiteBinary = filepath.Join(dir, "conformance.test")
+	build := exec.Command("go", "test", "-c", "-o", suiteBinary, "../../suites/conformance")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the suite: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// The suite passes the reference gateway, every profile, with no failure and nothing skipped.
+func TestReferenceGatewayPasses(t *testing.T) {
+	t.Parallel()
+	h, err := Start(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	o, err := RunSuite(ctx, suiteBinary, h, "", "reference gateway")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Report.Run.Succeeded || o.Report.Checks.Failed > 0 {
+		t.Fatalf("the suite fails the reference gateway: %v\n%s", o.FailedChecks(), tail(o.Output, 80))
+	}
+	for _, p := range o.Report.Profiles {
+		if p.Result != report.Success {
+			t.Errorf("profile %s: %s (skipped: %v)", p.Name, p.Result, p.SkipReasons)
+		}
+	}
+	t.Logf("%d checks passed in %.1fs", o.Report.Checks.Passed, o.Report.DurationSeconds)
+}
+
+// Every fault of the catalogue makes the suite fail, in the check the fault violates.
+func TestEveryFaultIsCaught(t *testing.T) {
+	faults := Faults()
+	if len(faults) < 20 {
+		t.Fatalf("only %d faults; the catalogue needs at least 20", len(faults))
+	}
+	slots := make(chan struct{}, max(2, runtime.NumCPU()))
+	for _, f := range faults {
+		t.Run(f.Name, func(t *testing.T) {
+			t.Parallel()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			h, err := Start(t.TempDir(), &f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			o, err := RunSuite(ctx, suiteBinary, h, f.Labels, "reference gateway with a fault: "+f.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := o.FailedChecks()
+			switch {
+			case o.Report.Checks.Failed == 0:
+				t.Fatalf("the suite did not catch it (%d checks passed with labels %q)\n%s", o.Report.Checks.Passed, f.Labels, tail(o.Output, 40))
+			case failed[f.Check] == 0:
+				t.Fatalf("the suite failed, but not in the %s check: %v\n%s", f.Check, failed, tail(o.Output, 60))
+			}
+			t.Logf("caught by %d failed specs; checks %v", o.Report.Checks.Failed, failed)
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
@@ -236,6 +237,55 @@ func Faults() []Fault {
 					if a.Status == 401 {
 						a.Header.Set("Content-Type", "text/plain")
 						a.Body = []byte("Unauthorized")
+					}
+				})
+			}},
+		// --- token rotation ---
+		{Name: "the old token still accepted after a rotation", Check: cases.CheckRotationEffective, Labels: "Profile:TokenRotation",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if r.Header.Get("x-token") == h.Token {
+						r.Header.Set("x-token", h.currentToken())
+					}
+				})
+			}},
+		{Name: "a new token never accepted", Check: cases.CheckRotationEffective, Labels: "Profile:TokenRotation",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if t := r.Header.Get("x-token"); t != "" && t != h.Token {
+						r.Header.Set("x-token", "refused")
+					}
+				})
+			}},
+		{Name: "requests dropped while the token reloads", Check: cases.CheckRotationLoad, Labels: "Profile:TokenRotation",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				var mu sync.Mutex
+				last, changed := h.Token, time.Time{}
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					if cur := h.currentToken(); cur != "" && cur != last {
+						last, changed = cur, time.Now()
+					}
+					dropping := time.Since(changed) < 500*time.Millisecond
+					mu.Unlock()
+					if dropping {
+						w.WriteHeader(http.StatusServiceUnavailable)
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "an empty secret opens the API", Check: cases.CheckRotationBadSecret, Labels: "Profile:TokenRotation",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				var mu sync.Mutex
+				good := h.Token
+				return before(next, func(r *http.Request) {
+					mu.Lock()
+					defer mu.Unlock()
+					if cur := h.currentToken(); cur != "" {
+						good = cur
+					} else {
+						r.Header.Set("x-token", good) // the secret is empty: let everyone in
 					}
 				})
 			}},

@@ -110,6 +110,7 @@ func (h *Harness) Args(artifacts, name string) []string {
 		"--tls-cert-file=" + h.CertFile, "--tls-key-file=" + h.KeyFile, "--hot-reload",
 		"--session-user=" + h.SessionUser, "--session-password=" + h.SessionPassword,
 		"--implementation=" + name, "--artifacts=" + artifacts, "--eventually-timeout=2s",
+		"--rotation-max=2s", "--load-duration=1500ms",
 	}
 }
 
@@ -151,4 +152,13 @@ func RunSuite(ctx context.Context, suiteBinary string, h *Harness, labels, name 
 		return o, fmt.Errorf("the suite wrote no report (%w); its output:\n%s", err, out)
 	}
 	return o, nil
+}
+
+// currentToken reads the token file as it is now ("" when it is missing or empty).
+func (h *Harness) currentToken() string {
+	b, err := os.ReadFile(h.TokenFile)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }

@@ -1,0 +1,121 @@
+package conformance_test
+
+import (
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
+	"github.com/keptn-conformance/keptn-conformance/conformance/target"
+)
+
+func measure(name string, value float64, unit string, limit float64) {
+	AddReportEntry(report.EntryMeasurement, report.Measurement{Profile: "TokenRotation", Name: name, Value: value, Unit: unit, Limit: limit},
+		ReportEntryVisibilityNever)
+}
+
+// The documented API token procedures (retrieve, create, reset), automated and measured. The specs
+// run one at a time, after every other, and each leaves the original token in place.
+var _ = Describe("Token rotation", Label("Profile:TokenRotation"), Serial, func() {
+	var (
+		store    target.TokenStore
+		original string
+	)
+	BeforeEach(func(ctx SpecContext) {
+		if tgt.Tokens == nil {
+			Skip(tgt.MissingReason(target.CapTokenRotation))
+		}
+		store, original = tgt.Tokens, tgt.Token()
+		DeferCleanup(func(ctx SpecContext) {
+			if tgt.Token() != original {
+				rot := env.Rotate(ctx, store, original, cfg.RotationMax)
+				Expect(rot.Result.Problems).To(BeEmpty(), "restoring the original token: %s", rot.Result.Report())
+			}
+		})
+	})
+
+	It("MUST take a new token by the documented reset within the profile's maximum, on every protected operation, and refuse the old one on every protected operation", func(ctx SpecContext) {
+		rot := env.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
+		check(rot.Result)
+		measure("rotation latency (secret changed → new token accepted, old refused)", rot.Latency.Seconds(), "s", cfg.RotationMax.Seconds())
+
+		matrix, err := cases.TokenMatrix()
+		Expect(err).NotTo(HaveOccurred())
+		var res cases.Result
+		for _, a := range matrix {
+			w, cleanup, err := env.Build(ctx, a.Base.Needs)
+			if err != nil {
+				setupFailed(fmt.Errorf("with the new token: %w", err))
+			}
+			ok, err := env.Run(ctx, a.Base, w)
+			Expect(err).NotTo(HaveOccurred())
+			refused, _, err := env.RunAuth(ctx, env.Base, a, w, []cases.Variant{cases.OldTokenVariant(rot.Old)})
+			Expect(err).NotTo(HaveOccurred())
+			cleanup()
+			for _, part := range []cases.Result{ok, refused} {
+				res.Problems = append(res.Problems, part.Problems...)
+				if part.Failed() {
+					res.Exchanges = append(res.Exchanges, part.Exchanges...)
+				}
+			}
+		}
+		check(res)
+	})
+
+	It("MUST keep session logins working after a rotation", func(ctx SpecContext) {
+		requireSession()
+		rot := env.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
+		check(rot.Result)
+		res, err := cases.SessionChecks()[0].Run(ctx, env, env.Base)
+		Expect(err).NotTo(HaveOccurred())
+		check(res)
+	})
+
+	It("MUST stay healthy through rotating back and forth twice", func(ctx SpecContext) {
+		var res cases.Result
+		for i, to := range []string{cases.NewToken(), original, cases.NewToken(), original} {
+			rot := env.Rotate(ctx, store, to, cfg.RotationMax)
+			for _, p := range rot.Result.Problems {
+				p.Message = fmt.Sprintf("rotation %d of 4: %s", i+1, p.Message)
+				res.Problems = append(res.Problems, p)
+			}
+			if rot.Result.Failed() {
+				break
+			}
+		}
+		check(res)
+	})
+
+	for _, bad := range []struct{ content, what string }{
+		{"", "an empty secret"},
+		{"not a token\n\twith spaces and a \x00 byte", "a malformed secret"},
+	} {
+		It(fmt.Sprintf("MUST refuse %s: never open the API, never drop the working token", bad.what), func(ctx SpecContext) {
+			check(env.BadSecret(ctx, store, bad.content, bad.what, time.Second))
+		})
+	}
+
+	It("MUST serve a steady load through a rotation without a failed request, and without refusing the new token once it took effect", func(ctx SpecContext) {
+		fig, rot := env.LoadDuringRotation(ctx, store, cfg.LoadRate, cfg.LoadDuration, cfg.RotationMax)
+		check(rot.Result)
+		measure("load during rotation: requests", float64(fig.Requests), "requests", 0)
+		measure("load during rotation: achieved rate", float64(int(fig.Rate)), "requests/s", 0)
+		measure("load during rotation: failed (5xx or no answer), must be 0", float64(fig.Failed), "requests", 0)
+		measure("load during rotation: 401 for the new token after it took effect, must be 0", float64(fig.NewRefused), "requests", 0)
+		measure("load during rotation: rotation latency", fig.Latency.Seconds(), "s", cfg.RotationMax.Seconds())
+		var res cases.Result
+		if fig.Failed > 0 {
+			res.Problems = append(res.Problems, contract.Problem{Check: cases.CheckRotationLoad,
+				Message: fmt.Sprintf("%d of %d requests failed during the rotation (5xx or no answer), e.g. %v", fig.Failed, fig.Requests, fig.Examples)})
+		}
+		if fig.NewRefused > 0 {
+			res.Problems = append(res.Problems, contract.Problem{Check: cases.CheckRotationLoad,
+				Message: fmt.Sprintf("%d requests with the new token were refused after it took effect, e.g. %v", fig.NewRefused, fig.Examples)})
+		}
+		check(res)
+	})
+})

@@ -86,6 +86,8 @@ type Gateway struct {
 	certs   *certs.Manager
 	closers []io.Closer
 	notes   []string
+	// httpsPort is the HTTPS listener's port once bound (for the strict-mode redirect).
+	httpsPort string
 }
 
 func (c *Config) defaults() error {
@@ -284,10 +286,14 @@ func proxy(base string, log *slog.Logger) (http.Handler, error) {
 	}, nil
 }
 
-// Handler is the role's handler for plain HTTP (logged; in strict mode a redirect to HTTPS).
+// Handler is the role's handler for plain HTTP (logged; in strict mode a redirect to HTTPS, on
+// the port the HTTPS listener got when Listeners was called, else the configured one).
 func (g *Gateway) Handler() http.Handler {
 	if g.cfg.HTTPSRedirect {
-		_, port, _ := net.SplitHostPort(g.cfg.HTTPSAddr)
+		port := g.httpsPort
+		if port == "" {
+			_, port, _ = net.SplitHostPort(g.cfg.HTTPSAddr)
+		}
 		return httpx.Logged(g.log, string(g.cfg.Role), edge.RedirectToHTTPS(port))
 	}
 	return httpx.Logged(g.log, string(g.cfg.Role), g.handler)
@@ -339,6 +345,7 @@ func (g *Gateway) Listeners() (httpL, httpsL net.Listener, err error) {
 			httpL.Close()
 			return nil, nil, fmt.Errorf("HTTPS listener: %w", err)
 		}
+		_, g.httpsPort, _ = net.SplitHostPort(httpsL.Addr().String())
 	}
 	return httpL, httpsL, nil
 }

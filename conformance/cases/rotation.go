@@ -238,16 +238,18 @@ func (e *Env) LoadDuringRotation(ctx context.Context, store target.TokenStore, r
 		effective.Store(time.Now().UnixNano())
 		cur.Store(&token{value: to, fresh: true})
 	}()
-	start := time.Now()
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	for time.Since(start) < d && ctx.Err() == nil {
-		<-tick.C
-		select {
-		case jobs <- struct{}{}:
-		default: // the clients are saturated; the achieved rate tells
+	// Pace by the clock, not by a ticker (a coarse timer would lose ticks): each millisecond, send
+	// what the rate owes by now.
+	start, sent := time.Now(), 0
+	for elapsed := time.Duration(0); elapsed < d && ctx.Err() == nil; elapsed = time.Since(start) {
+		for due := int(elapsed.Seconds() * float64(rate)); sent < due; sent++ {
+			select {
+			case jobs <- struct{}{}:
+			default: // the clients are saturated; the achieved rate tells
+			}
 		}
+		time.Sleep(time.Millisecond)
 	}
-	tick.Stop()
 	loaded := time.Since(start)
 	<-rotated
 	close(jobs)

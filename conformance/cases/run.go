@@ -51,6 +51,16 @@ type Result struct {
 	Problems  []contract.Problem
 	// Skip says why the check does not apply to this target.
 	Skip string
+	// Figures are what the check measured, for the report.
+	Figures []Figure
+}
+
+// Figure is a measured value.
+type Figure struct {
+	Name  string
+	Value float64
+	Unit  string
+	Limit float64
 }
 
 // Failed reports whether the case found a problem.

@@ -60,6 +60,8 @@ type Env struct {
 	Base     string // the listener the cases talk to
 	Timeout  time.Duration
 	Interval time.Duration
+	// SwapMax is the most a certificate swap may take to be served.
+	SwapMax time.Duration
 }
 
 func randomName(prefix string) string {

@@ -20,6 +20,7 @@ const (
 	EntryExercised   = "keptn-conformance/exercised"     // []cases.Pair
 	EntryChecks      = "keptn-conformance/failed-checks" // []string
 	EntryMeasurement = "keptn-conformance/measurement"   // Measurement
+	EntryNote        = "keptn-conformance/note"          // Note
 )
 
 // ProfileLabel is the label prefix naming a spec's profile.
@@ -44,6 +45,7 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 			Processes: r.SuiteConfig.ParallelTotal, Succeeded: r.SuiteSucceeded,
 		},
 		Measurements: []Measurement{},
+		Notes:        []Note{},
 	}
 	if d != nil {
 		rep.Implementation = d.Implementation
@@ -74,6 +76,11 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 				var m Measurement
 				if decodeEntry(e, &m) == nil {
 					rep.Measurements = append(rep.Measurements, m)
+				}
+			case EntryNote:
+				var n Note
+				if decodeEntry(e, &n) == nil {
+					rep.Notes = append(rep.Notes, n)
 				}
 			}
 		}

@@ -30,6 +30,8 @@ type ConformanceReport struct {
 	Coverage       Coverage              `json:"coverage"`
 	Checks         Counts                `json:"checks"`
 	Measurements   []Measurement         `json:"measurements"`
+	// Notes are facts a profile found that are not numbers (the mode of the HTTP listener, say).
+	Notes []Note `json:"notes"`
 	// DurationSeconds is the run's wall time.
 	DurationSeconds float64 `json:"durationSeconds"`
 }
@@ -110,4 +112,11 @@ type Measurement struct {
 	Unit    string  `json:"unit"`
 	// Limit is the most the profile allows (0: none).
 	Limit float64 `json:"limit,omitempty"`
+}
+
+// Note is a fact a profile found about the implementation.
+type Note struct {
+	Profile string `json:"profile"`
+	Name    string `json:"name"`
+	Value   string `json:"value"`
 }

@@ -89,6 +89,9 @@ func Summary(rep *ConformanceReport, dir string) string {
 		}
 		fmt.Fprintf(&b, "  measured: %s %s: %g %s%s\n", m.Profile, m.Name, m.Value, m.Unit, limit)
 	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(&b, "  noted: %s %s: %s\n", n.Profile, n.Name, n.Value)
+	}
 	fmt.Fprintf(&b, "  checks: %d passed, %d failed, in %.1fs\n", rep.Checks.Passed, rep.Checks.Failed, rep.DurationSeconds)
 	if dir != "" {
 		fmt.Fprintf(&b, "  reports: %s, %s, %s, junit.xml, ginkgo-report.json in %s\n", FileYAML, FileJSON, FileCoverage, dir)

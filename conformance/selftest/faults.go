@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,7 +21,11 @@ type Fault struct {
 	Check string
 	// Labels selects the specs that must catch it (a Ginkgo label filter), to keep the run short.
 	Labels string
-	Wrap   func(next http.Handler, h *Harness) http.Handler
+	// Wrap wraps the gateway's handlers (HTTPSOnly: only the HTTPS listener's).
+	Wrap      func(next http.Handler, h *Harness) http.Handler
+	HTTPSOnly bool
+	// TLS changes the HTTPS listener's TLS configuration.
+	TLS func(c *tls.Config, h *Harness)
 }
 
 const cs = "/api/configuration-service/v1/project/"
@@ -286,6 +291,50 @@ func Faults() []Fault {
 						good = cur
 					} else {
 						r.Header.Set("x-token", good) // the secret is empty: let everyone in
+					}
+				})
+			}},
+		// --- TLS ---
+		{Name: "TLS 1.0 enabled", Check: cases.CheckTLSProtocols, Labels: "Profile:TLS",
+			TLS: func(c *tls.Config, _ *Harness) {
+				c.MinVersion = tls.VersionTLS10
+				c.CipherSuites = append(c.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)
+			}},
+		{Name: "a CBC cipher suite enabled for TLS 1.2", Check: cases.CheckTLSCipherSuites, Labels: "Profile:TLSExtended",
+			TLS: func(c *tls.Config, _ *Harness) {
+				c.CipherSuites = append(c.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256)
+			}},
+		{Name: "a certificate put in place never served (no reload)", Check: cases.CheckTLSCertSwap, Labels: "Profile:TLS",
+			TLS: func(c *tls.Config, _ *Harness) {
+				first, _ := c.GetCertificate(&tls.ClientHelloInfo{})
+				c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return first, nil }
+			}},
+		{Name: "an expired default certificate", Check: cases.CheckTLSDefaultCert, Labels: "Profile:TLS",
+			TLS: func(c *tls.Config, _ *Harness) {
+				expired := expiredCertificate("localhost")
+				c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return expired, nil }
+			}},
+		{Name: "a handshake for an unknown server name refused", Check: cases.CheckTLSSNI, Labels: "Profile:TLS",
+			TLS: func(c *tls.Config, _ *Harness) {
+				get := c.GetCertificate
+				c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+					if hello.ServerName != "localhost" {
+						return nil, fmt.Errorf("unknown server name")
+					}
+					return get(hello)
+				}
+			}},
+		{Name: "Strict-Transport-Security missing on HTTPS", Check: cases.CheckTLSHSTS, Labels: "Profile:TLSExtended",
+			HTTPSOnly: true,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) { a.Header.Del("Strict-Transport-Security") })
+			}},
+		{Name: "the HTTPS listener open without a token", Check: cases.CheckUnauthorized, Labels: "Profile:TLS",
+			HTTPSOnly: true,
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if r.Header.Get("x-token") == "" {
+						r.Header.Set("x-token", h.Token)
 					}
 				})
 			}},

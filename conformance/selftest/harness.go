@@ -7,8 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,8 +34,14 @@ type Harness struct {
 	errLog *os.File
 }
 
+// Options vary the reference gateway a harness runs.
+type Options struct {
+	// Strict makes the HTTP listener redirect everything to HTTPS.
+	Strict bool
+}
+
 // Start runs a reference gateway in dir with the fault applied (nil: none).
-func Start(dir string, f *Fault) (*Harness, error) {
+func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	h := &Harness{Dir: dir, SessionUser: "conformance", SessionPassword: "selftest-password-0123"}
 	hash, err := gateway.HashPassword(h.SessionPassword)
 	if err != nil {
@@ -54,6 +60,7 @@ func Start(dir string, f *Fault) (*Harness, error) {
 	h.g, err = gateway.New(gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: data, TokenFile: h.TokenFile, UsersFile: users,
 		Domain: "localhost", SessionTTL: 2 * time.Second, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
+		HTTPSRedirect: opts.Strict,
 	})
 	if err != nil {
 		return nil, err
@@ -63,23 +70,28 @@ func Start(dir string, f *Fault) (*Harness, error) {
 		return nil, err
 	}
 	h.Token = strings.TrimSpace(string(tok))
-	httpL, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	httpsL, err := net.Listen("tcp", "127.0.0.1:0")
+	httpL, httpsL, err := h.g.Listeners()
 	if err != nil {
 		return nil, err
 	}
 	h.HTTP, h.HTTPS = "http://"+httpL.Addr().String(), "https://"+httpsL.Addr().String()
 	plain, secure, tlsConf := h.g.Handler(), h.g.HTTPSHandler(), h.g.TLSConfig()
-	if f != nil && f.Wrap != nil {
-		plain, secure = f.Wrap(plain, h), f.Wrap(secure, h)
+	if f != nil {
+		if f.Wrap != nil {
+			secure = f.Wrap(secure, h)
+			if !f.HTTPSOnly {
+				plain = f.Wrap(plain, h)
+			}
+		}
+		if f.TLS != nil {
+			f.TLS(tlsConf, h)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop, h.done = cancel, make(chan struct{})
-	s1 := &http.Server{Handler: plain, ReadHeaderTimeout: 5 * time.Second}
-	s2 := &http.Server{Handler: secure, TLSConfig: tlsConf, ReadHeaderTimeout: 5 * time.Second}
+	errLog := log.New(h.errLog, "http: ", 0)
+	s1 := &http.Server{Handler: plain, ReadHeaderTimeout: 5 * time.Second, ErrorLog: errLog}
+	s2 := &http.Server{Handler: secure, TLSConfig: tlsConf, ReadHeaderTimeout: 5 * time.Second, ErrorLog: errLog}
 	go func() { _ = s1.Serve(httpL) }()
 	go func() { _ = s2.ServeTLS(httpsL, "", "") }()
 	go func() {
@@ -110,7 +122,7 @@ func (h *Harness) Args(artifacts, name string) []string {
 		"--tls-cert-file=" + h.CertFile, "--tls-key-file=" + h.KeyFile, "--hot-reload",
 		"--session-user=" + h.SessionUser, "--session-password=" + h.SessionPassword,
 		"--implementation=" + name, "--artifacts=" + artifacts, "--eventually-timeout=2s",
-		"--rotation-max=2s", "--load-duration=1500ms",
+		"--rotation-max=2s", "--load-duration=1500ms", "--cert-swap-max=3s",
 	}
 }
 

@@ -143,7 +143,7 @@ func preflight(ctx context.Context, d *Description) error {
 	if d.HTTP != "" {
 		ex, err := t.Client(d.HTTP).Do(ctx, requestNoOp("GET", "/api/v1/metadata"))
 		if err == nil && ex.Err == nil && ex.Status() == http.StatusPermanentRedirect && strings.HasPrefix(ex.Response.Header.Get("Location"), "https://") && d.HTTPS != "" {
-			d.StrictHTTPS = true
+			d.StrictHTTPS, t.Desc.StrictHTTPS = true, true
 		}
 	}
 	base := t.Base()

@@ -9,13 +9,11 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
-	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
 func measure(name string, value float64, unit string, limit float64) {
-	AddReportEntry(report.EntryMeasurement, report.Measurement{Profile: "TokenRotation", Name: name, Value: value, Unit: unit, Limit: limit},
-		ReportEntryVisibilityNever)
+	measureIn("TokenRotation", name, value, unit, limit)
 }
 
 // The documented API token procedures (retrieve, create, reset), automated and measured. The specs

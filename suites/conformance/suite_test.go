@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -58,7 +59,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	Expect(err).NotTo(HaveOccurred())
 	tgt, err = target.Connect(desc)
 	Expect(err).NotTo(HaveOccurred())
-	env = &cases.Env{Target: tgt, Base: tgt.Base(), Timeout: cfg.EventuallyTimeout, Interval: cfg.EventuallyInterval}
+	env = &cases.Env{Target: tgt, Base: tgt.Base(), Timeout: cfg.EventuallyTimeout, Interval: cfg.EventuallyInterval, SwapMax: cfg.CertSwapMax}
 })
 
 var _ = SynchronizedAfterSuite(func() {}, func() { teardown() })
@@ -79,6 +80,9 @@ var _ = ReportAfterSuite("conformance report", func(r Report) {
 func check(res cases.Result) {
 	if res.Skip != "" {
 		Skip(res.Skip)
+	}
+	for _, f := range res.Figures {
+		measureIn(profileOf(), f.Name, f.Value, f.Unit, f.Limit)
 	}
 	AddReportEntry(report.EntryExercised, res.Exercised(), ReportEntryVisibilityNever)
 	if res.Failed() {
@@ -111,4 +115,25 @@ func requireSession() {
 	if tgt.Desc.Session == nil {
 		Skip(tgt.MissingReason(target.CapSession))
 	}
+}
+
+// measureIn records a figure a profile measured.
+func measureIn(profile, name string, value float64, unit string, limit float64) {
+	AddReportEntry(report.EntryMeasurement, report.Measurement{Profile: profile, Name: name, Value: value, Unit: unit, Limit: limit},
+		ReportEntryVisibilityNever)
+}
+
+// note records a fact a profile found.
+func note(profile, name, value string) {
+	AddReportEntry(report.EntryNote, report.Note{Profile: profile, Name: name, Value: value}, ReportEntryVisibilityNever)
+}
+
+// profileOf is the profile of the running spec (from its labels).
+func profileOf() string {
+	for _, l := range CurrentSpecReport().Labels() {
+		if p, ok := strings.CutPrefix(l, report.ProfileLabel); ok {
+			return p
+		}
+	}
+	return ""
 }

@@ -1,0 +1,477 @@
+package cases
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/target"
+)
+
+// Check names of the TLS profiles.
+const (
+	CheckTLSListeners    = "tls-listeners"     // a listener does not answer as it should
+	CheckTLSDefaultCert  = "tls-default-cert"  // the certificate served by default is not what a reviewer expects
+	CheckTLSCertSwap     = "tls-cert-swap"     // a certificate put in place is not served, or handshakes fail meanwhile
+	CheckTLSProtocols    = "tls-protocols"     // an old protocol accepted, or TLS 1.3 refused
+	CheckTLSSNI          = "tls-sni"           // an unknown or missing server name breaks the handshake
+	CheckTLSCipherSuites = "tls-cipher-suites" // a TLS 1.2 suite without forward secrecy or AEAD offered
+	CheckTLSHSTS         = "tls-hsts"          // HTTPS answers without Strict-Transport-Security
+	CheckTLSStrict       = "tls-strict"        // strict mode processes plain HTTP instead of redirecting
+)
+
+// MaxValidity is the longest validity a server certificate may have (the CA/Browser Forum's limit).
+const MaxValidity = 398 * 24 * time.Hour
+
+// TLSCheck is one check of the TLS profiles.
+type TLSCheck struct {
+	Title string
+	// Extended checks are reported, not required (a gateway can conform without them).
+	Extended bool
+	// Swap marks a check that changes the gateway's certificate (run alone).
+	Swap bool
+	Run  func(ctx context.Context, e *Env) (Result, error)
+}
+
+// Name is the check's spec text.
+func (c TLSCheck) Name() string { return "the gateway MUST " + c.Title }
+
+func (e *Env) httpsAddr() (string, error) {
+	u, err := url.Parse(e.Target.Desc.HTTPS)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("the target has no HTTPS listener")
+	}
+	return u.Host, nil
+}
+
+// handshake dials the HTTPS listener with c and returns the connection's state.
+func (e *Env) handshake(ctx context.Context, c *tls.Config) (*tls.ConnectionState, error) {
+	addr, err := e.httpsAddr()
+	if err != nil {
+		return nil, err
+	}
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: c}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	st := conn.(*tls.Conn).ConnectionState()
+	return &st, nil
+}
+
+func problem(check, format string, args ...any) contract.Problem {
+	return contract.Problem{Check: check, Message: fmt.Sprintf(format, args...)}
+}
+
+func fingerprint(c *x509.Certificate) string {
+	d := sha256.Sum256(c.Raw)
+	return hex.EncodeToString(d[:8])
+}
+
+// TLSChecks are the checks of the TLS profiles (core and extended).
+func TLSChecks() []TLSCheck {
+	return []TLSCheck{
+		{Title: "answer on its HTTP and its HTTPS listener (plain HTTP redirecting to HTTPS with 308 in strict mode, without looking at credentials)", Run: checkListeners},
+		{Title: "serve by default a certificate for its domain: self-signed or from its own CA, RSA ≥ 2048 or ECDSA P-256/P-384, valid at most 398 days, for server authentication, not expired", Run: checkDefaultCert},
+		{Title: "refuse TLS 1.0 and TLS 1.1, and accept TLS 1.3", Run: checkProtocols},
+		{Title: "answer a handshake for an unknown server name, or none, with a certificate", Run: checkSNI},
+		{Title: "serve a certificate put in place through the target within the profile's maximum, with no failed handshake during the swap", Swap: true, Run: checkCertSwap},
+		{Title: "offer for TLS 1.2 only forward-secret AEAD cipher suites (Mozilla intermediate)", Extended: true, Run: checkCipherSuites},
+		{Title: "send Strict-Transport-Security with a max-age of at least 180 days on HTTPS", Extended: true, Run: checkHSTS},
+		{Title: "redirect plain HTTP to HTTPS in strict mode", Extended: true, Run: checkStrict},
+	}
+}
+
+func checkListeners(ctx context.Context, e *Env) (Result, error) {
+	var res Result
+	d := e.Target.Desc
+	if d.HTTPS != "" {
+		ex, err := e.authOn(ctx, d.HTTPS, e.Target.Token())
+		if err != nil {
+			return res, err
+		}
+		res.Exchanges = append(res.Exchanges, ex)
+		if ex.Status() != http.StatusOK {
+			res.Problems = append(res.Problems, problem(CheckTLSListeners, "HTTPS: POST /api/v1/auth with the token answered %d (%v), want 200", ex.Status(), ex.Err))
+		}
+	}
+	if d.HTTP == "" {
+		return res, nil
+	}
+	ex, err := e.authOn(ctx, d.HTTP, "kc-not-the-token")
+	if err != nil {
+		return res, err
+	}
+	res.Exchanges = append(res.Exchanges, ex)
+	switch {
+	case ex.Response == nil:
+		res.Problems = append(res.Problems, problem(CheckTLSListeners, "HTTP: no answer: %v", ex.Err))
+	case d.StrictHTTPS:
+		if ex.Status() != http.StatusPermanentRedirect || !strings.HasPrefix(ex.Response.Header.Get("Location"), "https://") {
+			res.Problems = append(res.Problems, problem(CheckTLSStrict, "strict mode: HTTP answered %d (Location %q), want 308 to https:// before any credential check", ex.Status(), ex.Response.Header.Get("Location")))
+		}
+	case ex.Status() != http.StatusUnauthorized:
+		res.Problems = append(res.Problems, problem(CheckTLSListeners, "HTTP: POST /api/v1/auth with a wrong token answered %d, want 401", ex.Status()))
+	}
+	return res, nil
+}
+
+func (e *Env) authOn(ctx context.Context, base, token string) (*contract.Exchange, error) {
+	h := http.Header{}
+	h.Set("x-token", token)
+	return e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/auth", Header: h})
+}
+
+// Mode describes the HTTP listener, for the report.
+func Mode(d *target.Description) string {
+	switch {
+	case d.HTTP == "":
+		return "no plain HTTP listener given"
+	case d.StrictHTTPS:
+		return "strict: plain HTTP redirects to HTTPS (308)"
+	}
+	return "plain HTTP serves the API (not strict)"
+}
+
+func checkDefaultCert(ctx context.Context, e *Env) (Result, error) {
+	var res Result
+	d := e.Target.Desc
+	st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: d.ServerName})
+	if err != nil {
+		res.Problems = append(res.Problems, problem(CheckTLSListeners, "no TLS handshake with the HTTPS listener: %v", err))
+		return res, nil
+	}
+	leaf := st.PeerCertificates[0]
+	bad := func(format string, args ...any) {
+		res.Problems = append(res.Problems, problem(CheckTLSDefaultCert, format, args...))
+	}
+	now := time.Now()
+	if now.After(leaf.NotAfter) || now.Before(leaf.NotBefore) {
+		bad("the certificate is not valid now (valid %s to %s)", leaf.NotBefore.Format(time.RFC3339), leaf.NotAfter.Format(time.RFC3339))
+	}
+	if v := leaf.NotAfter.Sub(leaf.NotBefore); v > MaxValidity {
+		bad("the certificate is valid for %d days, more than 398", int(v.Hours()/24))
+	}
+	switch k := leaf.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			bad("an RSA key of %d bits, want at least 2048", k.N.BitLen())
+		}
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() && k.Curve != elliptic.P384() {
+			bad("an ECDSA key on %s, want P-256 or P-384", k.Curve.Params().Name)
+		}
+	default:
+		bad("a %T key, want RSA ≥ 2048 or ECDSA P-256/P-384", leaf.PublicKey)
+	}
+	if len(leaf.ExtKeyUsage) > 0 && !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageServerAuth) && !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageAny) {
+		bad("the certificate is not for server authentication (extended key usage)")
+	}
+	if len(leaf.ExtKeyUsage) == 0 {
+		bad("the certificate names no extended key usage; want server authentication")
+	}
+	if d.Domain != "" {
+		if err := leaf.VerifyHostname(d.Domain); err != nil {
+			bad("the certificate is not for the gateway's domain %s: %v", d.Domain, err)
+		}
+		if leaf.Subject.CommonName != "" && leaf.Subject.CommonName != d.Domain {
+			bad("the certificate's subject is %q, want CN=%s", leaf.Subject.CommonName, d.Domain)
+		}
+	}
+	if roots := e.Target.Roots(); roots != nil {
+		inter := x509.NewCertPool()
+		for _, c := range st.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: d.Domain, CurrentTime: now})
+		if err != nil {
+			bad("the certificate does not verify against the target's CA: %v", err)
+		}
+	}
+	return res, nil
+}
+
+func checkProtocols(ctx context.Context, e *Env) (Result, error) {
+	var res Result
+	name := e.Target.Desc.ServerName
+	for _, v := range []struct {
+		version uint16
+		name    string
+	}{{tls.VersionTLS10, "TLS 1.0"}, {tls.VersionTLS11, "TLS 1.1"}} {
+		// Offer the old protocol with every suite it can use, so a refusal is the server's choice.
+		suites := []uint16{}
+		for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+			if slices.Contains(s.SupportedVersions, v.version) {
+				suites = append(suites, s.ID)
+			}
+		}
+		if st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name, MinVersion: v.version, MaxVersion: v.version, CipherSuites: suites}); err == nil {
+			res.Problems = append(res.Problems, problem(CheckTLSProtocols, "%s is accepted (negotiated %s)", v.name, tls.VersionName(st.Version)))
+		}
+	}
+	if _, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name, MinVersion: tls.VersionTLS13}); err != nil {
+		res.Problems = append(res.Problems, problem(CheckTLSProtocols, "TLS 1.3 is refused: %v", err))
+	}
+	return res, nil
+}
+
+func checkSNI(ctx context.Context, e *Env) (Result, error) {
+	var res Result
+	for _, name := range []string{"unknown.keptn-conformance.invalid", ""} {
+		st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name})
+		switch {
+		case err != nil:
+			res.Problems = append(res.Problems, problem(CheckTLSSNI, "a handshake for server name %q failed: %v", name, err))
+		case len(st.PeerCertificates) == 0:
+			res.Problems = append(res.Problems, problem(CheckTLSSNI, "a handshake for server name %q got no certificate", name))
+		}
+	}
+	// And the gateway still answers afterwards.
+	ex, err := e.authOn(ctx, e.Target.Desc.HTTPS, e.Target.Token())
+	if err != nil {
+		return res, err
+	}
+	if ex.Status() != http.StatusOK {
+		res.Problems = append(res.Problems, problem(CheckTLSSNI, "after those handshakes, HTTPS answered %d (%v)", ex.Status(), ex.Err))
+	}
+	return res, nil
+}
+
+// CustomCertificate is a CA and a server certificate made by the suite for a domain.
+type CustomCertificate struct {
+	Domain                 string
+	CAPEM, CertPEM, KeyPEM []byte
+	Roots                  *x509.CertPool
+	Fingerprint            string
+}
+
+// NewCustomCertificate makes a CA and a server certificate (ECDSA P-256, 90 days) for domain.
+func NewCustomCertificate(domain string) (*CustomCertificate, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "keptn-conformance test CA", Organization: []string{"keptn-conformance"}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(90 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(now.UnixNano() + 1), Subject: pkix.Name{CommonName: domain},
+		DNSNames: []string{domain}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(90 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	c := &CustomCertificate{
+		Domain: domain, Roots: x509.NewCertPool(), Fingerprint: fingerprint(leaf),
+		CAPEM:   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		CertPEM: append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...),
+		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+	}
+	c.Roots.AddCert(ca)
+	return c, nil
+}
+
+func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
+	var res Result
+	store := e.Target.Certs
+	if store == nil {
+		return Result{Skip: e.Target.MissingReason(target.CapCertInstall)}, nil
+	}
+	origCert, origKey, err := store.Get()
+	if err != nil {
+		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "reading the installed certificate from %s: %v", store, err))
+		return res, nil
+	}
+	before, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: e.Target.Desc.ServerName})
+	if err != nil {
+		res.Problems = append(res.Problems, problem(CheckTLSListeners, "no handshake before the swap: %v", err))
+		return res, nil
+	}
+	original := fingerprint(before.PeerCertificates[0])
+	custom, err := NewCustomCertificate("custom.keptn-conformance.test")
+	if err != nil {
+		return res, err
+	}
+
+	// Handshakes all through the swap: none may fail.
+	var failed, tried atomic.Int64
+	var firstErr atomic.Value
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			tried.Add(1)
+			if _, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: custom.Domain}); err != nil {
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err.Error())
+			}
+		}
+	}()
+	served := func(fp string) (time.Duration, bool) {
+		start := time.Now()
+		for time.Since(start) < e.SwapMax && ctx.Err() == nil {
+			st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: custom.Domain})
+			if err == nil && fingerprint(st.PeerCertificates[0]) == fp {
+				return time.Since(start), true
+			}
+			time.Sleep(20 * time.Millisecond) // polling a handshake: there is nothing else to await
+		}
+		return time.Since(start), false
+	}
+	if err := store.Put(custom.CertPEM, custom.KeyPEM); err != nil {
+		close(stop)
+		wg.Wait()
+		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "installing the certificate through %s: %v", store, err))
+		return res, nil
+	}
+	took, ok := served(custom.Fingerprint)
+	res.Figures = append(res.Figures, Figure{Name: "certificate swap (installed → served)", Value: took.Seconds(), Unit: "s", Limit: e.SwapMax.Seconds()})
+	if !ok {
+		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "the new certificate is not served %s after it was installed", e.SwapMax))
+	} else {
+		// It verifies against its CA, with the right server name, as a client would check it.
+		if _, err := e.handshake(ctx, &tls.Config{RootCAs: custom.Roots, ServerName: custom.Domain}); err != nil {
+			res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "the new certificate does not verify against its CA for %s: %v", custom.Domain, err))
+		}
+	}
+	// Restore the original, and see it served again.
+	if err := store.Put(origCert, origKey); err != nil {
+		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "restoring the original certificate: %v", err))
+	} else if _, ok := served(original); !ok {
+		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "the original certificate is not served again %s after it was restored", e.SwapMax))
+	}
+	close(stop)
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "%d of %d handshakes failed during the swap, e.g. %v", n, tried.Load(), firstErr.Load()))
+	}
+	return res, nil
+}
+
+func checkCipherSuites(ctx context.Context, e *Env) (Result, error) {
+	var res Result
+	var accepted []string
+	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		if !slices.Contains(s.SupportedVersions, tls.VersionTLS12) {
+			continue
+		}
+		c := &tls.Config{InsecureSkipVerify: true, ServerName: e.Target.Desc.ServerName, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{s.ID}}
+		if _, err := e.handshake(ctx, c); err != nil {
+			continue
+		}
+		accepted = append(accepted, s.Name)
+		forwardSecret := strings.HasPrefix(s.Name, "TLS_ECDHE_") || strings.HasPrefix(s.Name, "TLS_DHE_")
+		aead := strings.Contains(s.Name, "_GCM_") || strings.Contains(s.Name, "CHACHA20_POLY1305")
+		if !forwardSecret || !aead {
+			res.Problems = append(res.Problems, problem(CheckTLSCipherSuites, "TLS 1.2 accepts %s, which is not a forward-secret AEAD suite", s.Name))
+		}
+	}
+	if len(accepted) == 0 {
+		res.Problems = append(res.Problems, problem(CheckTLSCipherSuites, "TLS 1.2 accepts none of the suites Go offers"))
+	}
+	return res, nil
+}
+
+var maxAgeRE = regexp.MustCompile(`(?i)max-age\s*=\s*"?(\d+)`)
+
+func checkHSTS(ctx context.Context, e *Env) (Result, error) {
+	var res Result
+	ex, err := e.authOn(ctx, e.Target.Desc.HTTPS, e.Target.Token())
+	if err != nil {
+		return res, err
+	}
+	res.Exchanges = append(res.Exchanges, ex)
+	if ex.Response == nil {
+		res.Problems = append(res.Problems, problem(CheckTLSListeners, "no answer over HTTPS: %v", ex.Err))
+		return res, nil
+	}
+	v := ex.Response.Header.Get("Strict-Transport-Security")
+	m := maxAgeRE.FindStringSubmatch(v)
+	if m == nil {
+		res.Problems = append(res.Problems, problem(CheckTLSHSTS, "no Strict-Transport-Security with a max-age (got %q)", v))
+		return res, nil
+	}
+	if age, _ := strconv.Atoi(m[1]); age < 180*24*3600 {
+		res.Problems = append(res.Problems, problem(CheckTLSHSTS, "Strict-Transport-Security max-age=%d is less than 180 days", age))
+	}
+	return res, nil
+}
+
+func checkStrict(ctx context.Context, e *Env) (Result, error) {
+	if !e.Target.Desc.StrictHTTPS {
+		return Result{Skip: "the gateway is not in strict mode: " + Mode(&e.Target.Desc)}, nil
+	}
+	return checkListeners(ctx, e)
+}
+
+// RunRedirects sends an operation's request over plain HTTP once per variant (and once with the
+// right token) to a gateway in strict mode: each must be redirected to HTTPS with 308, before the
+// gateway looks at credentials or body.
+func (e *Env) RunRedirects(ctx context.Context, a AuthCase, w *World, variants []Variant) (Result, error) {
+	var res Result
+	keep := Variant{"the right token", func(*contract.Request, string) {}}
+	for _, v := range append([]Variant{keep}, variants...) {
+		req, err := e.request(a.Base, w)
+		if err != nil {
+			return res, err
+		}
+		v.Apply(&req, e.Target.Token())
+		ex, err := e.Target.Client(e.Target.Desc.HTTP).Do(ctx, req)
+		if err != nil {
+			return res, err
+		}
+		if ex.Response == nil || ex.Status() != http.StatusPermanentRedirect || !strings.HasPrefix(ex.Response.Header.Get("Location"), "https://") {
+			res.Exchanges = append(res.Exchanges, ex)
+			res.Problems = append(res.Problems, problem(CheckTLSStrict, "plain HTTP with %s answered %d, want 308 to https:// (strict mode)", v.Name, ex.Status()))
+		}
+	}
+	return res, nil
+}

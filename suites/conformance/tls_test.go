@@ -1,0 +1,65 @@
+package conformance_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/target"
+)
+
+// The TLS gateway: its listeners, its default and custom certificates, its posture. Core checks
+// are required; extended ones (Profile:TLSExtended) are reported, like Gateway API's levels.
+var _ = Describe("TLS", func() {
+	BeforeEach(func() {
+		if tgt.Desc.HTTPS == "" {
+			Skip(tgt.MissingReason(target.CapHTTPS))
+		}
+	})
+
+	for _, c := range cases.TLSChecks() {
+		args := []any{Label("Profile:TLS")}
+		if c.Extended {
+			args = []any{Label("Profile:TLSExtended")}
+		}
+		if c.Swap {
+			args = append(args, Serial)
+		}
+		args = append(args, func(ctx SpecContext) {
+			res, err := c.Run(ctx, env)
+			Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+			check(res)
+		})
+		It(c.Name(), args...)
+	}
+
+	It("MUST say which mode its HTTP listener is in", Label("Profile:TLS"), func() {
+		note("TLS", "HTTP listener", cases.Mode(&tgt.Desc))
+	})
+
+	// Both listeners enforce authentication identically: the token matrix over the listener the
+	// Auth profile did not use; in strict mode, plain HTTP redirects every such request unread.
+	matrix, err := cases.TokenMatrix()
+	if err != nil {
+		panic(err)
+	}
+	for _, a := range matrix {
+		It(a.Name()+" on both listeners (in strict mode: redirect plain HTTP unread)", Label("Profile:TLS", "Op:"+a.Op), func(ctx SpecContext) {
+			w, cleanup, err := env.Build(ctx, a.Base.Needs)
+			if err != nil {
+				setupFailed(err)
+			}
+			DeferCleanup(cleanup)
+			op, _ := cases.Operation(a.Op)
+			variants := append(cases.TokenVariants(), cases.AuthFirstVariants(op)...)
+			var res cases.Result
+			if tgt.Desc.StrictHTTPS {
+				res, err = env.RunRedirects(ctx, a, w, variants)
+			} else {
+				res, _, err = env.RunAuth(ctx, tgt.Desc.HTTPS, a, w, variants)
+			}
+			Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+			check(res)
+		})
+	}
+})

@@ -73,7 +73,16 @@ type Config struct {
 	ReloadInterval time.Duration
 	// ShutdownTimeout bounds a graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
-	Log             *slog.Logger
+	// ShutdownDelay keeps serving this long after the stop signal, with keep-alives off, so that
+	// load balancers (a Kubernetes Service) stop sending before the listeners close.
+	ShutdownDelay time.Duration
+	// StoreLockTimeout is how long to wait for a store another process holds (a pod being
+	// replaced); default 2s.
+	StoreLockTimeout time.Duration
+	// UpstreamPatience is how long the split topology retries a role that refuses connections
+	// (while it restarts); default 15s.
+	UpstreamPatience time.Duration
+	Log              *slog.Logger
 }
 
 // Gateway is a configured gateway process, ready to serve.
@@ -119,6 +128,12 @@ func (c *Config) defaults() error {
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
 	}
+	if c.StoreLockTimeout <= 0 {
+		c.StoreLockTimeout = 2 * time.Second
+	}
+	if c.UpstreamPatience <= 0 {
+		c.UpstreamPatience = 15 * time.Second
+	}
 	if c.Role != RoleAll && c.Role != RoleGateway && c.HTTPSAddr != "" {
 		return fmt.Errorf("role %s serves HTTP only; HTTPS is the gateway's", c.Role)
 	}
@@ -150,25 +165,26 @@ func New(cfg Config) (_ *Gateway, err error) {
 	}()
 	switch cfg.Role {
 	case RoleConfigurationService:
-		cs, err := configservice.Open(cfg.DataDir, g.log)
+		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
 		if err != nil {
 			return nil, err
 		}
 		g.closers = append(g.closers, cs)
 		g.handler = cs.Handler()
 	case RoleDatastore:
-		ds, err := datastore.Open(cfg.DataDir, g.log)
+		ds, err := datastore.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
 		if err != nil {
 			return nil, err
 		}
 		g.closers = append(g.closers, ds)
 		g.handler = ds.Handler()
 	case RoleAPIService:
-		csClient, err := httpx.NewClient(cfg.ConfigurationServiceURL, nil)
+		retry := httpx.Retrying{Patience: cfg.UpstreamPatience}
+		csClient, err := httpx.NewClient(cfg.ConfigurationServiceURL, retry)
 		if err != nil {
 			return nil, fmt.Errorf("--configuration-service-url: %w", err)
 		}
-		dsClient, err := httpx.NewClient(cfg.DatastoreURL, nil)
+		dsClient, err := httpx.NewClient(cfg.DatastoreURL, retry)
 		if err != nil {
 			return nil, fmt.Errorf("--datastore-url: %w", err)
 		}
@@ -187,23 +203,23 @@ func New(cfg Config) (_ *Gateway, err error) {
 			{"--configuration-service-url", cfg.ConfigurationServiceURL, &up.ConfigurationService},
 			{"--datastore-url", cfg.DatastoreURL, &up.Datastore},
 		} {
-			p, err := proxy(u.url, g.log)
+			p, err := proxy(u.url, g.log, cfg.UpstreamPatience)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", u.flag, err)
 			}
 			*u.h = p
 		}
-		if up.Auth, err = httpx.NewClient(cfg.APIServiceURL, nil); err != nil {
+		if up.Auth, err = httpx.NewClient(cfg.APIServiceURL, httpx.Retrying{Patience: cfg.UpstreamPatience}); err != nil {
 			return nil, err
 		}
 		g.handler = edge.New(up)
 	case RoleAll:
-		cs, err := configservice.Open(cfg.DataDir, g.log)
+		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
 		if err != nil {
 			return nil, err
 		}
 		g.closers = append(g.closers, cs)
-		ds, err := datastore.Open(cfg.DataDir, g.log)
+		ds, err := datastore.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
 		if err != nil {
 			return nil, err
 		}
@@ -218,6 +234,9 @@ func New(cfg Config) (_ *Gateway, err error) {
 		g.handler = edge.New(edge.Upstreams{
 			APIService: api.Handler(), ConfigurationService: cs.Handler(), Datastore: ds.Handler(), Auth: authClient,
 		})
+	}
+	if cfg.Role != RoleAll && cfg.Role != RoleGateway {
+		g.handler = withHealth(g.handler)
 	}
 	if cfg.HTTPSAddr != "" {
 		g.certs, err = certs.Load(certs.Config{
@@ -258,7 +277,7 @@ func (g *Gateway) openAPIService(cs, ds *httpx.Client) (*apiservice.Service, err
 		g.notes = append(g.notes, "session users: from "+g.cfg.UsersFile)
 	}
 	api, err := apiservice.Open(apiservice.Options{
-		DataDir: g.cfg.DataDir, Tokens: g.tokens, Users: g.users, SessionTTL: g.cfg.SessionTTL,
+		DataDir: g.cfg.DataDir, StoreLockTimeout: g.cfg.StoreLockTimeout, Tokens: g.tokens, Users: g.users, SessionTTL: g.cfg.SessionTTL,
 		ConfigurationService: cs, Datastore: ds, Log: g.log, Version: Version,
 	})
 	if err != nil {
@@ -269,12 +288,13 @@ func (g *Gateway) openAPIService(cs, ds *httpx.Client) (*apiservice.Service, err
 }
 
 // proxy forwards to a role's base URL, keeping the (already stripped) path and query.
-func proxy(base string, log *slog.Logger) (http.Handler, error) {
+func proxy(base string, log *slog.Logger, patience time.Duration) (http.Handler, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an http(s) URL", base)
 	}
 	return &httputil.ReverseProxy{
+		Transport: httpx.Retrying{Patience: patience},
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
 			pr.Out.Header["X-Forwarded-Proto"] = pr.In.Header["X-Forwarded-Proto"]
@@ -384,6 +404,15 @@ func (g *Gateway) Serve(ctx context.Context, httpL, httpsL net.Listener) error {
 	case err = <-errc:
 	}
 	cancel()
+	if err == nil && g.cfg.ShutdownDelay > 0 {
+		// Keep serving, but close each connection after its answer, until the load balancer has
+		// stopped sending here.
+		for _, s := range servers {
+			s.SetKeepAlivesEnabled(false)
+		}
+		g.log.Info("stopping: still serving for the shutdown delay", "delay", g.cfg.ShutdownDelay)
+		time.Sleep(g.cfg.ShutdownDelay)
+	}
 	sctx, scancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
 	defer scancel()
 	for _, s := range servers {
@@ -407,3 +436,15 @@ func (g *Gateway) Close() error {
 
 // HashPassword makes the bcrypt hash a users file stores for a password.
 func HashPassword(password string) (string, error) { return auth.HashPassword(password) }
+
+// withHealth answers GET /healthz (for readiness probes of the internal roles) and passes the rest on.
+func withHealth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = w.Write([]byte("ok"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

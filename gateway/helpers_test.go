@@ -138,6 +138,7 @@ type resp struct {
 	status int
 	header http.Header
 	body   []byte
+	closed bool // the server said Connection: close
 }
 
 func (p resp) json(t *testing.T) map[string]any {
@@ -180,7 +181,7 @@ func (r *running) do(method, url string, body any, headers ...string) resp {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return resp{status: res.StatusCode, header: res.Header, body: b}
+	return resp{status: res.StatusCode, header: res.Header, body: b, closed: res.Close}
 }
 
 // api sends an authenticated request to the HTTP listener.

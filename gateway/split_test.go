@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway"
 )
@@ -42,12 +43,55 @@ func TestSplitTopology(t *testing.T) {
 
 func TestUnreachableUpstreamIsABadGateway(t *testing.T) {
 	dead := "http://" + freePort(t)
-	gw := start(t, gateway.Config{Role: gateway.RoleGateway, APIServiceURL: dead, ConfigurationServiceURL: dead, DatastoreURL: dead})
+	gw := start(t, gateway.Config{Role: gateway.RoleGateway, APIServiceURL: dead, ConfigurationServiceURL: dead, DatastoreURL: dead,
+		UpstreamPatience: 300 * time.Millisecond})
 	p := gw.do("GET", gw.http+"/api/v1/metadata", nil, "x-token: whatever-token")
 	expect(t, p, 502)
 	p = gw.do("GET", gw.http+"/api/configuration-service/v1/project", nil, "x-token: whatever-token")
 	expect(t, p, 502)
 	if p.json(t)["message"] == nil {
 		t.Errorf("502 without the JSON error model: %s", p.body)
+	}
+}
+
+// A role that restarts (a pod replaced) costs no failed request: the gateway retries connections
+// the role refuses until it is back, and a replacement waits for the store its predecessor holds.
+func TestSplitTopologyRidesOutARestart(t *testing.T) {
+	cs := start(t, gateway.Config{Role: gateway.RoleConfigurationService})
+	ds := start(t, gateway.Config{Role: gateway.RoleDatastore})
+	apiCfg := gateway.Config{Role: gateway.RoleAPIService, HTTPAddr: freePort(t), ConfigurationServiceURL: cs.http, DatastoreURL: ds.http}
+	api := start(t, apiCfg)
+	gw := start(t, gateway.Config{Role: gateway.RoleGateway, APIServiceURL: api.http, ConfigurationServiceURL: cs.http, DatastoreURL: ds.http})
+	gw.token = api.token
+	expect(t, gw.api("POST", "/api/v1/project", map[string]any{"name": "restart", "shipyard": b64(shipyard)}), 200)
+
+	api.shutdown()
+	answers := make(chan resp, 2)
+	go func() { answers <- gw.api("GET", "/api/configuration-service/v1/project/restart", nil) }()
+	go func() {
+		answers <- gw.api("POST", "/api/v1/project/restart/service", map[string]any{"serviceName": "carts"})
+	}()
+	// The role stays down for a moment while those requests wait, then comes back on its address
+	// and data directory.
+	time.Sleep(300 * time.Millisecond)
+	apiCfg.DataDir = api.cfg.DataDir
+	start(t, apiCfg)
+	for i := 0; i < 2; i++ {
+		if p := <-answers; p.status != 200 {
+			t.Errorf("a request during the restart got %d: %s", p.status, p.body)
+		}
+	}
+}
+
+// After the stop signal a gateway with a shutdown delay keeps answering, closing each connection,
+// so that a load balancer can stop sending to it first.
+func TestShutdownDelayKeepsServing(t *testing.T) {
+	g := start(t, gateway.Config{ShutdownDelay: 2 * time.Second})
+	g.stop()
+	eventually(t, func() bool { return strings.Contains(g.logs.String(), "still serving for the shutdown delay") })
+	p := g.do("GET", g.http+"/nginx-health", nil)
+	expect(t, p, 200)
+	if !p.closed {
+		t.Error("the answer did not close the connection (Connection: close)")
 	}
 }

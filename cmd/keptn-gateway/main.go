@@ -92,6 +92,9 @@ var settings = []setting{
 	{"configuration-service-url", "KEPTN_GATEWAY_CONFIGURATION_SERVICE_URL", "", "base URL of configuration-service (roles gateway, api-service)"},
 	{"datastore-url", "KEPTN_GATEWAY_DATASTORE_URL", "", "base URL of mongodb-datastore (roles gateway, api-service)"},
 	{"reload-interval", "KEPTN_GATEWAY_RELOAD_INTERVAL", "200ms", "how often the token, users and TLS files are checked for changes"},
+	{"shutdown-delay", "KEPTN_GATEWAY_SHUTDOWN_DELAY", "0s", "keep serving this long after SIGTERM (keep-alives off), so a load balancer stops sending first"},
+	{"store-lock-timeout", "KEPTN_GATEWAY_STORE_LOCK_TIMEOUT", "2s", "how long to wait for a data directory another process holds (a pod being replaced)"},
+	{"upstream-patience", "KEPTN_GATEWAY_UPSTREAM_PATIENCE", "15s", "split topology: how long to retry a role that refuses connections (while it restarts)"},
 	{"log-format", "KEPTN_GATEWAY_LOG_FORMAT", "text", "log format: text or json"},
 }
 
@@ -121,9 +124,13 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil || ttl <= 0 {
 		return fmt.Errorf("--session-ttl: %q is not a positive duration", v("session-ttl"))
 	}
-	reload, err := time.ParseDuration(v("reload-interval"))
-	if err != nil || reload <= 0 {
-		return fmt.Errorf("--reload-interval: %q is not a positive duration", v("reload-interval"))
+	durations := map[string]time.Duration{}
+	for _, name := range []string{"reload-interval", "shutdown-delay", "store-lock-timeout", "upstream-patience"} {
+		d, err := time.ParseDuration(v(name))
+		if err != nil || d < 0 || (d == 0 && name != "shutdown-delay") {
+			return fmt.Errorf("--%s: %q is not a positive duration", name, v(name))
+		}
+		durations[name] = d
 	}
 	var handler slog.Handler
 	switch v("log-format") {
@@ -144,7 +151,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		Role: role, HTTPAddr: v("http"), HTTPSAddr: httpsAddr, DataDir: v("data-dir"),
 		Token: os.Getenv("KEPTN_API_TOKEN"), TokenFile: v("token-file"), Domain: v("domain"),
 		TLSCertFile: v("tls-cert"), TLSKeyFile: v("tls-key"), HTTPSRedirect: redirect,
-		UsersFile: v("users-file"), SessionTTL: ttl, ReloadInterval: reload,
+		UsersFile: v("users-file"), SessionTTL: ttl, ReloadInterval: durations["reload-interval"],
+		ShutdownDelay: durations["shutdown-delay"], StoreLockTimeout: durations["store-lock-timeout"], UpstreamPatience: durations["upstream-patience"],
 		APIServiceURL: v("api-service-url"), ConfigurationServiceURL: v("configuration-service-url"), DatastoreURL: v("datastore-url"),
 		Log: log,
 	}

@@ -25,10 +25,12 @@ const (
 
 // Options configure the role.
 type Options struct {
-	DataDir    string
-	Tokens     *auth.Tokens
-	Users      *auth.Users
-	SessionTTL time.Duration
+	DataDir string
+	// StoreLockTimeout is how long to wait for a store another process holds.
+	StoreLockTimeout time.Duration
+	Tokens           *auth.Tokens
+	Users            *auth.Users
+	SessionTTL       time.Duration
 	// ConfigurationService and Datastore reach the other roles (over the network, or in process).
 	ConfigurationService *httpx.Client
 	Datastore            *httpx.Client
@@ -54,10 +56,13 @@ func Open(opts Options) (*Service, error) {
 	if opts.Users == nil {
 		opts.Users = auth.NoUsers(opts.Log)
 	}
+	if opts.StoreLockTimeout <= 0 {
+		opts.StoreLockTimeout = 2 * time.Second
+	}
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	db, err := store.Open(opts.DataDir, "api-service.db", append([]string{bucketConfig}, auth.SessionBuckets...)...)
+	db, err := store.Open(opts.DataDir, "api-service.db", opts.StoreLockTimeout, append([]string{bucketConfig}, auth.SessionBuckets...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package configservice_test
 
 import (
+	"time"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -94,7 +96,7 @@ func newEnv(t *testing.T) *env {
 // start opens the Service on e.dir and serves it.
 func (e *env) start(t *testing.T) {
 	t.Helper()
-	svc, err := configservice.Open(e.dir, nil)
+	svc, err := configservice.Open(e.dir, nil, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
@@ -33,13 +34,13 @@ type Service struct {
 	handler http.Handler
 }
 
-// Open opens (creating) the role's store "configuration-service.db" in dataDir. A nil log
-// discards.
-func Open(dataDir string, log *slog.Logger) (*Service, error) {
+// Open opens (creating) the role's store "configuration-service.db" in dataDir, waiting up to
+// lockTimeout for another process to release it. A nil log discards.
+func Open(dataDir string, log *slog.Logger, lockTimeout time.Duration) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db, err := store.Open(dataDir, "configuration-service.db", bucketProjects, bucketResources, bucketVersions)
+	db, err := store.Open(dataDir, "configuration-service.db", lockTimeout, bucketProjects, bucketResources, bucketVersions)
 	if err != nil {
 		return nil, err
 	}

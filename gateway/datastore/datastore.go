@@ -34,8 +34,8 @@ type Service struct {
 }
 
 // Open opens (creating) the role's store in dataDir.
-func Open(dataDir string, log *slog.Logger) (*Service, error) {
-	db, err := store.Open(dataDir, "mongodb-datastore.db", bucketEvents, bucketIDs, bucketContexts)
+func Open(dataDir string, log *slog.Logger, lockTimeout time.Duration) (*Service, error) {
+	db, err := store.Open(dataDir, "mongodb-datastore.db", lockTimeout, bucketEvents, bucketIDs, bucketContexts)
 	if err != nil {
 		return nil, err
 	}

@@ -29,13 +29,13 @@ type Tx = bolt.Tx
 var ErrNotFound = errors.New("not found")
 
 // Open opens (creating it if needed) the store file name in dir, with the given buckets. A
-// directory already held by another process is a clear error, not a hang.
-func Open(dir, name string, buckets ...string) (*DB, error) {
+// store another process holds is waited for up to lockTimeout, then a clear error, never a hang.
+func Open(dir, name string, lockTimeout time.Duration, buckets ...string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, name)
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("store %s is in use by another process (is another keptn-gateway running on this data directory?)", path)

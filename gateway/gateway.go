@@ -256,7 +256,7 @@ func (g *Gateway) openAPIService(cs, ds *httpx.Client) (*apiservice.Service, err
 		g.tokens, err = auth.TokenFromValue(g.cfg.Token, "the environment (KEPTN_API_TOKEN)", g.log)
 	} else {
 		var created bool
-		g.tokens, created, err = auth.TokenFromFile(g.cfg.TokenFile, g.log)
+		g.tokens, created, err = auth.TokenFromFile(g.cfg.TokenFile, filepath.Join(g.cfg.DataDir, "api-token.sha256"), g.log)
 		if created {
 			g.notes = append(g.notes, "API token: made a new random token in "+g.tokens.Path()+" (watched for changes)")
 		} else if err == nil {

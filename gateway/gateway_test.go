@@ -413,3 +413,37 @@ func kept(t *testing.T, g *running, before int) int {
 	})
 	return n
 }
+
+// A process started on a token file that holds no valid token (an empty or malformed Secret after
+// a botched rotation) keeps the last valid token rather than failing or opening up.
+func TestBrokenTokenFileAtStartKeepsTheLastValidToken(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("the-valid-token-0123"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := start(t, gateway.Config{TokenFile: tokenFile})
+	if err := os.WriteFile(tokenFile, []byte(""), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g.shutdown()
+	cfg := g.cfg
+	cfg.Log = nil
+	g2 := start(t, cfg) // start fails the test if the gateway does not come up
+	expect(t, g2.do("POST", g2.http+"/api/v1/auth", nil, "x-token: the-valid-token-0123"), 200)
+	expect(t, g2.do("POST", g2.http+"/api/v1/auth", nil, "x-token: "), 401)
+	// Once the file holds a valid token again, that one is in force.
+	if err := os.WriteFile(tokenFile, []byte("the-next-token-4567"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool {
+		return g2.do("POST", g2.http+"/api/v1/auth", nil, "x-token: the-next-token-4567").status == 200
+	})
+	// A new installation with a broken token file has nothing to fall back on: a clear error.
+	if err := os.WriteFile(tokenFile+"-empty", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gateway.New(gateway.Config{TokenFile: tokenFile + "-empty", DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("a new installation on an empty token file: %v", err)
+	}
+}

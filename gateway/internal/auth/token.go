@@ -65,6 +65,9 @@ type Tokens struct {
 	path   string // "" when the token came from the environment
 	origin string
 	log    *slog.Logger
+	// memory keeps the SHA-256 of the last valid token (never the token), so that a process
+	// started on a broken token file keeps the token that worked.
+	memory string
 }
 
 // TokenFromValue uses a fixed token (from an environment variable); it never changes.
@@ -80,7 +83,9 @@ func TokenFromValue(token, origin string, log *slog.Logger) (*Tokens, error) {
 
 // TokenFromFile reads the token from path (a file, or a directory holding a mounted Secret),
 // creating the file with a new random token when it does not exist. created says whether it did.
-func TokenFromFile(path string, log *slog.Logger) (t *Tokens, created bool, err error) {
+// The digest of every valid token is kept in memoryFile (when given): when path holds no valid
+// token at start (an empty or malformed Secret), the last valid token stays in force, logged.
+func TokenFromFile(path, memoryFile string, log *slog.Logger) (t *Tokens, created bool, err error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		path = filepath.Join(path, SecretKey)
 	}
@@ -95,11 +100,16 @@ func TokenFromFile(path string, log *slog.Logger) (t *Tokens, created bool, err 
 	if err != nil {
 		return nil, false, fmt.Errorf("reading the token file: %w", err)
 	}
+	t = &Tokens{path: path, origin: "file " + path, log: log, memory: memoryFile}
 	token := strings.TrimSpace(string(b))
-	if err := ValidateToken(token); err != nil {
-		return nil, false, fmt.Errorf("token file %s: %w", path, err)
+	if verr := ValidateToken(token); verr != nil {
+		if d, ok := t.remembered(); ok {
+			log.Error("the token file holds no valid token; keeping the last valid token until it does", "file", path, "reason", verr.Error())
+			t.digest.Store(&d)
+			return t, false, nil
+		}
+		return nil, false, fmt.Errorf("token file %s: %w", path, verr)
 	}
-	t = &Tokens{path: path, origin: "file " + path, log: log}
 	t.set(token)
 	return t, created, nil
 }
@@ -107,6 +117,29 @@ func TokenFromFile(path string, log *slog.Logger) (t *Tokens, created bool, err 
 func (t *Tokens) set(token string) {
 	d := sha256.Sum256([]byte(token))
 	t.digest.Store(&d)
+	if t.memory != "" {
+		if err := writeFileAtomic(t.memory, []byte(hex.EncodeToString(d[:])+"\n"), 0o600); err != nil {
+			t.log.Warn("cannot remember the token's digest", "file", t.memory, "err", err)
+		}
+	}
+}
+
+// remembered returns the digest of the last valid token, if one was kept.
+func (t *Tokens) remembered() ([sha256.Size]byte, bool) {
+	var d [sha256.Size]byte
+	if t.memory == "" {
+		return d, false
+	}
+	b, err := os.ReadFile(t.memory)
+	if err != nil {
+		return d, false
+	}
+	raw, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(raw) != sha256.Size {
+		return d, false
+	}
+	copy(d[:], raw)
+	return d, true
 }
 
 // Origin says where the token comes from, for the start-up message.

@@ -20,8 +20,13 @@ func TestSplitTopology(t *testing.T) {
 	expect(t, gw.do("GET", gw.http+"/api/mongodb-datastore/event", nil), 401)
 	expect(t, gw.do("GET", gw.http+"/api/v1/metadata", nil), 401)
 	expect(t, gw.api("POST", "/api/v1/project", map[string]any{"name": "split", "shipyard": b64(shipyard)}), 200)
-	expect(t, gw.api("POST", "/api/v1/project/split/service", map[string]any{"serviceName": "carts"}), 200)
-	p := gw.api("GET", "/api/configuration-service/v1/project/split/stage/dev/service/carts", nil)
+	p := gw.api("POST", "/api/v1/project/split/service", map[string]any{"serviceName": "carts"})
+	expect(t, p, 200)
+	// The CLI's log websocket crosses the gateway to api-service.
+	if msgs := logStream(t, gw, p.json(t)); len(msgs) != 1 {
+		t.Errorf("log stream through the split topology: %q", msgs)
+	}
+	p = gw.api("GET", "/api/configuration-service/v1/project/split/stage/dev/service/carts", nil)
 	expect(t, p, 200)
 	expect(t, gw.api("GET", "/api/configuration-service/v1/project/split/resource/shipyard.yaml", nil), 200)
 	p = gw.api("GET", "/api/mongodb-datastore/event?project=split", nil)

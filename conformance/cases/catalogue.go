@@ -214,7 +214,7 @@ func configurationService() []Case {
 
 		{Op: "createApproval", Title: "store an approval and answer it", Needs: NeedsService, Body: "requests/createApproval.json", Status: s(200),
 			Expect: []Expectation{Eq("/eventId", "{{.NewID}}"), Eq("/keptnContext", "{{.NewContext}}"), Eq("/tag", "0.11.2")},
-			Probes: []Probe{{Op: "getApproval", Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(200), Expect: []Expectation{Eq("/image", "docker.io/keptnexamples/carts")}},
+			Probes: []Probe{{Op: "getApproval", Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(200), Expect: []Expectation{Eq("/image", "registry.example/keptnexamples/carts")}},
 				{Op: "getStageService", Status: s(200), Expect: []Expectation{Includes("/openApprovals/*/eventId", "{{.NewID}}")}}}},
 		{Op: "createApproval", Title: "answer 404 for an unknown service", Needs: NeedsService, Params: map[string]string{"serviceName": "{{.Missing}}"},
 			Body: "requests/createApproval.json", Status: s(404)},

@@ -153,22 +153,36 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 		}},
 		{NeedsApproval, func() error {
 			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/approval",
-				map[string]string{"keptnContext": w.ApprovalContext, "eventId": w.ApprovalID, "image": "docker.io/keptnexamples/carts", "tag": "0.11.1"}, "")
+				map[string]string{"keptnContext": w.ApprovalContext, "eventId": w.ApprovalID, "image": "registry.example/keptnexamples/carts", "tag": "0.11.1"}, "")
 		}},
 		{NeedsRemediation, func() error {
 			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/remediation",
 				map[string]string{"keptnContext": w.RemediationContext, "eventId": w.RemediationID, "type": "sh.keptn.event.remediation.triggered", "action": "scale"}, "")
 		}},
 		{NeedsEvent, func() error {
+			// api-service assigns the event's id (as upstream does); its Keptn context, a UUID, is kept.
 			ev := map[string]any{
 				"type": w.EventType, "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2",
-				"shkeptncontext": w.EventContext, "id": w.EventID,
-				"data": map[string]any{"project": w.Project, "stage": w.Stage, "service": w.Service},
+				"shkeptncontext": w.EventContext,
+				"data":           map[string]any{"project": w.Project, "stage": w.Stage, "service": w.Service},
 			}
 			if err := e.setup(ctx, "POST", "/api/v1/event", ev, ""); err != nil {
 				return err
 			}
-			return e.await(ctx, "GET", "/api/mongodb-datastore/event?eventID="+w.EventID+"&keptnContext="+w.EventContext)
+			ex, err := e.awaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+w.EventContext+"&type="+w.EventType)
+			if err != nil {
+				return err
+			}
+			var page struct {
+				Events []struct {
+					ID string `json:"id"`
+				} `json:"events"`
+			}
+			if json.Unmarshal(ex.RespBody, &page) != nil || len(page.Events) != 1 || page.Events[0].ID == "" {
+				return setupError("finding the event just sent in the datastore", ex)
+			}
+			w.EventID = page.Events[0].ID
+			return nil
 		}},
 		{NeedsBridge, func() error {
 			return e.setup(ctx, "POST", "/api/v1/config/bridge", map[string]string{"user": w.BridgeUser, "password": w.BridgePassword}, "")
@@ -244,17 +258,24 @@ func (e *Env) setup(ctx context.Context, method, path string, body any, _ string
 
 // await polls a GET until it answers 2xx: Keptn makes projects and services asynchronously.
 func (e *Env) await(ctx context.Context, method, path string) error {
+	_, err := e.awaitAnswer(ctx, method, path)
+	return err
+}
+
+// awaitAnswer polls a GET until it answers 2xx with something (a list with an item), and returns
+// that answer.
+func (e *Env) awaitAnswer(ctx context.Context, method, path string) (*contract.Exchange, error) {
 	deadline := time.Now().Add(e.Timeout)
 	for {
 		ex, err := e.do(ctx, method, path, nil, true, "")
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if ex.Err == nil && ex.Status() >= 200 && ex.Status() <= 299 {
-			return nil
+		if ex.Err == nil && ex.Status() >= 200 && ex.Status() <= 299 && !strings.Contains(string(ex.RespBody), `"totalCount":0`) {
+			return ex, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("set-up: %s did not appear within %s:\n%s", path, e.Timeout, ex)
+			return nil, fmt.Errorf("set-up: %s did not appear within %s:\n%s", path, e.Timeout, ex)
 		}
 		select {
 		case <-ctx.Done():

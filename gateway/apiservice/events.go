@@ -19,7 +19,7 @@ func (s *Service) sendEvent(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteErr(w, err)
 		return
 	}
-	ev.Complete(s.now())
+	ev.Receive(s.now())
 	ec, err := s.dispatch(r.Context(), ev)
 	if err != nil {
 		s.fail(w, "storing the event", err)

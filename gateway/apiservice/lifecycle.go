@@ -56,7 +56,24 @@ func (s *Service) dispatch(ctx context.Context, ev keptnevent.Event) (eventConte
 	if err := s.opts.ConfigurationService.Do(ctx, http.MethodPost, "/v1/event", nil, ev, nil); err != nil {
 		return eventContext{}, err
 	}
-	return eventContext{KeptnContext: ev.Str("shkeptncontext"), Token: ids.Token(24)}, nil
+	kctx := ev.Str("shkeptncontext")
+	return eventContext{KeptnContext: kctx, Token: s.ws.grant(kctx, describe(ev), s.now())}, nil
+}
+
+// describe is what the log websocket tells the keptn CLI about an event.
+func describe(ev keptnevent.Event) string {
+	p, svc := ev.DataStr("project"), ev.DataStr("service")
+	switch ev.Str("type") {
+	case eventProjectCreate:
+		return "Project " + p + " created"
+	case eventProjectDelete:
+		return "Project " + p + " deleted"
+	case eventServiceCreate:
+		return "Service " + svc + " created in project " + p
+	case eventServiceDelete:
+		return "Service " + svc + " deleted from project " + p
+	}
+	return "Event " + ev.Str("type") + " received (Keptn context " + ev.Str("shkeptncontext") + ")"
 }
 
 // fail answers with err's status, logging errors that are not the client's.

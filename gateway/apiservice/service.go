@@ -12,6 +12,7 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/ids"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
 )
 
@@ -44,6 +45,7 @@ type Service struct {
 	opts     Options
 	db       *store.DB
 	sessions *auth.Sessions
+	ws       wsTokens
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -66,7 +68,23 @@ func Open(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{opts: opts, db: db, sessions: auth.NewSessions(db, opts.SessionTTL), log: opts.Log, now: time.Now}, nil
+	s := &Service{opts: opts, db: db, sessions: auth.NewSessions(db, opts.SessionTTL), log: opts.Log, now: time.Now}
+	if err := s.seedBridgeCredentials(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// seedBridgeCredentials makes the bridge credentials on first start, as Keptn's installer did
+// (user keptn, a random password): `keptn configure bridge --output` shows them.
+func (s *Service) seedBridgeCredentials() error {
+	return s.db.Update(func(tx *store.Tx) error {
+		if store.Exists(tx, bucketConfig, "bridge") {
+			return nil
+		}
+		return store.Put(tx, bucketConfig, "bridge", bridgeCredentials{User: "keptn", Password: ids.Token(15)})
+	})
 }
 
 // Close closes the store.
@@ -95,6 +113,7 @@ func (s *Service) Handler() http.Handler {
 	top := httpx.NewRouter()
 	top.Handle("/v1", s.requireCredential(v1))
 	top.Handle("/v1/", s.requireCredential(v1))
+	top.HandleFunc("GET /websocket", s.websocket) // authenticated by its own token, from an event context
 	top.HandleFunc("POST /auth", s.login)
 	top.HandleFunc("DELETE /auth", s.logout)
 	top.Handle("/control_planes", s.requireSession(planes))

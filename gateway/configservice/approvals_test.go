@@ -22,7 +22,7 @@ func TestApprovals(t *testing.T) {
 		t.Errorf("empty list: %s", r.body)
 	}
 
-	given := obj{"keptnContext": "ctx-1", "eventId": "ev-1", "time": "2020-05-01T10:00:00Z", "image": "docker.io/carts", "tag": "0.11.2"}
+	given := obj{"keptnContext": "ctx-1", "eventId": "ev-1", "time": "2020-05-01T10:00:00Z", "image": "registry.example/carts", "tag": "0.11.2"}
 	r = e.do(t, "POST", carts+"/approval", given)
 	want(t, r, http.StatusOK)
 	if got := decode[obj](t, r); !sameObj(got, given) {

@@ -12,7 +12,7 @@ func TestEventsRecordLastEventsAndDeployedImage(t *testing.T) {
 	deployed := obj{
 		"type": "sh.keptn.events.deployment-finished", "source": "helm-service", "specversion": "0.2", "contenttype": "application/json",
 		"id": "ev-1", "shkeptncontext": "ctx-1", "time": "2020-05-01T10:00:00Z",
-		"data": obj{"project": "p", "stage": "dev", "service": "carts", "image": "docker.io/keptnexamples/carts", "tag": "0.11.1"},
+		"data": obj{"project": "p", "stage": "dev", "service": "carts", "image": "registry.example/keptnexamples/carts", "tag": "0.11.1"},
 	}
 	r := e.do(t, "POST", "/v1/event", deployed)
 	want(t, r, http.StatusOK)
@@ -40,7 +40,7 @@ func TestEventsRecordLastEventsAndDeployedImage(t *testing.T) {
 
 	r = e.do(t, "GET", "/v1/project/p/stage/dev/service/carts", nil)
 	svc := decode[obj](t, r)
-	if svc["deployedImage"] != "docker.io/keptnexamples/carts:0.11.1" {
+	if svc["deployedImage"] != "registry.example/keptnexamples/carts:0.11.1" {
 		t.Errorf("deployedImage = %v", svc["deployedImage"])
 	}
 	types, _ := svc["lastEventTypes"].(obj)

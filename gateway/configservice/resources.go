@@ -98,12 +98,22 @@ func cleanURI(uri string) (string, error) {
 	case strings.ContainsFunc(uri, func(c rune) bool { return c < 0x20 || c == 0x7f }):
 		return "", fmt.Errorf("resourceURI %q holds a control character", uri)
 	}
+	// "." segments name the directory they are in (the keptn CLI sends "./slo.yaml" when given a
+	// relative file and no URI): drop them. ".." would climb out: refuse it.
+	var segs []string
 	for seg := range strings.SplitSeq(uri, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return "", fmt.Errorf("resourceURI %q has an empty, \".\" or \"..\" segment", uri)
+		switch seg {
+		case ".":
+			continue
+		case "", "..":
+			return "", fmt.Errorf("resourceURI %q has an empty or \"..\" segment", uri)
 		}
+		segs = append(segs, seg)
 	}
-	return uri, nil
+	if len(segs) == 0 {
+		return "", fmt.Errorf("resourceURI %q names no file", uri)
+	}
+	return strings.Join(segs, "/"), nil
 }
 
 // getResources: GET .../resource at any level, the URIs in URI order.

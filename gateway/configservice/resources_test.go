@@ -140,7 +140,7 @@ func TestResourceURIValidation(t *testing.T) {
 	e.createProject(t, "p", []string{"dev"}, "carts")
 	want(t, e.do(t, "POST", "/v1/project/p/resource", obj{"resources": []obj{{"resourceURI": "ok.yaml", "resourceContent": b64("x")}}}), http.StatusCreated)
 
-	for _, enc := range []string{"..", "%2E%2E", "..%2Fetc%2Fpasswd", "a%2F..%2F..%2Fb", "a%2F.%2Fb", "a%2F%2Fb", "a%2F", "%2F", "%2F%2F", "%2F%2Fa", "a%5Cb", "..%5Cx", "a%00b", "a%0Ab", "%7F", "%FF"} {
+	for _, enc := range []string{"..", "%2E%2E", "..%2Fetc%2Fpasswd", "a%2F..%2F..%2Fb", "a%2F%2Fb", "a%2F", "%2F", "%2F%2F", "%2F%2Fa", "a%5Cb", "..%5Cx", "a%00b", "a%0Ab", "%7F", "%FF"} {
 		for name, level := range levels {
 			want(t, e.do(t, "GET", level+"/resource/"+enc, nil), http.StatusNotFound)
 			if name == "project" {
@@ -149,7 +149,7 @@ func TestResourceURIValidation(t *testing.T) {
 			}
 		}
 	}
-	for _, uri := range []string{"", "/", "..", "../x", "a/../b", "a//b", "a/", "./a", `a\b`, "a\x00b", "a\tb", "a\u007fb"} {
+	for _, uri := range []string{"", "/", "..", "../x", "a/../b", "a//b", "a/", ".", "./", `a\b`, "a\x00b", "a\tb", "a\u007fb"} {
 		want(t, e.do(t, "POST", "/v1/project/p/resource", obj{"resources": []obj{{"resourceURI": uri, "resourceContent": b64("x")}}}), http.StatusBadRequest)
 		want(t, e.do(t, "PUT", "/v1/project/p/stage/dev/resource", obj{"resources": []obj{{"resourceURI": uri, "resourceContent": b64("x")}}}), http.StatusBadRequest)
 	}
@@ -285,4 +285,17 @@ func TestVersionsChangeOnEveryWrite(t *testing.T) {
 		}
 		seen[v] = true
 	}
+}
+
+// The keptn CLI sends a relative file's path as its URI when given no --resourceUri ("./slo.yaml"):
+// "." segments are dropped, as upstream's file join does.
+func TestResourceURIDotSegmentsAreDropped(t *testing.T) {
+	e := newEnv(t)
+	e.createProject(t, "p", []string{"dev"})
+	want(t, e.do(t, "POST", "/v1/project/p/resource", obj{"resources": []obj{
+		{"resourceURI": "./slo.yaml", "resourceContent": b64("x")},
+		{"resourceURI": "helm/./chart.tgz", "resourceContent": b64("y")},
+	}}), http.StatusCreated)
+	r := e.do(t, "GET", "/v1/project/p/resource", nil)
+	equal(t, "resources", names(items(t, r, "resources"), "resourceURI"), []string{"helm/chart.tgz", "slo.yaml"})
 }

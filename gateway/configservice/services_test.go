@@ -78,7 +78,7 @@ func TestProjectServices(t *testing.T) {
 	want(t, e.do(t, "POST", "/v1/event", obj{
 		"type": "sh.keptn.events.deployment-finished", "source": "helm-service", "id": "e1", "shkeptncontext": "ctx1",
 		"time": "2020-01-01T00:00:00Z",
-		"data": obj{"project": "p", "stage": "prod", "service": "carts", "image": "docker.io/carts", "tag": "0.11.1"},
+		"data": obj{"project": "p", "stage": "prod", "service": "carts", "image": "registry.example/carts", "tag": "0.11.1"},
 	}), http.StatusOK)
 
 	r := e.do(t, "GET", "/v1/project/p/service", nil)
@@ -88,7 +88,7 @@ func TestProjectServices(t *testing.T) {
 	carts := list[0]
 	equal(t, "carts stages", names(anyList(carts["stageInfo"]), "stageName"), []string{"dev", "prod"})
 	prod := anyList(carts["stageInfo"])[1]
-	if prod["deployedImage"] != "docker.io/carts:0.11.1" {
+	if prod["deployedImage"] != "registry.example/carts:0.11.1" {
 		t.Errorf("prod stage info: %v", prod)
 	}
 	if ev, _ := prod["lastEventTypes"].(obj)["sh.keptn.events.deployment-finished"].(obj); ev["eventId"] != "e1" || ev["keptnContext"] != "ctx1" {

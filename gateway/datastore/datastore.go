@@ -62,6 +62,16 @@ func (s *Service) saveEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.Complete(s.now())
+	if ev.Str("type") == eventProjectDelete {
+		// As upstream: a deleted project's history goes with it, the deletion included.
+		if err := s.dropProject(ev.DataStr("project")); err != nil {
+			s.log.Error("dropping a project's events failed", "err", err)
+			httpx.WriteErr(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		return
+	}
 	id := ev.Str("id")
 	err = s.db.Update(func(tx *store.Tx) error {
 		if store.Exists(tx, bucketIDs, id) {
@@ -86,6 +96,47 @@ func (s *Service) saveEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusCreated)
+}
+
+// eventProjectDelete is the event api-service records when a project is deleted.
+const eventProjectDelete = "sh.keptn.internal.event.project.delete"
+
+// dropProject deletes every event of a project, and their index entries.
+func (s *Service) dropProject(project string) error {
+	if project == "" {
+		return nil
+	}
+	return s.db.Update(func(tx *store.Tx) error {
+		events := tx.Bucket([]byte(bucketEvents))
+		var drop [][]byte
+		err := events.ForEach(func(k, v []byte) error {
+			ev, err := decode(v)
+			if err != nil {
+				return err
+			}
+			if ev.DataStr("project") != project {
+				return nil
+			}
+			drop = append(drop, append([]byte(nil), k...))
+			if err := store.Delete(tx, bucketIDs, ev.Str("id")); err != nil {
+				return err
+			}
+			first := tx.Bucket([]byte(bucketContexts)).Get([]byte(ev.Str("shkeptncontext")))
+			if first != nil && string(first) == string(k) {
+				return store.Delete(tx, bucketContexts, ev.Str("shkeptncontext"))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range drop {
+			if err := events.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // stored is an event with its insertion order, for sorting.

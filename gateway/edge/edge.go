@@ -108,7 +108,7 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.Header.Del("Content-Length")
 		r2.Header.Del("Transfer-Encoding")
 		e.api.ServeHTTP(w, r2)
-	case under(p, "/api/v1"), p == "/api/auth", under(p, "/api/control_planes"):
+	case under(p, "/api/v1"), p == "/api/auth", under(p, "/api/control_planes"), p == "/api/websocket":
 		e.api.ServeHTTP(w, r)
 	case under(p, "/api/configuration-service"):
 		e.authenticated(e.cs).ServeHTTP(w, r)

@@ -111,6 +111,19 @@ func (e Event) Complete(now time.Time) string {
 	return e.Str("shkeptncontext")
 }
 
+// Receive completes an event the way api-service takes it in from a client: a new id, the time
+// of receipt (the keptn CLI sends a zero time when its file has none), and the Keptn context it
+// carries when that is a UUID, a UUID derived from it when it is some other string, or a new one.
+// It returns the context.
+func (e Event) Receive(now time.Time) string {
+	e["id"] = ids.NewUUID()
+	e["time"] = now.UTC().Format(time.RFC3339Nano)
+	if c := e.Str("shkeptncontext"); c != "" && !ids.IsUUID(c) {
+		e["shkeptncontext"] = ids.FromName(c)
+	}
+	return e.Complete(now)
+}
+
 // New makes an event of Keptn's own.
 func New(eventType, source, keptnContext string, data map[string]any, now time.Time) Event {
 	e := Event{"type": eventType, "source": source, "data": data, "shkeptncontext": keptnContext}

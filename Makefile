@@ -9,7 +9,7 @@ PROCS ?= 4
 ARTIFACTS ?= $(CURDIR)/_artifacts
 SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)')
 
-.PHONY: test lint vet run-gateway conformance certify
+.PHONY: test lint vet run-gateway conformance certify e2e
 test: vet ## Run the project's tests (what CI runs)
 	$(GO) test -count=1 ./...
 
@@ -32,3 +32,6 @@ certify: ## Certify an installation: make certify ENDPOINT=http://... TOKEN=... 
 	KEPTN_CONFORMANCE_TOKEN='$(TOKEN)' $(GINKGO) $(SUITE_FLAGS) ./suites/conformance -- --target=external --artifacts=$(ARTIFACTS) \
 		--endpoint='$(ENDPOINT)' $(if $(HTTPS_ENDPOINT),--https-endpoint='$(HTTPS_ENDPOINT)') $(if $(CA_FILE),--ca-file='$(CA_FILE)') \
 		$(if $(INSECURE),--insecure=$(INSECURE)) $(CERTIFY_FLAGS)
+
+e2e: ## The kind path: make a cluster, install the gateway, run every profile, delete it (KEEP_CLUSTER=1 keeps it)
+	bash scripts/e2e.sh

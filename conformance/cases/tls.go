@@ -4,16 +4,12 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -26,6 +22,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/pki"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
@@ -259,59 +256,6 @@ func checkSNI(ctx context.Context, e *Env) (Result, error) {
 	return res, nil
 }
 
-// CustomCertificate is a CA and a server certificate made by the suite for a domain.
-type CustomCertificate struct {
-	Domain                 string
-	CAPEM, CertPEM, KeyPEM []byte
-	Roots                  *x509.CertPool
-	Fingerprint            string
-}
-
-// NewCustomCertificate makes a CA and a server certificate (ECDSA P-256, 90 days) for domain.
-func NewCustomCertificate(domain string) (*CustomCertificate, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "keptn-conformance test CA", Organization: []string{"keptn-conformance"}},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(90 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		return nil, err
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(now.UnixNano() + 1), Subject: pkix.Name{CommonName: domain},
-		DNSNames: []string{domain}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(90 * 24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return nil, err
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	c := &CustomCertificate{
-		Domain: domain, Roots: x509.NewCertPool(), Fingerprint: fingerprint(leaf),
-		CAPEM:   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		CertPEM: append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...),
-		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-	}
-	c.Roots.AddCert(ca)
-	return c, nil
-}
-
 func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
 	var res Result
 	store := e.Target.Certs
@@ -329,10 +273,12 @@ func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
 		return res, nil
 	}
 	original := fingerprint(before.PeerCertificates[0])
-	custom, err := NewCustomCertificate("custom.keptn-conformance.test")
+	const domain = "custom.keptn-conformance.test"
+	custom, err := pki.WithCA(domain)
 	if err != nil {
 		return res, err
 	}
+	customFP := fingerprint(custom.Leaf)
 
 	// Handshakes all through the swap: none may fail.
 	var failed, tried atomic.Int64
@@ -349,7 +295,7 @@ func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
 			case <-time.After(10 * time.Millisecond):
 			}
 			tried.Add(1)
-			if _, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: custom.Domain}); err != nil {
+			if _, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: domain}); err != nil {
 				failed.Add(1)
 				firstErr.CompareAndSwap(nil, err.Error())
 			}
@@ -358,7 +304,7 @@ func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
 	served := func(fp string) (time.Duration, bool) {
 		start := time.Now()
 		for time.Since(start) < e.SwapMax && ctx.Err() == nil {
-			st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: custom.Domain})
+			st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: domain})
 			if err == nil && fingerprint(st.PeerCertificates[0]) == fp {
 				return time.Since(start), true
 			}
@@ -372,14 +318,14 @@ func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
 		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "installing the certificate through %s: %v", store, err))
 		return res, nil
 	}
-	took, ok := served(custom.Fingerprint)
+	took, ok := served(customFP)
 	res.Figures = append(res.Figures, Figure{Name: "certificate swap (installed → served)", Value: took.Seconds(), Unit: "s", Limit: e.SwapMax.Seconds()})
 	if !ok {
 		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "the new certificate is not served %s after it was installed", e.SwapMax))
 	} else {
 		// It verifies against its CA, with the right server name, as a client would check it.
-		if _, err := e.handshake(ctx, &tls.Config{RootCAs: custom.Roots, ServerName: custom.Domain}); err != nil {
-			res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "the new certificate does not verify against its CA for %s: %v", custom.Domain, err))
+		if _, err := e.handshake(ctx, &tls.Config{RootCAs: custom.Roots, ServerName: domain}); err != nil {
+			res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "the new certificate does not verify against its CA for %s: %v", domain, err))
 		}
 	}
 	// Restore the original, and see it served again.

@@ -37,6 +37,8 @@ type Description struct {
 	TokenStore *StoreSpec `json:"tokenStore,omitempty"`
 	CertStore  *StoreSpec `json:"certStore,omitempty"`
 	HotReload  bool       `json:"hotReload,omitempty"`
+	// Kubeconfig reaches the cluster the gateway runs in (kind), for diagnostics.
+	Kubeconfig string `json:"kubeconfig,omitempty"`
 	// Missing says why a capability is absent, for skip messages.
 	Missing map[string]string `json:"missing,omitempty"`
 }

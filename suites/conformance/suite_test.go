@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -39,11 +40,12 @@ func TestConformance(t *testing.T) {
 }
 
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	// ctx ends on Ctrl-C, so an interrupted set-up stops and tears down what it made.
 	if flagErr != nil {
 		Fail(flagErr.Error())
 	}
 	cfg.Resolve()
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.SetupTimeout)
+	sctx, cancel := context.WithTimeout(ctx, cfg.SetupTimeout)
 	defer cancel()
 	d, td, err := target.Setup(sctx, cfg)
 	if err != nil {
@@ -60,6 +62,18 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	tgt, err = target.Connect(desc)
 	Expect(err).NotTo(HaveOccurred())
 	env = &cases.Env{Target: tgt, Base: tgt.Base(), Timeout: cfg.EventuallyTimeout, Interval: cfg.EventuallyInterval, SwapMax: cfg.CertSwapMax}
+	if desc.Kubeconfig != "" {
+		// On a cluster, the first failure of each process leaves the pods, events and logs behind.
+		var once sync.Once
+		DeferOnFailure(func(ctx SpecContext) {
+			once.Do(func() {
+				dir := filepath.Join(cfg.ArtifactsDir, "diagnostics", fmt.Sprintf("process-%d", GinkgoParallelProcess()))
+				if err := tgt.Diagnose(ctx, dir); err != nil {
+					fmt.Fprintf(GinkgoWriter, "collecting diagnostics: %v\n", err)
+				}
+			})
+		})
+	}
 })
 
 var _ = SynchronizedAfterSuite(func() {}, func() { teardown() })

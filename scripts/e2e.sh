@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# e2e.sh — the kind path, end to end: set up Docker, build (or reuse) the node image and the
+# gateway's image, run every profile of the conformance suite against a kind cluster the suite
+# creates and installs the reference gateway into, write the reports to _artifacts/e2e, and delete
+# the cluster — also when interrupted — unless asked to keep it.
+#
+# Environment:
+#   KEEP_CLUSTER=1   keep the cluster afterwards, and reuse a kept one (fast re-runs)
+#   KIND_CLUSTER     cluster name (default keptn-conformance)
+#   KIND_NODE_IMAGE  node image to use (default: built offline by scripts/kind-node-image.sh;
+#                    KIND_PULL_DEFAULT=1 uses kind's default image where it can be pulled)
+#   GATEWAY_IMAGE    gateway image to use (default: built by scripts/gateway-image.sh)
+#   PROCS            parallel suite processes (default 4); LABELS a Ginkgo label filter
+#   ARTIFACTS        report directory (default _artifacts/e2e)
+# Output: one "timing: <phase> <seconds>s" line per phase (image, cluster, install, suites,
+# teardown), the suite's summary, and the reports.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+ARTIFACTS=${ARTIFACTS:-$ROOT/_artifacts/e2e}
+CLUSTER=${KIND_CLUSTER:-keptn-conformance}
+KEEP=${KEEP_CLUSTER:-0}
+PROCS=${PROCS:-4}
+
+now() { date +%s.%N; }
+timing() { printf 'timing: %s %.1fs\n' "$1" "$(echo "$(now) - $2" | bc)" | tee -a "$ARTIFACTS/timing.log"; }
+
+rm -rf "$ARTIFACTS"
+mkdir -p "$ARTIFACTS"
+command -v bc >/dev/null || { apt-get update -qq && apt-get install -y -qq bc >/dev/null; }
+
+t=$(now)
+bash scripts/docker-setup.sh
+timing docker "$t"
+
+t=$(now)
+NODE_IMAGE=$(bash scripts/kind-node-image.sh | tail -n 1)
+GATEWAY=$(bash scripts/gateway-image.sh | tail -n 1)
+timing image "$t"
+echo "node image: $NODE_IMAGE; gateway image: $GATEWAY"
+
+cleanup() {
+  local status=$?
+  if [[ "$KEEP" != 1 ]] && go run sigs.k8s.io/kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+    echo "deleting kind cluster $CLUSTER"
+    go run sigs.k8s.io/kind delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
+  fi
+  if [[ -f "$ARTIFACTS/timing.log" ]]; then
+    echo "--- timings ---"
+    cat "$ARTIFACTS/timing.log"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+keep=false
+[[ "$KEEP" == 1 ]] && keep=true
+t=$(now)
+status=0
+go run github.com/onsi/ginkgo/v2/ginkgo --procs="$PROCS" --timeout=45m --poll-progress-after=120s \
+  ${LABELS:+--label-filter="$LABELS"} ./suites/conformance -- \
+  --target=kind --kind-cluster="$CLUSTER" --kind-node-image="$NODE_IMAGE" --gateway-image="$GATEWAY" \
+  --keep-cluster="$keep" --artifacts="$ARTIFACTS" || status=$?
+timing suites "$t"
+exit "$status"

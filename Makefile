@@ -9,7 +9,7 @@ PROCS ?= 4
 ARTIFACTS ?= $(CURDIR)/_artifacts
 SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)')
 
-.PHONY: test lint vet run-gateway conformance certify e2e
+.PHONY: test lint vet run-gateway conformance certify e2e bench
 test: vet ## Run the project's tests (what CI runs)
 	$(GO) test -count=1 ./...
 
@@ -35,3 +35,6 @@ certify: ## Certify an installation: make certify ENDPOINT=http://... TOKEN=... 
 
 e2e: ## The kind path: make a cluster, install the gateway, run every profile, delete it (KEEP_CLUSTER=1 keeps it)
 	bash scripts/e2e.sh
+
+bench: ## Time full embedded conformance runs (RUNS=3 PROCS=4): checks and wall time
+	bash scripts/bench-conformance.sh

@@ -212,20 +212,19 @@ func checkDefaultCert(ctx context.Context, e *Env) (Result, error) {
 
 func checkProtocols(ctx context.Context, e *Env) (Result, error) {
 	var res Result
+	addr, err := e.httpsAddr()
+	if err != nil {
+		return res, err
+	}
 	name := e.Target.Desc.ServerName
-	for _, v := range []struct {
-		version uint16
-		name    string
-	}{{tls.VersionTLS10, "TLS 1.0"}, {tls.VersionTLS11, "TLS 1.1"}} {
-		// Offer the old protocol with every suite it can use, so a refusal is the server's choice.
-		suites := []uint16{}
-		for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-			if slices.Contains(s.SupportedVersions, v.version) {
-				suites = append(suites, s.ID)
-			}
+	// Old protocols, offered with every cipher suite there is (not only those Go speaks).
+	for _, v := range []uint16{vSSL30, vTLS10, vTLS11} {
+		ok, suite, err := acceptsVersion(ctx, addr, name, v)
+		if err != nil {
+			return res, err
 		}
-		if st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name, MinVersion: v.version, MaxVersion: v.version, CipherSuites: suites}); err == nil {
-			res.Problems = append(res.Problems, problem(CheckTLSProtocols, "%s is accepted (negotiated %s)", v.name, tls.VersionName(st.Version)))
+		if ok {
+			res.Problems = append(res.Problems, problem(CheckTLSProtocols, "%s is accepted (the server chose %s)", versionName(v), suite))
 		}
 	}
 	if _, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name, MinVersion: tls.VersionTLS13}); err != nil {
@@ -344,24 +343,16 @@ func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
 
 func checkCipherSuites(ctx context.Context, e *Env) (Result, error) {
 	var res Result
-	var accepted []string
-	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-		if !slices.Contains(s.SupportedVersions, tls.VersionTLS12) {
-			continue
-		}
-		c := &tls.Config{InsecureSkipVerify: true, ServerName: e.Target.Desc.ServerName, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{s.ID}}
-		if _, err := e.handshake(ctx, c); err != nil {
-			continue
-		}
-		accepted = append(accepted, s.Name)
-		forwardSecret := strings.HasPrefix(s.Name, "TLS_ECDHE_") || strings.HasPrefix(s.Name, "TLS_DHE_")
-		aead := strings.Contains(s.Name, "_GCM_") || strings.Contains(s.Name, "CHACHA20_POLY1305")
-		if !forwardSecret || !aead {
-			res.Problems = append(res.Problems, problem(CheckTLSCipherSuites, "TLS 1.2 accepts %s, which is not a forward-secret AEAD suite", s.Name))
-		}
+	addr, err := e.httpsAddr()
+	if err != nil {
+		return res, err
 	}
-	if len(accepted) == 0 {
-		res.Problems = append(res.Problems, problem(CheckTLSCipherSuites, "TLS 1.2 accepts none of the suites Go offers"))
+	weak, err := weakSuites(ctx, addr, e.Target.Desc.ServerName)
+	if err != nil {
+		return res, err
+	}
+	if len(weak) > 0 {
+		res.Problems = append(res.Problems, problem(CheckTLSCipherSuites, "TLS 1.2 accepts suites without forward secrecy or without AEAD: %s", strings.Join(weak, ", ")))
 	}
 	return res, nil
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench-conformance.sh — time full embedded conformance runs: compile the suite once, run it RUNS
 # times (default 3) with PROCS parallel processes (default 4), and print per run the number of
-# checks and the wall time, then the best and the median. Reports of the last run stay in
+# checks and the wall time, then the best and the median. LABELS restricts the runs to a Ginkgo
+# label filter (e.g. LABELS='!Profile:TokenRotation'). Reports of the last run stay in
 # _artifacts/bench.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,7 +20,7 @@ echo "suite compiled; $RUNS runs with $PROCS processes on $(nproc) cores"
 walls=()
 for i in $(seq 1 "$RUNS"); do
   start=$(date +%s.%N)
-  go run github.com/onsi/ginkgo/v2/ginkgo --procs="$PROCS" "$suite" -- --target=embedded --artifacts="$out" >"$out/run-$i.log" 2>&1 \
+  go run github.com/onsi/ginkgo/v2/ginkgo --procs="$PROCS" ${LABELS:+--label-filter="$LABELS"} "$suite" -- --target=embedded --artifacts="$out" >"$out/run-$i.log" 2>&1 \
     || { echo "run $i failed: see $out/run-$i.log"; exit 1; }
   wall=$(echo "$(date +%s.%N) - $start" | bc)
   walls+=("$wall")

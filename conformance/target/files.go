@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/keptn-conformance/keptn-conformance/internal/atomicfile"
 )
 
 // fileTokens is the token procedure on a file a gateway watches (the shape of a mounted
@@ -37,7 +38,7 @@ func (f fileTokens) Delete() error {
 	return nil
 }
 
-func (f fileTokens) Create(token string) error { return writeAtomic(f.path, []byte(token), 0o600) }
+func (f fileTokens) Create(token string) error { return atomicfile.Write(f.path, []byte(token), 0o600) }
 
 func (f fileTokens) Restart() error { return nil } // a file-watching gateway reloads by itself
 
@@ -67,30 +68,10 @@ func (f fileCerts) Get() ([]byte, []byte, error) {
 
 // Put writes the key first, then the certificate, each atomically.
 func (f fileCerts) Put(certPEM, keyPEM []byte) error {
-	if err := writeAtomic(f.key, keyPEM, 0o600); err != nil {
+	if err := atomicfile.Write(f.key, keyPEM, 0o600); err != nil {
 		return err
 	}
-	return writeAtomic(f.cert, certPEM, 0o644)
+	return atomicfile.Write(f.cert, certPEM, 0o644)
 }
 
 func (f fileCerts) String() string { return fmt.Sprintf("certificate files %s and %s", f.cert, f.key) }
-
-func writeAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/watch"
+	"github.com/keptn-conformance/keptn-conformance/internal/atomicfile"
 )
 
 // SecretKey is the data key of the Kubernetes Secret keptn-api-token; a token file path that is
@@ -91,7 +92,7 @@ func TokenFromFile(path, memoryFile string, log *slog.Logger) (t *Tokens, create
 	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := writeFileAtomic(path, []byte(NewToken()+"\n"), 0o600); err != nil {
+		if err := atomicfile.Write(path, []byte(NewToken()+"\n"), 0o600); err != nil {
 			return nil, false, fmt.Errorf("creating the token file: %w", err)
 		}
 		created = true
@@ -118,7 +119,7 @@ func (t *Tokens) set(token string) {
 	d := sha256.Sum256([]byte(token))
 	t.digest.Store(&d)
 	if t.memory != "" {
-		if err := writeFileAtomic(t.memory, []byte(hex.EncodeToString(d[:])+"\n"), 0o600); err != nil {
+		if err := atomicfile.Write(t.memory, []byte(hex.EncodeToString(d[:])+"\n"), 0o600); err != nil {
 			t.log.Warn("cannot remember the token's digest", "file", t.memory, "err", err)
 		}
 	}
@@ -184,29 +185,4 @@ func (t *Tokens) Watch(ctx context.Context, interval time.Duration) {
 		t.set(token)
 		t.log.Info("API token reloaded", "file", t.path, "fingerprint", t.Fingerprint())
 	})
-}
-
-// writeFileAtomic writes a file through a temporary file and a rename, so readers never see it
-// half written.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

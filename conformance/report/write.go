@@ -154,7 +154,8 @@ td, th { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left; font
 th { background: #f4f4f4; }
 .cell { display: inline-block; min-width: 3.6em; margin: 1px; padding: 1px 4px; border-radius: 3px; text-align: center; font-family: monospace; }
 .ok { background: #2e7d32; color: white; } .missing { background: #c62828; color: white; } .exempt { background: #9e9e9e; color: white; }
-.doc { color: #666; } code { font-size: 13px; }
+.doc { color: #666; white-space: nowrap; } code { font-size: 13px; } td.cells { white-space: nowrap; }
+td.req code { word-break: break-all; }
 </style></head><body>
 <h1>Keptn API coverage</h1>
 <p>{{.Report.Implementation.Name}} {{.Report.Implementation.Version}} at {{.Report.Implementation.Endpoint}} (target {{.Report.Implementation.Target}}), {{.Report.Date}}.<br>
@@ -163,7 +164,7 @@ documented responses exercised: <b>{{.Report.Coverage.Statuses.Exercised}}/{{.Re
 ({{len .Report.Coverage.Exemptions}} exempted).</p>
 <p><span class="cell ok">200</span> exercised <span class="cell missing">404</span> not exercised <span class="cell exempt">400</span> exempted (hover for the reason)</p>
 <table><tr><th>document</th><th>operation</th><th>request</th><th>documented responses</th></tr>
-{{range .Rows}}<tr><td class="doc">{{.Doc}}</td><td><code>{{.Op}}</code></td><td><code>{{.Method}} {{.Path}}</code></td>
-<td>{{range .Cells}}<span class="cell {{.Class}}" title="{{.Title}}">{{.Status}}</span>{{end}}</td></tr>
+{{range .Rows}}<tr><td class="doc">{{.Doc}}</td><td><code>{{.Op}}</code></td><td class="req"><code>{{.Method}} {{.Path}}</code></td>
+<td class="cells">{{range .Cells}}<span class="cell {{.Class}}" title="{{.Title}}">{{.Status}}</span>{{end}}</td></tr>
 {{end}}</table></body></html>
 `))

@@ -125,14 +125,14 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 		run  func() error
 	}{
 		{NeedsProject, func() error {
-			if err := e.setup(ctx, "POST", "/api/v1/project", map[string]string{"name": w.Project, "shipyard": b64(w.Shipyard)}, w.Session); err != nil {
+			if err := e.setup(ctx, "POST", "/api/v1/project", map[string]string{"name": w.Project, "shipyard": b64(w.Shipyard)}); err != nil {
 				return err
 			}
 			undo = append(undo, func() { e.tidy("/api/v1/project/" + w.Project) })
 			return e.await(ctx, "GET", cs+"/stage/"+w.OtherStage)
 		}},
 		{NeedsService, func() error {
-			if err := e.setup(ctx, "POST", "/api/v1/project/"+w.Project+"/service", map[string]string{"serviceName": w.Service}, w.Session); err != nil {
+			if err := e.setup(ctx, "POST", "/api/v1/project/"+w.Project+"/service", map[string]string{"serviceName": w.Service}); err != nil {
 				return err
 			}
 			for _, st := range w.Stages {
@@ -145,7 +145,7 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 		{NeedsResources, func() error {
 			body := map[string]any{"resources": []map[string]string{{"resourceURI": w.ResourceURI, "resourceContent": b64(w.ResourceContent)}}}
 			for _, level := range []string{cs, cs + "/stage/" + w.Stage, cs + "/stage/" + w.Stage + "/service/" + w.Service, cs + "/service/" + w.Service} {
-				if err := e.setup(ctx, "POST", level+"/resource", body, ""); err != nil {
+				if err := e.setup(ctx, "POST", level+"/resource", body); err != nil {
 					return err
 				}
 			}
@@ -153,11 +153,11 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 		}},
 		{NeedsApproval, func() error {
 			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/approval",
-				map[string]string{"keptnContext": w.ApprovalContext, "eventId": w.ApprovalID, "image": "registry.example/keptnexamples/carts", "tag": "0.11.1"}, "")
+				map[string]string{"keptnContext": w.ApprovalContext, "eventId": w.ApprovalID, "image": "registry.example/keptnexamples/carts", "tag": "0.11.1"})
 		}},
 		{NeedsRemediation, func() error {
 			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/remediation",
-				map[string]string{"keptnContext": w.RemediationContext, "eventId": w.RemediationID, "type": "sh.keptn.event.remediation.triggered", "action": "scale"}, "")
+				map[string]string{"keptnContext": w.RemediationContext, "eventId": w.RemediationID, "type": "sh.keptn.event.remediation.triggered", "action": "scale"})
 		}},
 		{NeedsEvent, func() error {
 			// api-service assigns the event's id (as upstream does); its Keptn context, a UUID, is kept.
@@ -166,7 +166,7 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 				"shkeptncontext": w.EventContext,
 				"data":           map[string]any{"project": w.Project, "stage": w.Stage, "service": w.Service},
 			}
-			if err := e.setup(ctx, "POST", "/api/v1/event", ev, ""); err != nil {
+			if err := e.setup(ctx, "POST", "/api/v1/event", ev); err != nil {
 				return err
 			}
 			ex, err := e.awaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+w.EventContext+"&type="+w.EventType)
@@ -185,7 +185,7 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 			return nil
 		}},
 		{NeedsBridge, func() error {
-			return e.setup(ctx, "POST", "/api/v1/config/bridge", map[string]string{"user": w.BridgeUser, "password": w.BridgePassword}, "")
+			return e.setup(ctx, "POST", "/api/v1/config/bridge", map[string]string{"user": w.BridgeUser, "password": w.BridgePassword})
 		}},
 		{NeedsSession, func() error {
 			creds := e.Target.Desc.Session
@@ -245,7 +245,7 @@ func setupError(what string, ex *contract.Exchange) error {
 }
 
 // setup sends one set-up request, which must succeed.
-func (e *Env) setup(ctx context.Context, method, path string, body any, _ string) error {
+func (e *Env) setup(ctx context.Context, method, path string, body any) error {
 	ex, err := e.do(ctx, method, path, body, true, "")
 	if err != nil {
 		return err

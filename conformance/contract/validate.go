@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -208,16 +209,8 @@ func DocumentedStatuses(op *openapi3.Operation) []string {
 	for code := range op.Responses.Map() {
 		out = append(out, code)
 	}
-	sortStatuses(out)
+	sort.Strings(out)
 	return out
-}
-
-func sortStatuses(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // ValidateRequest checks the suite's own request against the operation (parameters, body

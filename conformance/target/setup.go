@@ -9,6 +9,9 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 )
 
 // Setup makes the target ready for a run and describes it; teardown undoes it (it is never nil).
@@ -141,7 +144,7 @@ func preflight(ctx context.Context, d *Description) error {
 		return err
 	}
 	if d.HTTP != "" {
-		ex, err := t.Client(d.HTTP).Do(ctx, requestNoOp("GET", "/api/v1/metadata"))
+		ex, err := t.Client(d.HTTP).Do(ctx, contract.Request{Method: "GET", Path: "/api/v1/metadata"})
 		if err == nil && ex.Err == nil && ex.Status() == http.StatusPermanentRedirect && strings.HasPrefix(ex.Response.Header.Get("Location"), "https://") && d.HTTPS != "" {
 			d.StrictHTTPS, t.Desc.StrictHTTPS = true, true
 		}
@@ -151,7 +154,8 @@ func preflight(ctx context.Context, d *Description) error {
 		return errors.New("the target has neither an HTTP nor a usable HTTPS listener")
 	}
 	c := t.Client(base)
-	ex, err := c.Do(ctx, withToken(requestNoOp("POST", "/api/v1/auth"), d.Token))
+	withToken := http.Header{"X-Token": {d.Token}}
+	ex, err := c.Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/auth", Header: withToken})
 	if err != nil {
 		return err
 	}
@@ -165,7 +169,7 @@ func preflight(ctx context.Context, d *Description) error {
 	case ex.Status() != http.StatusOK:
 		return fmt.Errorf("the gateway at %s answered POST /api/v1/auth with %d, not 200: it is not ready, or not a Keptn API gateway", base, ex.Status())
 	}
-	ex, err = c.Do(ctx, withToken(requestNoOp("GET", "/api/v1/metadata"), d.Token))
+	ex, err = c.Do(ctx, contract.Request{Method: "GET", Path: "/api/v1/metadata", Header: withToken})
 	if err == nil && ex.Err == nil && ex.Status() == http.StatusOK {
 		var m struct {
 			Keptnversion string `json:"keptnversion"`
@@ -187,7 +191,7 @@ func Ready(ctx context.Context, d *Description) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("the gateway did not become ready: %w", last)
-		case <-timeAfter(100):
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

@@ -59,7 +59,7 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	}
 	h.g, err = gateway.New(gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: data, TokenFile: h.TokenFile, UsersFile: users,
-		Domain: "localhost", SessionTTL: 2 * time.Second, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
+		Domain: "localhost", SessionTTL: 5 * time.Second, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
 		HTTPSRedirect: opts.Strict,
 	})
 	if err != nil {

@@ -51,7 +51,7 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
 		UsersFile: usersFile, Domain: "localhost", Log: log,
 		// Short sessions, so that the session profile sees one expire within the run.
-		SessionTTL: 2 * time.Second,
+		SessionTTL: 5 * time.Second,
 	})
 	if err != nil {
 		return fail(fmt.Errorf("starting the reference gateway: %w", err))

@@ -160,20 +160,27 @@ func (e *Env) RunRoute(ctx context.Context, rc RouteCheck) (Result, error) {
 		add(contract.CheckBehaviour, "the body is not what this path serves (no match for %s)", rc.BodyMatches)
 	}
 	if len(rc.Allow) > 0 {
-		allow := map[string]bool{}
-		for _, v := range hdr.Values("Allow") {
-			for _, m := range strings.Split(v, ",") {
-				allow[strings.ToUpper(strings.TrimSpace(m))] = true
-			}
-		}
-		for _, m := range rc.Allow {
-			if !allow[m] {
-				add(contract.CheckHeaders, "the Allow header %q does not name %s", hdr.Get("Allow"), m)
-			}
-		}
-		if allow[rc.Refused] {
-			add(contract.CheckHeaders, "the Allow header %q names %s, which was just refused", hdr.Get("Allow"), rc.Refused)
-		}
+		res.Problems = append(res.Problems, allowProblems(hdr, rc.Allow, rc.Refused)...)
 	}
 	return res, nil
+}
+
+// allowProblems checks a 405's Allow header: it names every method in want, and not refused.
+func allowProblems(hdr http.Header, want []string, refused string) []contract.Problem {
+	allow := map[string]bool{}
+	for _, v := range hdr.Values("Allow") {
+		for _, m := range strings.Split(v, ",") {
+			allow[strings.ToUpper(strings.TrimSpace(m))] = true
+		}
+	}
+	var out []contract.Problem
+	for _, m := range want {
+		if !allow[m] {
+			out = append(out, problem(contract.CheckHeaders, "the Allow header %q does not name %s", hdr.Get("Allow"), m))
+		}
+	}
+	if allow[refused] {
+		out = append(out, problem(contract.CheckHeaders, "the Allow header %q names %s, which was just refused", hdr.Get("Allow"), refused))
+	}
+	return out
 }

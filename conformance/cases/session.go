@@ -25,15 +25,15 @@ const (
 	CheckSessionExpiry      = "session-expiry"      // a session outlives its expiration
 )
 
-// SessionCheck is one check of the session profile.
-type SessionCheck struct {
+// Check is one check of a profile that is procedure rather than one request (session, CLI).
+type Check struct {
 	// Title completes "the gateway MUST ...".
 	Title string
 	Run   func(ctx context.Context, e *Env, base string) (Result, error)
 }
 
 // Name is the check's spec text.
-func (s SessionCheck) Name() string { return "the gateway MUST " + s.Title }
+func (c Check) Name() string { return "the gateway MUST " + c.Title }
 
 type login struct {
 	ex     *contract.Exchange
@@ -119,8 +119,8 @@ func expectStatus(res *Result, ex *contract.Exchange, want int, check, what stri
 func cookieHeader(c *http.Cookie) string { return c.Name + "=" + c.Value }
 
 // SessionChecks are the checks of the session profile.
-func SessionChecks() []SessionCheck {
-	return []SessionCheck{
+func SessionChecks() []Check {
+	return []Check{
 		{"refuse the control planes and logout without a session, and serve the control planes to a logged-in user", func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			ex, err := e.withCookie(ctx, base, "listControlPlanes", "", "")
@@ -297,6 +297,37 @@ func SessionChecks() []SessionCheck {
 			if bits := estimateBits(ids); bits < 128 {
 				res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionEntropy,
 					Message: fmt.Sprintf("session ids carry about %.0f bits of randomness, want at least 128 (ids like %q)", bits, ids[0])})
+			}
+			return res, nil
+		}},
+		{"answer an undocumented method on its session paths with 405 and an Allow header (with a session where one is needed)", func(ctx context.Context, e *Env, base string) (Result, error) {
+			var res Result
+			l, ok, err := e.loggedIn(ctx, base, &res)
+			if err != nil || !ok {
+				return res, err
+			}
+			for _, c := range []struct {
+				path   string
+				allow  []string
+				cookie string
+			}{
+				{"/api/auth", []string{"POST", "DELETE"}, ""},
+				{"/api/control_planes", []string{"GET"}, cookieHeader(l.cookie)},
+			} {
+				h := http.Header{}
+				if c.cookie != "" {
+					h.Set("Cookie", c.cookie)
+				}
+				ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "PATCH", Path: c.path, Header: h})
+				if err != nil {
+					return res, err
+				}
+				res.Exchanges = append(res.Exchanges, ex)
+				if ex.Status() != http.StatusMethodNotAllowed {
+					res.Problems = append(res.Problems, problem(contract.CheckStatusExpected, "PATCH %s answered %d, want 405", c.path, ex.Status()))
+					continue
+				}
+				res.Problems = append(res.Problems, allowProblems(ex.Response.Header, c.allow, "PATCH")...)
 			}
 			return res, nil
 		}},

@@ -191,15 +191,17 @@ func profileOf(labels []string) string {
 	return ""
 }
 
-// levelOf: a profile whose name ends in "Extended" is reported, not required.
+// Extended profiles are reported, not required: a gateway can conform without them.
+var extended = map[string]bool{"TLSExtended": true, "KeptnCLI": true}
+
 func levelOf(profile string) string {
-	if strings.HasSuffix(profile, "Extended") {
+	if extended[profile] {
 		return "extended"
 	}
 	return "core"
 }
 
-var order = []string{"Core", "Auth", "Session", "TokenRotation", "TLS", "TLSExtended"}
+var order = []string{"Core", "Auth", "Session", "TokenRotation", "TLS", "TLSExtended", "KeptnCLI"}
 
 func profileOrder(name string) int {
 	for i, n := range order {

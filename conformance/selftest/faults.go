@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 )
@@ -152,6 +154,14 @@ func Faults() []Fault {
 							r.Body, r.ContentLength = io.NopCloser(strings.NewReader(string(b))), int64(len(b))
 						}
 					}
+				})
+			}},
+		{Name: "an event filter ignored (fromTime)", Check: contract.CheckBehaviour, Labels: "Op:getEvents",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					q := r.URL.Query()
+					q.Del("fromTime")
+					r.URL.RawQuery = q.Encode()
 				})
 			}},
 		// --- the gateway's own routes ---
@@ -366,6 +376,38 @@ func Faults() []Fault {
 							a.Body = []byte(`{"code":401,"message":"no such user"}`)
 						}
 					}).ServeHTTP(w, r)
+				})
+			}},
+		{Name: "an undocumented method on the session API answered 200", Check: contract.CheckStatusExpected, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool { return r.Method == "PATCH" && r.URL.Path == "/api/auth" }, func(_ *http.Request, a *Answer) {
+					a.Status, a.Body = 200, []byte(`{}`)
+				})
+			}},
+		// --- the keptn CLI ---
+		{Name: "no log websocket for the keptn CLI", Check: cases.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("", "/api/websocket"), func(_ *http.Request, a *Answer) {
+					a.Status, a.Header, a.Body = 404, http.Header{"Content-Type": {"application/json"}}, []byte(`{"code":404,"message":"no"}`)
+				})
+			}},
+		{Name: "the log websocket open without an event context's token", Check: cases.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/api/websocket" && r.Header.Get("Token") == "" {
+						if conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil); err == nil {
+							_ = conn.WriteJSON(map[string]any{"type": "sh.keptn.events.log", "data": map[string]any{"message": "logs for anyone", "terminate": true}})
+							conn.Close()
+						}
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "the project list refused with a trailing slash", Check: cases.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/configuration-service/v1/project/"), func(_ *http.Request, a *Answer) {
+					a.Status, a.Body = 404, []byte(`{"code":404,"message":"no such path"}`)
 				})
 			}},
 		{Name: "a session id chosen by the client kept at login (fixation)", Check: cases.CheckSessionFixation, Labels: "Profile:Session",

@@ -87,6 +87,7 @@ func TestEveryFaultIsCaught(t *testing.T) {
 	}
 	slots := make(chan struct{}, max(2, runtime.NumCPU()))
 	for _, f := range faults {
+
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
 			slots <- struct{}{}

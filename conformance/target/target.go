@@ -209,6 +209,14 @@ func (t *Target) Client(base string, extraSecrets ...string) *contract.Client {
 	return &contract.Client{HTTP: hc, Base: base, Secrets: secrets}
 }
 
+// TLSConfig is the client TLS configuration the suite uses for the target's HTTPS.
+func (t *Target) TLSConfig() *tls.Config {
+	if t.httpsClient == nil {
+		return &tls.Config{InsecureSkipVerify: true}
+	}
+	return t.httpsClient.Transport.(*http.Transport).TLSClientConfig.Clone()
+}
+
 // Roots is the CA pool the suite trusts for the target's HTTPS (nil: insecure or none).
 func (t *Target) Roots() *x509.CertPool { return t.roots }
 

@@ -1,0 +1,160 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+)
+
+// CheckKeptnCLI is the check of what the keptn CLI 0.7.x relies on beyond the OpenAPI contract.
+const CheckKeptnCLI = "keptn-cli"
+
+// CLIChecks are the KeptnCLI profile (extended): what the keptn CLI 0.7.x relies on that the
+// specs do not say, from the facts of its requests and of the upstream gateway. A gateway can
+// conform without them; the report says whether the CLI will be at home.
+func CLIChecks() []Check {
+	return []Check{
+		{"accept POST /api/v1/auth with an empty JSON body, as `keptn auth` sends it, and any method there, forwarded as POST", func(ctx context.Context, e *Env, base string) (Result, error) {
+			var res Result
+			for _, method := range []string{"POST", "GET"} {
+				h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
+				ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: method, Path: "/api/v1/auth", Header: h, Body: []byte{}})
+				if err != nil {
+					return res, err
+				}
+				res.Exchanges = append(res.Exchanges, ex)
+				if ex.Status() != http.StatusOK {
+					res.Problems = append(res.Problems, problem(CheckKeptnCLI, "%s /api/v1/auth with the token answered %d, want 200", method, ex.Status()))
+				}
+			}
+			return res, nil
+		}},
+		{"serve the project list with a trailing slash, as `keptn get projects` asks for it", func(ctx context.Context, e *Env, base string) (Result, error) {
+			var res Result
+			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
+			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "GET", Path: "/api/configuration-service/v1/project/", Header: h})
+			if err != nil {
+				return res, err
+			}
+			res.Exchanges = append(res.Exchanges, ex)
+			var page struct {
+				Projects    []any  `json:"projects"`
+				NextPageKey string `json:"nextPageKey"`
+			}
+			if ex.Status() != http.StatusOK || json.Unmarshal(ex.RespBody, &page) != nil || page.Projects == nil {
+				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "GET /api/configuration-service/v1/project/ answered %d without a project list", ex.Status()))
+			}
+			return res, nil
+		}},
+		{"take in an event the CLI sends with its zero time at the time it receives it (`keptn get event` sorts by time)", func(ctx context.Context, e *Env, base string) (Result, error) {
+			var res Result
+			kctx := newUUID()
+			ev := map[string]any{"type": "sh.keptn.event." + randomName("kc") + ".triggered", "source": "https://github.com/keptn/keptn/cli",
+				"specversion": "0.2", "shkeptncontext": kctx, "time": "0001-01-01T00:00:00.000Z", "data": map[string]any{"project": randomName("kc-")}}
+			body, _ := json.Marshal(ev)
+			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
+			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/event", Header: h, Body: body})
+			if err != nil {
+				return res, err
+			}
+			res.Exchanges = append(res.Exchanges, ex)
+			if ex.Status() != http.StatusOK {
+				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "POST /api/v1/event answered %d", ex.Status()))
+				return res, nil
+			}
+			stored, err := e.awaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+kctx)
+			if err != nil {
+				return res, err
+			}
+			res.Exchanges = append(res.Exchanges, stored)
+			var page struct {
+				Events []struct {
+					Time string `json:"time"`
+				} `json:"events"`
+			}
+			_ = json.Unmarshal(stored.RespBody, &page)
+			if len(page.Events) != 1 {
+				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "the event is not stored once (%d found)", len(page.Events)))
+				return res, nil
+			}
+			if t, err := time.Parse(time.RFC3339Nano, page.Events[0].Time); err != nil || time.Since(t).Abs() > time.Hour {
+				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "the event is stored with the time %q, not the time it was received", page.Events[0].Time))
+			}
+			return res, nil
+		}},
+		{"open the CLI's log websocket (/api/websocket with the event context's token) after a create, and refuse it without that token", func(ctx context.Context, e *Env, base string) (Result, error) {
+			var res Result
+			w, cleanup, err := e.Build(ctx, MakesProject)
+			if err != nil {
+				return res, err
+			}
+			defer cleanup()
+			body, _ := json.Marshal(map[string]string{"name": w.Project, "shipyard": b64(w.Shipyard)})
+			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
+			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/project", Header: h, Body: body})
+			if err != nil {
+				return res, err
+			}
+			res.Exchanges = append(res.Exchanges, ex)
+			var ec struct{ KeptnContext, Token string }
+			if ex.Status() != http.StatusOK || json.Unmarshal(ex.RespBody, &ec) != nil {
+				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "creating a project answered %d", ex.Status()))
+				return res, nil
+			}
+			if p := e.logSocket(ctx, base, http.Header{"X-Token": {e.Target.Token()}}); p == "" {
+				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "the log websocket opened without an event context's token"))
+			}
+			if p := e.logSocket(ctx, base, http.Header{"Token": {ec.Token}, "Keptn-Ws-Channel-Id": {ec.KeptnContext}}); p != "" {
+				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "the log websocket: %s", p))
+			}
+			return res, nil
+		}},
+	}
+}
+
+// logSocket opens the log websocket with headers and reads what comes, as the CLI does; it says
+// what went wrong, or "".
+func (e *Env) logSocket(ctx context.Context, base string, h http.Header) string {
+	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: e.Target.TLSConfig()}
+	u := "ws" + strings.TrimPrefix(base, "http") + "/api/websocket"
+	conn, resp, err := d.DialContext(ctx, u, h)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		return fmt.Sprintf("no upgrade (status %d): %v", status, err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var m struct {
+			Type string `json:"type"`
+			Data struct {
+				Terminate bool `json:"terminate"`
+			} `json:"data"`
+		}
+		if err := conn.ReadJSON(&m); err != nil {
+			if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+				return ""
+			}
+			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+				return "" // a stream that keeps logging is what Keptn's services do
+			}
+			return fmt.Sprintf("reading the stream: %v", err)
+		}
+		if m.Type != "sh.keptn.events.log" {
+			return fmt.Sprintf("a message of type %q, want sh.keptn.events.log", m.Type)
+		}
+		if m.Data.Terminate {
+			return ""
+		}
+	}
+}

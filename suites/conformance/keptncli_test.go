@@ -1,0 +1,19 @@
+package conformance_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+)
+
+// What the keptn CLI 0.7.x relies on beyond the specs (extended: reported, not required).
+var _ = Describe("keptn CLI 0.7.x", Label("Profile:KeptnCLI"), func() {
+	for _, c := range cases.CLIChecks() {
+		It(c.Name(), func(ctx SpecContext) {
+			res, err := c.Run(ctx, env, env.Base)
+			Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+			check(res)
+		})
+	}
+})

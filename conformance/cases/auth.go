@@ -169,7 +169,7 @@ func (e *Env) RunAuth(ctx context.Context, base string, a AuthCase, w *World, va
 			return res, tried, err
 		}
 		tried++
-		problems := unauthorizedProblems(ex, w)
+		problems := unauthorizedProblems(ex, w, e.Target.Token())
 		if len(problems) > 0 {
 			res.Exchanges = append(res.Exchanges, ex)
 			for _, p := range problems {
@@ -183,8 +183,9 @@ func (e *Env) RunAuth(ctx context.Context, base string, a AuthCase, w *World, va
 	return res, tried, nil
 }
 
-// unauthorizedProblems checks an answer that must be a 401 with the JSON error model.
-func unauthorizedProblems(ex *contract.Exchange, w *World) []contract.Problem {
+// unauthorizedProblems checks an answer that must be a 401 with the JSON error model, which must
+// not echo the API token (several variants present the real token in the wrong place).
+func unauthorizedProblems(ex *contract.Exchange, w *World, token string) []contract.Problem {
 	if ex.Response == nil {
 		return []contract.Problem{{Check: contract.CheckTransport, Message: fmt.Sprintf("no answer: %v", ex.Err)}}
 	}
@@ -209,6 +210,9 @@ func unauthorizedProblems(ex *contract.Exchange, w *World) []contract.Problem {
 	sort.Strings(extra)
 	if len(extra) > 0 {
 		out = append(out, contract.Problem{Check: CheckErrorModel, Message: "the 401 carries more than the error model: " + strings.Join(extra, ", ")})
+	}
+	if token != "" && strings.Contains(strings.ToLower(string(ex.RespBody)), strings.ToLower(token)) {
+		out = append(out, contract.Problem{Check: CheckErrorModel, Message: "the 401 echoes the API token it was given in the wrong place"})
 	}
 	for _, s := range secretsOf(w) {
 		if len(s) >= 8 && strings.Contains(string(ex.RespBody), s) {

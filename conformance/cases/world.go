@@ -26,6 +26,7 @@ const (
 	NeedsApproval                      // + an open approval of the service in dev
 	NeedsRemediation                   // + an open remediation of the service in dev
 	NeedsEvent                         // + an event sent through api-service
+	NeedsEventPair                     // + two events of one type and context, the later with data.marker "second"
 	NeedsBridge                        // the bridge credentials are configured
 	NeedsSession                       // a logged-in session (Konnect style)
 	// MakesProject says the case makes the world's project itself, so it is deleted afterwards.
@@ -184,6 +185,24 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 			w.EventID = page.Events[0].ID
 			return nil
 		}},
+		{NeedsEventPair, func() error {
+			for _, marker := range []string{"first", "second"} {
+				ev := map[string]any{
+					"type": w.EventType, "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2",
+					"shkeptncontext": w.NewContext, "data": map[string]any{"project": w.Project, "marker": marker},
+				}
+				if err := e.setup(ctx, "POST", "/api/v1/event", ev); err != nil {
+					return err
+				}
+				// Each is awaited in the datastore: the second is sent only once the first is stored,
+				// so it is the later one, and the case reads both.
+				want := map[string]int{"first": 1, "second": 2}[marker]
+				if err := e.awaitCount(ctx, "/api/mongodb-datastore/event?keptnContext="+w.NewContext, want); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{NeedsBridge, func() error {
 			return e.setup(ctx, "POST", "/api/v1/config/bridge", map[string]string{"user": w.BridgeUser, "password": w.BridgePassword})
 		}},
@@ -276,6 +295,30 @@ func (e *Env) awaitAnswer(ctx context.Context, method, path string) (*contract.E
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return nil, fmt.Errorf("set-up: %s did not appear within %s:\n%s", path, e.Timeout, ex)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(e.Interval):
+		}
+	}
+}
+
+// awaitCount polls a list until its totalCount reaches n.
+func (e *Env) awaitCount(ctx context.Context, path string, n int) error {
+	deadline := time.Now().Add(e.Timeout)
+	for {
+		ex, err := e.do(ctx, "GET", path, nil, true, "")
+		if err != nil {
+			return err
+		}
+		var page struct {
+			TotalCount int `json:"totalCount"`
+		}
+		if ex.Err == nil && ex.Status() == 200 && json.Unmarshal(ex.RespBody, &page) == nil && page.TotalCount >= n {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("set-up: %s did not list %d items within %s:\n%s", path, n, e.Timeout, ex)
 		}
 		select {
 		case <-ctx.Done():

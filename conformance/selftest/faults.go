@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -164,6 +165,16 @@ func Faults() []Fault {
 					r.URL.RawQuery = q.Encode()
 				})
 			}},
+		{Name: "events listed oldest first", Check: contract.CheckBehaviour, Labels: "Op:getEvents",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/mongodb-datastore/event"), func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						if evs, ok := m["events"].([]any); ok {
+							slices.Reverse(evs)
+						}
+					})
+				})
+			}},
 		// --- the gateway's own routes ---
 		{Name: "the /api redirect gone", Check: contract.CheckStatusExpected, Labels: "Feature:Routes",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
@@ -244,6 +255,15 @@ func Faults() []Fault {
 						return
 					}
 					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a 401 that echoes the token it was given", Check: cases.CheckErrorModel, Labels: "Profile:Auth",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(*http.Request) bool { return true }, func(r *http.Request, a *Answer) {
+					presented := r.Header.Get("x-token") + r.URL.Query().Get("token") + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+					if a.Status == 401 && presented != "" {
+						a.JSON(func(m map[string]any) { m["message"] = "invalid token: " + presented })
+					}
 				})
 			}},
 		{Name: "a 401 that is not the JSON error model", Check: cases.CheckErrorModel, Labels: "Profile:Auth",

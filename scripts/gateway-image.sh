@@ -34,4 +34,6 @@ else
   DOCKER_BUILDKIT=0 docker build --quiet -t "$image" "$context" >/dev/null
   echo "built $image ($(du -h "$context/keptn-gateway" | cut -f1) binary, version $version)"
 fi
+# Older builds of the gateway's image are of no further use.
+docker images --format '{{.Repository}}:{{.Tag}}' keptn-conformance/keptn-gateway | grep -vx "$image" | xargs -r docker rmi >/dev/null 2>&1 || true
 echo "$image" >&3

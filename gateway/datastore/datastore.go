@@ -3,6 +3,7 @@
 package datastore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"log/slog"
@@ -18,9 +19,12 @@ import (
 )
 
 const (
-	bucketEvents   = "events"   // sequence → event JSON
-	bucketIDs      = "ids"      // event id → sequence
-	bucketContexts = "contexts" // keptn context → sequence of its first (root) event
+	bucketEvents    = "events"     // sequence → event JSON
+	bucketIDs       = "ids"        // event id → sequence
+	bucketContexts  = "contexts"   // keptn context → sequence of its first (root) event
+	bucketByContext = "by-context" // keptn context NUL sequence → nothing: the events of a context
+	bucketByType    = "by-type"    // type NUL sequence → nothing: the events of a type
+	bucketByProject = "by-project" // data.project NUL sequence → nothing: the events of a project
 
 	defaultPageSize = 20
 	maxPageSize     = 100
@@ -35,11 +39,62 @@ type Service struct {
 
 // Open opens (creating) the role's store in dataDir.
 func Open(dataDir string, log *slog.Logger, lockTimeout time.Duration) (*Service, error) {
-	db, err := store.Open(dataDir, "mongodb-datastore.db", lockTimeout, bucketEvents, bucketIDs, bucketContexts)
+	db, err := store.Open(dataDir, "mongodb-datastore.db", lockTimeout, bucketEvents, bucketIDs, bucketContexts, bucketByContext, bucketByType, bucketByProject)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, log: log, now: time.Now}, nil
+	s := &Service{db: db, log: log, now: time.Now}
+	if err := s.indexOldEvents(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// indexKey is an index entry's key: a value, NUL, the event's sequence.
+func indexKey(value string, seq []byte) []byte {
+	return append(append([]byte(value), 0), seq...)
+}
+
+// indexes are the index buckets and the field each files events under.
+var indexes = []struct{ bucket, field string }{
+	{bucketByContext, "shkeptncontext"}, {bucketByType, "type"}, {bucketByProject, "data.project"},
+}
+
+// index files an event under its context, type and project.
+func index(tx *store.Tx, h header, seq []byte) error {
+	for _, ix := range indexes {
+		if err := tx.Bucket([]byte(ix.bucket)).Put(indexKey(h.field(ix.field), seq), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unindex removes an event's index entries.
+func unindex(tx *store.Tx, h header, seq []byte) error {
+	for _, ix := range indexes {
+		if err := tx.Bucket([]byte(ix.bucket)).Delete(indexKey(h.field(ix.field), seq)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexOldEvents indexes the events of a store made before the indexes existed.
+func (s *Service) indexOldEvents() error {
+	return s.db.Update(func(tx *store.Tx) error {
+		if k, _ := tx.Bucket([]byte(bucketByContext)).Cursor().First(); k != nil {
+			return nil
+		}
+		return store.ForEach(tx, bucketEvents, func(k, v []byte) error {
+			h, err := readHeader(v)
+			if err != nil {
+				return err
+			}
+			return index(tx, h, k)
+		})
+	})
 }
 
 // Close closes the store.
@@ -84,6 +139,11 @@ func (s *Service) saveEvent(w http.ResponseWriter, r *http.Request) {
 		if err := tx.Bucket([]byte(bucketIDs)).Put([]byte(id), store.SeqKey(seq)); err != nil {
 			return err
 		}
+		h := header{Context: ev.Str("shkeptncontext"), Type: ev.Str("type")}
+		h.Data.Project = ev.DataStr("project")
+		if err := index(tx, h, store.SeqKey(seq)); err != nil {
+			return err
+		}
 		ctx := ev.Str("shkeptncontext")
 		if !store.Exists(tx, bucketContexts, ctx) {
 			return tx.Bucket([]byte(bucketContexts)).Put([]byte(ctx), store.SeqKey(seq))
@@ -108,30 +168,38 @@ func (s *Service) dropProject(project string) error {
 	}
 	return s.db.Update(func(tx *store.Tx) error {
 		events := tx.Bucket([]byte(bucketEvents))
-		var drop [][]byte
-		err := events.ForEach(func(k, v []byte) error {
-			ev, err := decode(v)
+		type doomed struct {
+			key []byte
+			h   header
+		}
+		var drop []doomed
+		err := candidates(tx, map[string]string{"data.project": project}, func(k, v []byte) error {
+			h, err := readHeader(v)
 			if err != nil {
 				return err
 			}
-			if ev.DataStr("project") != project {
-				return nil
-			}
-			drop = append(drop, append([]byte(nil), k...))
-			if err := store.Delete(tx, bucketIDs, ev.Str("id")); err != nil {
-				return err
-			}
-			first := tx.Bucket([]byte(bucketContexts)).Get([]byte(ev.Str("shkeptncontext")))
-			if first != nil && string(first) == string(k) {
-				return store.Delete(tx, bucketContexts, ev.Str("shkeptncontext"))
+			if h.Data.Project == project {
+				drop = append(drop, doomed{append([]byte(nil), k...), h})
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		for _, k := range drop {
-			if err := events.Delete(k); err != nil {
+		for _, d := range drop {
+			first := tx.Bucket([]byte(bucketContexts)).Get([]byte(d.h.Context))
+			if first != nil && string(first) == string(d.key) {
+				if err := store.Delete(tx, bucketContexts, d.h.Context); err != nil {
+					return err
+				}
+			}
+			if err := unindex(tx, d.h, d.key); err != nil {
+				return err
+			}
+			if err := store.Delete(tx, bucketIDs, d.h.ID); err != nil {
+				return err
+			}
+			if err := events.Delete(d.key); err != nil {
 				return err
 			}
 		}
@@ -139,25 +207,98 @@ func (s *Service) dropProject(project string) error {
 	})
 }
 
-// stored is an event with its insertion order, for sorting.
+// header is what queries filter on; reading it costs a fraction of decoding a whole event.
+type header struct {
+	ID          string          `json:"id"`
+	Type        string          `json:"type"`
+	Source      string          `json:"source"`
+	Context     string          `json:"shkeptncontext"`
+	TriggeredID string          `json:"triggeredid"`
+	Time        string          `json:"time"`
+	RawData     json.RawMessage `json:"data"`
+	Data        struct {
+		Project string `json:"project"`
+		Stage   string `json:"stage"`
+		Service string `json:"service"`
+	} `json:"-"`
+}
+
+func readHeader(v []byte) (header, error) {
+	var h header
+	if err := json.Unmarshal(v, &h); err != nil {
+		return h, err
+	}
+	if len(h.RawData) > 0 && h.RawData[0] == '{' {
+		_ = json.Unmarshal(h.RawData, &h.Data) // data fields of other types are simply not matched
+	}
+	return h, nil
+}
+
+// field is a header field by the name a query uses.
+func (h header) field(name string) string {
+	switch name {
+	case "shkeptncontext":
+		return h.Context
+	case "type":
+		return h.Type
+	case "source":
+		return h.Source
+	case "id":
+		return h.ID
+	case "data.project":
+		return h.Data.Project
+	case "data.stage":
+		return h.Data.Stage
+	case "data.service":
+		return h.Data.Service
+	}
+	return ""
+}
+
+// stored is a matching event: its key, its time, and its JSON (decoded only when answered).
 type stored struct {
 	seq  uint64
 	time time.Time
-	ev   keptnevent.Event
+	raw  []byte
 }
 
-// scan returns the events that keep passes, newest first (by time, then by insertion).
-func (s *Service) scan(keep func(seq uint64, ev keptnevent.Event, tx *store.Tx) bool) ([]stored, error) {
+// candidates calls fn for the events a query has to look at: through an index when the query
+// names a context, a type or a project (in that order of preference), else all.
+func candidates(tx *store.Tx, match map[string]string, fn func(seq []byte, v []byte) error) error {
+	events := tx.Bucket([]byte(bucketEvents))
+	var bucket, prefix string
+	for _, ix := range indexes {
+		if v := match[ix.field]; v != "" {
+			bucket, prefix = ix.bucket, v+"\x00"
+			break
+		}
+	}
+	if bucket == "" {
+		return events.ForEach(fn)
+	}
+	return store.ForEachPrefix(tx, bucket, prefix, func(k string, _ []byte) error {
+		seq := []byte(k[len(prefix):])
+		if v := events.Get(seq); v != nil {
+			return fn(seq, v)
+		}
+		return nil
+	})
+}
+
+// query returns the events keep passes among the candidates, newest first (by time, then by
+// insertion).
+func (s *Service) query(match map[string]string, keep func(seq uint64, h header, raw []byte, tx *store.Tx) bool) ([]stored, error) {
 	var out []stored
 	err := s.db.View(func(tx *store.Tx) error {
-		return store.ForEach(tx, bucketEvents, func(k, v []byte) error {
-			ev, err := decode(v)
+		return candidates(tx, match, func(k, v []byte) error {
+			h, err := readHeader(v)
 			if err != nil {
 				return err
 			}
 			seq := binary.BigEndian.Uint64(k)
-			if keep(seq, ev, tx) {
-				out = append(out, stored{seq: seq, time: ev.Time(), ev: ev})
+			if keep(seq, h, v, tx) {
+				t, _ := time.Parse(time.RFC3339Nano, h.Time)
+				out = append(out, stored{seq: seq, time: t, raw: append([]byte(nil), v...)})
 			}
 			return nil
 		})
@@ -173,9 +314,22 @@ func (s *Service) scan(keep func(seq uint64, ev keptnevent.Event, tx *store.Tx) 
 
 func decode(v []byte) (keptnevent.Event, error) {
 	var ev keptnevent.Event
-	dec := json.NewDecoder(strings.NewReader(string(v)))
+	dec := json.NewDecoder(bytes.NewReader(v))
 	dec.UseNumber()
 	return ev, dec.Decode(&ev)
+}
+
+// answer decodes the events of a page.
+func answer(events []stored) ([]keptnevent.Event, error) {
+	out := make([]keptnevent.Event, 0, len(events))
+	for _, e := range events {
+		ev, err := decode(e.raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }
 
 // eventsPage is the answer of GET /event.
@@ -213,17 +367,19 @@ func (s *Service) getEvents(w http.ResponseWriter, r *http.Request) {
 			match[field] = v
 		}
 	}
-	events, err := s.scan(func(seq uint64, ev keptnevent.Event, tx *store.Tx) bool {
+	events, err := s.query(match, func(seq uint64, h header, _ []byte, tx *store.Tx) bool {
 		for field, want := range match {
-			if got, _ := ev.Lookup(field); got != want {
+			if h.field(field) != want {
 				return false
 			}
 		}
-		if !from.IsZero() && !ev.Time().After(from) {
-			return false
+		if !from.IsZero() {
+			if t, err := time.Parse(time.RFC3339Nano, h.Time); err != nil || !t.After(from) {
+				return false
+			}
 		}
 		if root {
-			first := tx.Bucket([]byte(bucketContexts)).Get([]byte(ev.Str("shkeptncontext")))
+			first := tx.Bucket([]byte(bucketContexts)).Get([]byte(h.Context))
 			if first == nil || binary.BigEndian.Uint64(first) != seq {
 				return false
 			}
@@ -238,8 +394,9 @@ func (s *Service) getEvents(w http.ResponseWriter, r *http.Request) {
 	page := eventsPage{TotalCount: len(events), PageSize: pageSize, NextPageKey: "0", Events: []keptnevent.Event{}}
 	if offset < len(events) {
 		end := min(offset+pageSize, len(events))
-		for _, e := range events[offset:end] {
-			page.Events = append(page.Events, e.ev)
+		if page.Events, err = answer(events[offset:end]); err != nil {
+			httpx.WriteErr(w, err)
+			return
 		}
 		if end < len(events) {
 			page.NextPageKey = strconv.Itoa(end)
@@ -280,22 +437,33 @@ func (s *Service) getEventsByType(w http.ResponseWriter, r *http.Request) {
 	}
 	invalidated := map[string]bool{}
 	if excludeInvalidated {
-		inv, err := s.scan(func(_ uint64, ev keptnevent.Event, _ *store.Tx) bool {
-			return strings.HasSuffix(ev.Str("type"), "evaluation.invalidated")
-		})
-		if err != nil {
-			httpx.WriteErr(w, err)
-			return
-		}
-		for _, e := range inv {
-			invalidated[e.ev.Str("triggeredid")] = true
+		for _, t := range []string{"sh.keptn.event.evaluation.invalidated", "sh.keptn.events.evaluation.invalidated"} {
+			inv, err := s.query(map[string]string{"type": t}, func(uint64, header, []byte, *store.Tx) bool { return true })
+			if err != nil {
+				httpx.WriteErr(w, err)
+				return
+			}
+			for _, e := range inv {
+				if h, err := readHeader(e.raw); err == nil {
+					invalidated[h.TriggeredID] = true
+				}
+			}
 		}
 	}
-	events, err := s.scan(func(_ uint64, ev keptnevent.Event, _ *store.Tx) bool {
-		if ev.Str("type") != eventType || invalidated[ev.Str("id")] {
+	events, err := s.query(map[string]string{"type": eventType}, func(_ uint64, h header, raw []byte, _ *store.Tx) bool {
+		if invalidated[h.ID] {
 			return false
 		}
-		if !from.IsZero() && !ev.Time().After(from) {
+		if !from.IsZero() {
+			if t, err := time.Parse(time.RFC3339Nano, h.Time); err != nil || !t.After(from) {
+				return false
+			}
+		}
+		if len(conds) == 0 {
+			return true
+		}
+		ev, err := decode(raw) // a filter may name any field
+		if err != nil {
 			return false
 		}
 		for _, c := range conds {
@@ -312,8 +480,12 @@ func (s *Service) getEventsByType(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := eventsByType{Events: []keptnevent.Event{}}
-	for i := 0; i < len(events) && i < limit; i++ {
-		out.Events = append(out.Events, events[i].ev)
+	if len(events) > limit {
+		events = events[:limit]
+	}
+	if out.Events, err = answer(events); err != nil {
+		httpx.WriteErr(w, err)
+		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }

@@ -139,12 +139,6 @@ func (o Operation) ID() string { return o.Operation.OperationID }
 // FullPath returns the path behind the gateway, such as "/api/v1/project/{projectName}".
 func (o Operation) FullPath() string { return o.Doc.BasePath + o.Path }
 
-// Internal reports whether the operation is marked as internal (called by other Keptn services).
-func (o Operation) Internal() bool {
-	v, ok := o.Operation.Extensions["x-internal"].(bool)
-	return ok && v
-}
-
 // Protected reports whether the operation has a security requirement (is not open).
 func (o Operation) Protected() bool {
 	reqs := o.Doc.Spec.Security

@@ -50,16 +50,6 @@ func openRoutes() []RouteCheck {
 	}
 }
 
-// OpenPaths are the paths the gateway serves without a token (the auth profile checks that
-// nothing else is open).
-func OpenPaths() []string {
-	var out []string
-	for _, rc := range openRoutes() {
-		out = append(out, rc.Path)
-	}
-	return out
-}
-
 // concrete fills a path template with names that exist nowhere.
 func concrete(tmpl string) string {
 	return regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(tmpl, "kc-nowhere")

@@ -50,12 +50,12 @@ func (p Problem) String() string {
 var uriReference = regexp.MustCompile(`^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$`)
 
 func init() {
-	openapi3.DefineStringFormatCallback("uri-reference", func(s string) error {
+	openapi3.DefineStringFormatValidator("uri-reference", openapi3.NewCallbackValidator(func(s string) error {
 		if !uriReference.MatchString(s) {
 			return errors.New("not a URI reference (RFC 3986)")
 		}
 		return nil
-	})
+	}))
 	openapi3filter.RegisterBodyDecoder("application/cloudevents+json", openapi3filter.JSONBodyDecoder)
 }
 

@@ -234,6 +234,15 @@ func readHeader(v []byte) (header, error) {
 	return h, nil
 }
 
+// newerThan reports whether the event's time is after from (always, for a zero from).
+func (h header) newerThan(from time.Time) bool {
+	if from.IsZero() {
+		return true
+	}
+	t, err := time.Parse(time.RFC3339Nano, h.Time)
+	return err == nil && t.After(from)
+}
+
 // field is a header field by the name a query uses.
 func (h header) field(name string) string {
 	switch name {
@@ -373,10 +382,8 @@ func (s *Service) getEvents(w http.ResponseWriter, r *http.Request) {
 				return false
 			}
 		}
-		if !from.IsZero() {
-			if t, err := time.Parse(time.RFC3339Nano, h.Time); err != nil || !t.After(from) {
-				return false
-			}
+		if !h.newerThan(from) {
+			return false
 		}
 		if root {
 			first := tx.Bucket([]byte(bucketContexts)).Get([]byte(h.Context))
@@ -454,10 +461,8 @@ func (s *Service) getEventsByType(w http.ResponseWriter, r *http.Request) {
 		if invalidated[h.ID] {
 			return false
 		}
-		if !from.IsZero() {
-			if t, err := time.Parse(time.RFC3339Nano, h.Time); err != nil || !t.After(from) {
-				return false
-			}
+		if !h.newerThan(from) {
+			return false
 		}
 		if len(conds) == 0 {
 			return true

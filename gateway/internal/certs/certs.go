@@ -90,9 +90,6 @@ func Load(cfg Config, log *slog.Logger) (*Manager, error) {
 // Source describes where the certificate comes from.
 func (m *Manager) Source() string { return m.source }
 
-// Current returns the certificate being served.
-func (m *Manager) Current() *tls.Certificate { return m.cur.Load() }
-
 // GetCertificate serves the current certificate for every handshake, whatever the SNI name.
 func (m *Manager) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	return m.cur.Load(), nil

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 )
@@ -30,13 +29,6 @@ func Token(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// Hex returns n random bytes as hex.
-func Hex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // FromName derives a UUID from a name (version 5, in the URL namespace): the same name always

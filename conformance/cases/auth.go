@@ -130,6 +130,24 @@ func TokenMatrix() ([]AuthCase, error) {
 	return out, nil
 }
 
+// MatrixSize is the number of requests the token matrix sends: every protected operation times
+// its credential variants.
+func MatrixSize() (int, error) {
+	matrix, err := TokenMatrix()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range matrix {
+		op, err := Operation(a.Op)
+		if err != nil {
+			return 0, err
+		}
+		n += len(TokenVariants()) + len(AuthFirstVariants(op))
+	}
+	return n, nil
+}
+
 // usesScheme reports whether an operation requires an apiKey scheme sent in the named header.
 func usesScheme(op specs.Operation, header string) bool {
 	reqs := op.Doc.Spec.Security

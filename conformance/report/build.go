@@ -20,7 +20,6 @@ const (
 	EntryExercised   = "keptn-conformance/exercised"     // []cases.Pair
 	EntryChecks      = "keptn-conformance/failed-checks" // []string
 	EntryMeasurement = "keptn-conformance/measurement"   // Measurement
-	EntryNote        = "keptn-conformance/note"          // Note
 )
 
 // ProfileLabel is the label prefix naming a spec's profile.
@@ -76,11 +75,6 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 				var m Measurement
 				if decodeEntry(e, &m) == nil {
 					rep.Measurements = append(rep.Measurements, m)
-				}
-			case EntryNote:
-				var n Note
-				if decodeEntry(e, &n) == nil {
-					rep.Notes = append(rep.Notes, n)
 				}
 			}
 		}
@@ -143,6 +137,15 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 		rep.Checks.Failed += p.Failed
 	}
 	rep.Checks.Total = rep.Checks.Passed + rep.Checks.Failed
+	// Facts about the run rather than checks of the gateway.
+	if profiles["Auth"] != nil {
+		if n, err := cases.MatrixSize(); err == nil {
+			rep.Measurements = append(rep.Measurements, Measurement{Profile: "Auth", Name: "token matrix (operations × credential variants)", Value: float64(n), Unit: "requests"})
+		}
+	}
+	if profiles["TLS"] != nil && d != nil {
+		rep.Notes = append(rep.Notes, Note{Profile: "TLS", Name: "HTTP listener", Value: cases.Mode(d)})
+	}
 	sort.Slice(rep.Profiles, func(i, j int) bool { return profileOrder(rep.Profiles[i].Name) < profileOrder(rep.Profiles[j].Name) })
 
 	rep.Coverage = coverage(ops, exercised)

@@ -137,11 +137,6 @@ func measureIn(profile, name string, value float64, unit string, limit float64) 
 		ReportEntryVisibilityNever)
 }
 
-// note records a fact a profile found.
-func note(profile, name, value string) {
-	AddReportEntry(report.EntryNote, report.Note{Profile: profile, Name: name, Value: value}, ReportEntryVisibilityNever)
-}
-
 // profileOf is the profile of the running spec (from its labels).
 func profileOf() string {
 	for _, l := range CurrentSpecReport().Labels() {

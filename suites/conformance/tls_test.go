@@ -33,10 +33,6 @@ var _ = Describe("TLS", func() {
 		It(c.Name(), args...)
 	}
 
-	It("MUST say which mode its HTTP listener is in", Label("Profile:TLS"), func() {
-		note("TLS", "HTTP listener", cases.Mode(&tgt.Desc))
-	})
-
 	// Both listeners enforce authentication identically: the token matrix over the listener the
 	// Auth profile did not use; in strict mode, plain HTTP redirects every such request unread.
 	matrix, err := cases.TokenMatrix()

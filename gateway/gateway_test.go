@@ -1,7 +1,9 @@
 package gateway_test
 
 import (
+	"context"
 	"crypto/tls"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -455,4 +457,40 @@ func TestBrokenTokenFileAtStartKeepsTheLastValidToken(t *testing.T) {
 	if _, err := gateway.New(gateway.Config{TokenFile: tokenFile + "-empty", DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Errorf("a new installation on an empty token file: %v", err)
 	}
+}
+
+// A token file changed between loading the gateway and serving (a Secret updated while a pod
+// starts) still takes effect: the watcher compares with what the gateway loaded.
+func TestTokenChangedBeforeServingTakesEffect(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("loaded-token-0123"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(gateway.Config{TokenFile: tokenFile, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", ReloadInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := os.WriteFile(tokenFile, []byte("changed-token-4567"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hl, _, err := g.Listeners()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = g.Serve(ctx, hl, nil); close(done) }()
+	defer func() { cancel(); <-done }()
+	eventually(t, func() bool {
+		req, _ := http.NewRequest("POST", "http://"+hl.Addr().String()+"/api/v1/auth", nil)
+		req.Header.Set("x-token", "changed-token-4567")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
 }

@@ -69,6 +69,8 @@ type Tokens struct {
 	// memory keeps the SHA-256 of the last valid token (never the token), so that a process
 	// started on a broken token file keeps the token that worked.
 	memory string
+	// loaded is the token file's content when it was read, the watcher's baseline.
+	loaded []byte
 }
 
 // TokenFromValue uses a fixed token (from an environment variable); it never changes.
@@ -101,7 +103,7 @@ func TokenFromFile(path, memoryFile string, log *slog.Logger) (t *Tokens, create
 	if err != nil {
 		return nil, false, fmt.Errorf("reading the token file: %w", err)
 	}
-	t = &Tokens{path: path, origin: "file " + path, log: log, memory: memoryFile}
+	t = &Tokens{path: path, origin: "file " + path, log: log, memory: memoryFile, loaded: b}
 	token := strings.TrimSpace(string(b))
 	if verr := ValidateToken(token); verr != nil {
 		if d, ok := t.remembered(); ok {
@@ -169,7 +171,7 @@ func (t *Tokens) Watch(ctx context.Context, interval time.Duration) {
 	if t.path == "" {
 		return
 	}
-	watch.Files(ctx, interval, []string{t.path}, func(contents [][]byte, err error) {
+	watch.Files(ctx, interval, []string{t.path}, [][]byte{t.loaded}, func(contents [][]byte, err error) {
 		if err != nil {
 			t.log.Warn("the token file cannot be read; keeping the previous token", "file", t.path, "err", err)
 			return

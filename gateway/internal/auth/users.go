@@ -50,6 +50,7 @@ type Users struct {
 	path   string
 	log    *slog.Logger
 	dummy  []byte // a hash to compare against for unknown users, so timing does not tell
+	loaded []byte // the users file as read, the watcher's baseline
 }
 
 // NoUsers is an empty user set (no users file configured): every login fails.
@@ -71,7 +72,7 @@ func LoadUsers(path string, log *slog.Logger) (*Users, error) {
 	if err != nil {
 		return nil, fmt.Errorf("users file %s: %w", path, err)
 	}
-	u := &Users{path: path, log: log, dummy: dummyHash()}
+	u := &Users{path: path, log: log, dummy: dummyHash(), loaded: b}
 	u.byName.Store(&m)
 	return u, nil
 }
@@ -142,7 +143,7 @@ func (u *Users) Watch(ctx context.Context, interval time.Duration) {
 	if u.path == "" {
 		return
 	}
-	watch.Files(ctx, interval, []string{u.path}, func(contents [][]byte, err error) {
+	watch.Files(ctx, interval, []string{u.path}, [][]byte{u.loaded}, func(contents [][]byte, err error) {
 		if err != nil {
 			u.log.Warn("the users file cannot be read; keeping the previous users", "file", u.path, "err", err)
 			return

@@ -44,6 +44,7 @@ type Manager struct {
 	keyFile  string
 	source   string
 	log      *slog.Logger
+	loaded   [][]byte // the certificate and key as read, the watcher's baseline
 }
 
 // Config says where the certificate comes from.
@@ -79,11 +80,16 @@ func Load(cfg Config, log *slog.Logger) (*Manager, error) {
 			m.source = fmt.Sprintf("certificate in %s (reloaded on change)", dir)
 		}
 	}
-	c, err := loadPair(m.certFile, m.keyFile)
+	certPEM, keyPEM, err := readPair(m.certFile, m.keyFile)
+	if err != nil {
+		return nil, err
+	}
+	c, err := parsePair(certPEM, keyPEM)
 	if err != nil {
 		return nil, err
 	}
 	m.cur.Store(c)
+	m.loaded = [][]byte{certPEM, keyPEM}
 	return m, nil
 }
 
@@ -98,12 +104,12 @@ func (m *Manager) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error)
 // Watch reloads the pair when either file changes, until ctx ends. A pair that does not load
 // (half written, mismatched key) keeps the previous certificate, logged.
 func (m *Manager) Watch(ctx context.Context, interval time.Duration) {
-	watch.Files(ctx, interval, []string{m.certFile, m.keyFile}, func(_ [][]byte, err error) {
+	watch.Files(ctx, interval, []string{m.certFile, m.keyFile}, m.loaded, func(contents [][]byte, err error) {
 		if err != nil {
 			m.log.Warn("the TLS files cannot be read; keeping the previous certificate", "err", err)
 			return
 		}
-		c, err := loadPair(m.certFile, m.keyFile)
+		c, err := parsePair(contents[0], contents[1])
 		if err != nil {
 			m.log.Warn("the TLS files hold no usable certificate; keeping the previous one", "err", err)
 			return
@@ -131,8 +137,27 @@ func ServerTLSConfig(getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error
 	}
 }
 
+func readPair(certFile, keyFile string) (certPEM, keyPEM []byte, err error) {
+	if certPEM, err = os.ReadFile(certFile); err != nil {
+		return nil, nil, fmt.Errorf("loading the TLS certificate: %w", err)
+	}
+	if keyPEM, err = os.ReadFile(keyFile); err != nil {
+		return nil, nil, fmt.Errorf("loading the TLS key: %w", err)
+	}
+	return certPEM, keyPEM, nil
+}
+
+// loadPair reads and parses a certificate and key.
 func loadPair(certFile, keyFile string) (*tls.Certificate, error) {
-	c, err := tls.LoadX509KeyPair(certFile, keyFile)
+	certPEM, keyPEM, err := readPair(certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	return parsePair(certPEM, keyPEM)
+}
+
+func parsePair(certPEM, keyPEM []byte) (*tls.Certificate, error) {
+	c, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("loading the TLS certificate: %w", err)
 	}

@@ -15,14 +15,15 @@ import (
 // DefaultInterval is how often files are read when no interval is given.
 const DefaultInterval = 200 * time.Millisecond
 
-// Files calls onChange with the contents of all paths whenever any of them changes (or a read
-// error appears or goes away), until ctx ends. The first call happens after the first change,
-// not at start. A missing file is passed as nil content with an fs.ErrNotExist error.
-func Files(ctx context.Context, interval time.Duration, paths []string, onChange func(contents [][]byte, err error)) {
+// Files calls onChange with the contents of all paths whenever they differ from what was seen
+// last (or a read error appears or goes away), until ctx ends. loaded is what the caller loaded
+// from the paths, so a change made before watching began is not missed. A missing file is passed
+// as nil content with an fs.ErrNotExist error.
+func Files(ctx context.Context, interval time.Duration, paths []string, loaded [][]byte, onChange func(contents [][]byte, err error)) {
 	if interval <= 0 {
 		interval = DefaultInterval
 	}
-	last, lastErr := read(paths)
+	last, lastErr := loaded, error(nil)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

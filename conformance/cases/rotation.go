@@ -104,12 +104,17 @@ func (e *Env) Rotate(ctx context.Context, store target.TokenStore, to string, ma
 }
 
 // BadSecret writes a secret that is no valid token (empty, or malformed) and checks that the
-// gateway neither opens the API nor drops the token it has; then it puts the token back.
+// gateway neither opens the API nor drops the token it has; then it puts the secret back as it was.
 func (e *Env) BadSecret(ctx context.Context, store target.TokenStore, content, what string, settle time.Duration) Result {
 	var res Result
 	good := e.Target.Token()
 	add := func(format string, args ...any) {
 		res.Problems = append(res.Problems, contract.Problem{Check: CheckRotationBadSecret, Message: fmt.Sprintf("after %s was written: "+format, append([]any{what}, args...)...)})
+	}
+	found, err := store.Retrieve()
+	if err != nil {
+		res.Problems = append(res.Problems, contract.Problem{Check: CheckRotationProcedure, Message: fmt.Sprintf("retrieving the token from %s: %v", store, err)})
+		return res
 	}
 	if err := store.Delete(); err != nil {
 		add("deleting the secret: %v", err)
@@ -117,7 +122,7 @@ func (e *Env) BadSecret(ctx context.Context, store target.TokenStore, content, w
 	}
 	if err := store.Create(content); err != nil {
 		// Refusing such a secret outright is conformant too.
-		_ = store.Create(good)
+		_ = store.Create(found)
 		return res
 	}
 	if err := store.Restart(); err != nil {
@@ -141,8 +146,8 @@ func (e *Env) BadSecret(ctx context.Context, store target.TokenStore, content, w
 		add("the gateway no longer accepts the token it had (%d): a broken secret locked everyone out", s)
 	}
 	_ = store.Delete()
-	if err := store.Create(good); err != nil {
-		add("restoring the token: %v", err)
+	if err := store.Create(found); err != nil {
+		add("restoring the secret: %v", err)
 	}
 	_ = store.Restart()
 	return res

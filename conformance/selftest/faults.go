@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -24,9 +25,13 @@ type Fault struct {
 	Check string
 	// Labels selects the specs that must catch it (a Ginkgo label filter), to keep the run short.
 	Labels string
-	// Wrap wraps the gateway's handlers (HTTPSOnly: only the HTTPS listener's).
-	Wrap      func(next http.Handler, h *Harness) http.Handler
-	HTTPSOnly bool
+	// Wrap wraps the gateway's handlers: both listeners', or only Listener's ("http", "https").
+	Wrap     func(next http.Handler, h *Harness) http.Handler
+	Listener string
+	// Strict runs the gateway in strict mode (plain HTTP redirects to HTTPS).
+	Strict bool
+	// OnStart runs once the gateway serves, before the suite.
+	OnStart func(h *Harness) error
 	// TLS changes the HTTPS listener's TLS configuration.
 	TLS func(c *tls.Config, h *Harness)
 }
@@ -66,6 +71,27 @@ func Faults() []Fault {
 		{Name: "a wrong content type (metadata as text/plain)", Check: contract.CheckContentType, Labels: "Op:getMetadata",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("GET", "/api/v1/metadata"), func(_ *http.Request, a *Answer) { a.Header.Set("Content-Type", "text/plain") })
+			}},
+		{Name: "a connection dropped without an answer (metadata)", Check: contract.CheckTransport, Labels: "Op:getMetadata",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/api/v1/metadata" {
+						if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+							conn.Close()
+							return
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a body where the spec documents none (auth answers JSON)", Check: contract.CheckBodyUnexpected, Labels: "Op:auth",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("POST", "/api/v1/auth"), func(_ *http.Request, a *Answer) {
+					if a.Status == 200 {
+						a.Header.Set("Content-Type", "application/json")
+						a.Body = []byte(`{"valid":true}`)
+					}
+				})
 			}},
 		{Name: "a 500 on bad input", Check: contract.CheckServerError, Labels: "Feature:BadInput",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
@@ -284,6 +310,22 @@ func Faults() []Fault {
 					}
 				})
 			}},
+		{Name: "a token in force that is not the one in the secret", Check: cases.CheckRotationProcedure, Labels: "Profile:TokenRotation",
+			// The secret says one token, the gateway goes on taking the one the suite was given.
+			OnStart: func(h *Harness) error {
+				const other = "not-the-token-in-force-0123"
+				if err := os.WriteFile(h.TokenFile, []byte(other), 0o600); err != nil {
+					return err
+				}
+				return h.awaitToken(other)
+			},
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if r.Header.Get("x-token") == h.Token {
+						r.Header.Set("x-token", h.currentToken())
+					}
+				})
+			}},
 		{Name: "a new token never accepted", Check: cases.CheckRotationEffective, Labels: "Profile:TokenRotation",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return before(next, func(r *http.Request) {
@@ -355,12 +397,30 @@ func Faults() []Fault {
 				}
 			}},
 		{Name: "Strict-Transport-Security missing on HTTPS", Check: cases.CheckTLSHSTS, Labels: "Profile:TLSExtended",
-			HTTPSOnly: true,
+			Listener: "https",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) { a.Header.Del("Strict-Transport-Security") })
 			}},
+		{Name: "the HTTPS listener not answering the API", Check: cases.CheckTLSListeners, Labels: "Profile:TLS", Listener: "https",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("POST", "/api/v1/auth"), func(_ *http.Request, a *Answer) {
+					a.Status, a.Body = http.StatusServiceUnavailable, nil
+				})
+			}},
+		{Name: "strict mode looking at credentials before it redirects", Check: cases.CheckTLSStrict, Labels: "Profile:TLS", Listener: "http", Strict: true,
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if t := r.Header.Get("x-token"); t != "" && t != h.Token {
+						w.Header().Set("Content-Type", "application/json")
+						w.WriteHeader(http.StatusUnauthorized)
+						_, _ = w.Write([]byte(`{"code":401,"message":"invalid token"}`))
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
 		{Name: "the HTTPS listener open without a token", Check: cases.CheckUnauthorized, Labels: "Profile:TLS",
-			HTTPSOnly: true,
+			Listener: "https",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return before(next, func(r *http.Request) {
 					if r.Header.Get("x-token") == "" {
@@ -430,6 +490,14 @@ func Faults() []Fault {
 					a.Status, a.Body = 404, []byte(`{"code":404,"message":"no such path"}`)
 				})
 			}},
+		{Name: "a login without a session cookie", Check: cases.CheckSessionLogin, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("POST", "/api/auth"), func(_ *http.Request, a *Answer) { a.Header.Del("Set-Cookie") })
+			}},
+		{Name: "a session cookie accepted when altered (only its start is compared)", Check: cases.CheckSessionTamper, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return lenientSessions(next) }},
+		{Name: "a session that outlives its expiration", Check: cases.CheckSessionExpiry, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return immortalSessions(next) }},
 		{Name: "a session id chosen by the client kept at login (fixation)", Check: cases.CheckSessionFixation, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return fixation(next) }},
 		{Name: "predictable session ids (a counter)", Check: cases.CheckSessionEntropy, Labels: "Profile:Session",
@@ -501,5 +569,61 @@ func counterSessions(next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// issued remembers the session ids the gateway hands out at login.
+type issued struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (s *issued) note(a *Answer) {
+	for _, c := range (&http.Response{Header: a.Header}).Cookies() {
+		if c.Name == "keptn_session" && c.Value != "" {
+			s.mu.Lock()
+			s.ids = append(s.ids, c.Value)
+			s.mu.Unlock()
+		}
+	}
+}
+
+// lenientSessions takes an unknown session cookie for the issued one that starts alike.
+func lenientSessions(next http.Handler) http.Handler {
+	var s issued
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("keptn_session"); err == nil && len(c.Value) >= 8 {
+			s.mu.Lock()
+			for _, id := range s.ids {
+				if id != c.Value && strings.HasPrefix(id, c.Value[:8]) {
+					r.Header.Set("Cookie", "keptn_session="+id)
+				}
+			}
+			s.mu.Unlock()
+		}
+		rewrite(next, route("POST", "/api/auth"), func(_ *http.Request, a *Answer) { s.note(a) }).ServeHTTP(w, r)
+	})
+}
+
+// immortalSessions keeps every session a login handed out: the control planes answer its cookie
+// after the session has expired (or ended).
+func immortalSessions(next http.Handler) http.Handler {
+	var s issued
+	planes := []byte(`{"data":[{"id":"0","name":"keptn"}],"meta":{"page":{"number":1,"size":100,"total":1}}}`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rewrite(next, func(*http.Request) bool { return true }, func(r *http.Request, a *Answer) {
+			switch {
+			case r.Method == "POST" && r.URL.Path == "/api/auth":
+				s.note(a)
+			case r.URL.Path == "/api/control_planes" && a.Status == http.StatusUnauthorized:
+				c, err := r.Cookie("keptn_session")
+				s.mu.Lock()
+				known := err == nil && slices.Contains(s.ids, c.Value)
+				s.mu.Unlock()
+				if known {
+					a.Status, a.Header, a.Body = http.StatusOK, http.Header{"Content-Type": {"application/json"}}, planes
+				}
+			}
+		}).ServeHTTP(w, r)
 	})
 }

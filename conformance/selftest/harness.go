@@ -42,6 +42,9 @@ type Options struct {
 
 // Start runs a reference gateway in dir with the fault applied (nil: none).
 func Start(dir string, f *Fault, opts Options) (*Harness, error) {
+	if f != nil && f.Strict {
+		opts.Strict = true
+	}
 	h := &Harness{Dir: dir, SessionUser: "conformance", SessionPassword: "selftest-password-0123"}
 	hash, err := gateway.HashPassword(h.SessionPassword)
 	if err != nil {
@@ -78,8 +81,10 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	plain, secure, tlsConf := h.g.Handler(), h.g.HTTPSHandler(), h.g.TLSConfig()
 	if f != nil {
 		if f.Wrap != nil {
-			secure = f.Wrap(secure, h)
-			if !f.HTTPSOnly {
+			if f.Listener != "http" {
+				secure = f.Wrap(secure, h)
+			}
+			if f.Listener != "https" {
 				plain = f.Wrap(plain, h)
 			}
 		}
@@ -102,7 +107,32 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 		_ = s2.Shutdown(sctx)
 		close(h.done)
 	}()
+	if f != nil && f.OnStart != nil {
+		if err := f.OnStart(h); err != nil {
+			h.Close()
+			return nil, fmt.Errorf("starting the fault: %w", err)
+		}
+	}
 	return h, nil
+}
+
+// awaitToken waits until the gateway takes token (it reloads its token file).
+func (h *Harness) awaitToken(token string) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest("POST", h.HTTP+"/api/v1/auth", nil)
+		req.Header.Set("x-token", token)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the gateway did not take the token within 5s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Close stops the gateway.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
@@ -112,5 +113,19 @@ func TestEveryFaultIsCaught(t *testing.T) {
 			}
 			t.Logf("caught by %d failed specs; checks %v", o.Report.Checks.Failed, failed)
 		})
+	}
+}
+
+// Every check the suite has is shown to fail on a gateway that violates it: some fault of the
+// catalogue is caught by it.
+func TestEveryCheckHasAFault(t *testing.T) {
+	covered := map[string]bool{}
+	for _, f := range Faults() {
+		covered[f.Check] = true
+	}
+	for _, c := range cases.Checks {
+		if !covered[c] {
+			t.Errorf("no fault shows that check %q can fail", c)
+		}
 	}
 }

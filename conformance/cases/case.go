@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/fixtures"
 )
 
@@ -58,6 +59,9 @@ type Case struct {
 	Mutate func(body map[string]any)
 	// RawBody replaces the body as sent (for malformed bodies).
 	RawBody []byte
+	// Grade is the requirement's level and source; the zero value means MUST, on the word of the
+	// upstream spec of the operation and the status due.
+	Grade grade.Grade
 }
 
 // Probe is a follow-up request showing a case's effect.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
 
@@ -31,6 +32,8 @@ type RouteCheck struct {
 	// Allow lists the methods the Allow header must name (for 405); Refused must not be named.
 	Allow   []string
 	Refused string
+	// Grade is the requirement's level and source.
+	Grade grade.Grade
 }
 
 // Name is the check's spec text.

@@ -150,6 +150,9 @@ func Load(ctx context.Context, src Source, endpoint string, client *http.Client)
 	if src.Kind == Bundled {
 		return bundled()
 	}
+	if client == nil {
+		client = http.DefaultClient
+	}
 	set := &Set{Source: src}
 	for _, svc := range Services {
 		var r reader

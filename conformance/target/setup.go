@@ -39,6 +39,10 @@ func Setup(ctx context.Context, cfg Config) (d *Description, teardown func(), er
 		teardown()
 		return nil, func() {}, err
 	}
+	if err := checkSpecs(ctx, d, cfg.Specs); err != nil {
+		teardown()
+		return nil, func() {}, err
+	}
 	return d, teardown, nil
 }
 

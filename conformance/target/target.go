@@ -41,6 +41,8 @@ type Description struct {
 	Kubeconfig string `json:"kubeconfig,omitempty"`
 	// Missing says why a capability is absent, for skip messages.
 	Missing map[string]string `json:"missing,omitempty"`
+	// Specs is the --specs value: documents to validate against besides the bundled ones.
+	Specs string `json:"specs,omitempty"`
 }
 
 // Implementation names what is certified, for the report.
@@ -108,6 +110,8 @@ type Target struct {
 
 	Tokens TokenStore
 	Certs  CertStore
+
+	inUse inUseSpecs
 }
 
 // Encode serialises a description for the other processes.

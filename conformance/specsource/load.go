@@ -12,7 +12,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v3"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
@@ -81,11 +80,11 @@ func parseYAML(loc string, raw []byte) (*yaml.Node, error) {
 // convert turns a bundled Swagger 2.0 document into OpenAPI 3 and checks that nothing the suite
 // validates with was lost.
 func convert(root *yaml.Node) (*openapi3.T, error) {
-	y, err := yaml.Marshal(root)
+	v, err := jsonValue(root)
 	if err != nil {
 		return nil, err
 	}
-	j, err := sigsyaml.YAMLToJSON(y)
+	j, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +100,43 @@ func convert(root *yaml.Node) (*openapi3.T, error) {
 		return nil, fmt.Errorf("the conversion to OpenAPI 3 lost %d thing(s), so the document is not used: %s", len(losses), strings.Join(losses, "; "))
 	}
 	return d3, nil
+}
+
+// jsonValue is a node as a JSON value, read as YAML 1.2 (a key `n` or `on` stays a string, as
+// it does for yaml.v3; a YAML 1.1 reader would make it a boolean) with every key a string (a
+// status code 200 becomes "200").
+func jsonValue(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		return jsonValue(n.Content[0])
+	case yaml.AliasNode:
+		return jsonValue(n.Alias)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v, err := jsonValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			m[n.Content[i].Value] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		l := make([]any, 0, len(n.Content))
+		for _, x := range n.Content {
+			v, err := jsonValue(x)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+		return l, nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return v, nil
 }
 
 // loadOpenAPI3 loads an OpenAPI 3 document, reading relative $refs through r.

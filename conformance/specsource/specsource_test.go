@@ -2,6 +2,7 @@ package specsource
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +16,6 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/gateway"
 	"github.com/keptn-conformance/keptn-conformance/specs"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 var (
@@ -151,7 +151,15 @@ paths:
 
 func convertRaw(t *testing.T, doc string) (*openapi2.T, []string) {
 	t.Helper()
-	j, err := sigsyaml.YAMLToJSON([]byte(doc))
+	root, err := parseYAML("doc.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonValue(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,5 +287,77 @@ func TestServedByTheReferenceGateway(t *testing.T) {
 	ex.RespBody = []byte(`{"projects": "not a list"}`)
 	if got := v.Validate(ex); got == nil || len(got.Problems) == 0 {
 		t.Errorf("a broken answer passes by the served documents: %+v", got)
+	}
+}
+
+// A URL source follows the documents' relative $refs over HTTP, and reports invalid parts by URL.
+func TestURLFollowsRelativeRefs(t *testing.T) {
+	srv := httptest.NewServer(http.FileServer(http.Dir(drifted)))
+	defer srv.Close()
+	src, err := Parse(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := Load(context.Background(), src, "", srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := set.Get(specs.APIService)
+	var locs []string
+	for _, f := range api.Files {
+		locs = append(locs, strings.TrimPrefix(f.Location, srv.URL))
+	}
+	want := []string{"/api-service.yaml", "/models/event_model.yaml", "/models/eventContext_model.yaml", "/models/evaluation_model.yaml"}
+	if !reflect.DeepEqual(locs, want) {
+		t.Errorf("files %v, want %v", locs, want)
+	}
+	if len(api.Findings) != 2 || api.Findings[0].File != srv.URL+"/models/evaluation_model.yaml" || api.Findings[0].Line != 8 {
+		t.Errorf("findings %v", api.Findings)
+	}
+	// The same documents from a directory and from a URL are the same documents.
+	if dir := loadDir(t, drifted); dir.Get(specs.ConfigurationService).SHA256 != set.Get(specs.ConfigurationService).SHA256 {
+		t.Errorf("configuration-service: digest by directory and by URL differ")
+	}
+}
+
+const badParts = `swagger: "2.0"
+info: {title: t, version: "1"}
+paths:
+  /x:
+    get:
+      responses:
+        "200":
+          description: ok
+          schema:
+            type: object
+            additionalProperties: false
+            properties:
+              id: string
+              n: {type: integer}
+`
+
+func TestInvalidPartsRule(t *testing.T) {
+	// A property that is not a schema is reported and accepts any value; nothing else changes
+	// (and "n" stays a property name: documents are read as YAML 1.2).
+	dir := t.TempDir()
+	write(t, dir, badParts)
+	set, err := Load(context.Background(), Source{Kind: Dir, Location: dir}, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := set.Get(specs.MongoDBDatastore)
+	want := []Finding{{File: filepath.Join(dir, "mongodb-datastore.yaml"), Line: 13, Reason: `property "id" is not a schema but the scalar "string" (taken as any value)`}}
+	if !reflect.DeepEqual(d.Findings, want) {
+		t.Errorf("findings %v, want %v", d.Findings, want)
+	}
+	s := d.Spec.Paths.Value("/x").Get.Responses.Value("200").Value.Content["application/json"].Schema.Value
+	if s.Properties["id"] == nil || s.Properties["id"].Value.Type != nil || s.Properties["n"].Value.Type.Slice()[0] != "integer" {
+		t.Errorf("properties after the rule: %+v", s.Properties)
+	}
+	// A $ref that resolves to nothing fails the document, naming file and line.
+	write(t, dir, strings.Replace(badParts, "n: {type: integer}", `n: {$ref: "models.yaml#/definitions/n"}`, 1))
+	_, err = Load(context.Background(), Source{Kind: Dir, Location: dir}, "", nil)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "api-service.yaml")+":14: $ref") {
+		t.Errorf("an unresolvable $ref: %v", err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 func (d Drift) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Spec drift: bundled vs %s\n\n", d.Source)
+	fmt.Fprintf(&b, "%d added, %d missing, %d uncovered operations; %d changes, %d of them changing a verdict.\n\n",
+		len(d.Added), len(d.Missing), len(d.Uncovered), len(d.Changes), d.VerdictChanges())
 	for _, r := range d.InUse {
 		fmt.Fprintf(&b, "- %s (%s) sha256 `%s`, %d file(s)\n", r.Name, r.Format, r.SHA256, len(r.Files))
 		for _, f := range r.Findings {

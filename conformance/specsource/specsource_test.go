@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/gateway"
 	"github.com/keptn-conformance/keptn-conformance/specs"
@@ -97,7 +98,7 @@ func TestInvalidDocumentReported(t *testing.T) {
 func TestDriftFoundIsDriftBuilt(t *testing.T) {
 	covered := func(id string) bool { return id != "triggerEvaluation" }
 	d := Compare(loadDir(t, baseline), loadDir(t, drifted), covered)
-	const cs, ds = "configuration-service", "mongodb-datastore"
+	const cs = "configuration-service"
 	why := map[string]string{}
 	for _, c := range d.Changes {
 		why[c.Aspect] = c.Why
@@ -124,7 +125,6 @@ func TestDriftFoundIsDriftBuilt(t *testing.T) {
 	if !reflect.DeepEqual(d.Changes, want.Changes) {
 		t.Errorf("changes:\n got %+v\nwant %+v", d.Changes, want.Changes)
 	}
-	_ = ds
 	md, html := d.Markdown(), string(d.HTML())
 	for _, s := range []string{"getStages", "response 400", "gitRemoteURI, projectName", "triggerEvaluation", "evaluation_model.yaml:8"} {
 		if !strings.Contains(md, s) || !strings.Contains(html, s) {
@@ -229,7 +229,7 @@ func contains(list []string, s string) bool {
 }
 
 // startGateway serves the reference gateway on loopback.
-func startGateway(t *testing.T) (string, string) {
+func startGateway(t testing.TB) (string, string) {
 	t.Helper()
 	const token = "specsource-test-token"
 	g, err := gateway.New(gateway.Config{HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Token: token, Log: slog.New(slog.DiscardHandler)})
@@ -359,5 +359,56 @@ func TestInvalidPartsRule(t *testing.T) {
 	_, err = Load(context.Background(), Source{Kind: Dir, Location: dir}, "", nil)
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "api-service.yaml")+":14: $ref") {
 		t.Errorf("an unresolvable $ref: %v", err)
+	}
+}
+
+// Only some differences change a verdict: a security requirement does, an operationId does not.
+func TestWhichChangesChangeAVerdict(t *testing.T) {
+	a, b := loadDir(t, baseline), loadDir(t, baseline)
+	op := b.Operations()["POST /api/v1/auth"].Operation
+	op.OperationID = "checkToken"
+	op.Security = &openapi3.SecurityRequirements{}
+	got := map[string]bool{}
+	for _, c := range Compare(a, b, func(string) bool { return true }).Changes {
+		got[c.Aspect] = c.ChangesVerdict
+	}
+	if want := map[string]bool{AspectOperationID: false, AspectSecurity: true}; !reflect.DeepEqual(got, want) {
+		t.Errorf("changes %v, want %v", got, want)
+	}
+}
+
+// BenchmarkLoadServed times loading the reference gateway's documents (three fetches, parse,
+// validate) and BenchmarkValidate one exchange against them.
+func BenchmarkLoadServed(b *testing.B) {
+	base, _ := startGateway(b)
+	for b.Loop() {
+		if _, err := Load(context.Background(), Source{Kind: Served}, base, http.DefaultClient); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkValidate(b *testing.B) {
+	base, token := startGateway(b)
+	served, err := Load(context.Background(), Source{Kind: Served}, base, http.DefaultClient)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cs, _ := specs.Get(specs.ConfigurationService)
+	var op *specs.Operation
+	for _, o := range cs.Operations() {
+		if o.ID() == "getProjects" {
+			op = &o
+		}
+	}
+	ex, err := (&contract.Client{HTTP: http.DefaultClient, Base: base}).Do(context.Background(), contract.Request{Op: op, Header: http.Header{"X-Token": {token}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := NewValidator(served)
+	for b.Loop() {
+		if vd := v.Validate(ex); len(vd.Problems) != 0 {
+			b.Fatal(vd.Problems)
+		}
 	}
 }

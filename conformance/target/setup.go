@@ -12,11 +12,15 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/specsource"
 )
 
 // Setup makes the target ready for a run and describes it; teardown undoes it (it is never nil).
 // A target that cannot be used gives one error saying what to fix.
 func Setup(ctx context.Context, cfg Config) (d *Description, teardown func(), err error) {
+	if _, err := specsource.Parse(cfg.Specs); err != nil {
+		return nil, func() {}, err
+	}
 	switch cfg.Target {
 	case KindEmbedded:
 		d, teardown, err = setupEmbedded(ctx, cfg)

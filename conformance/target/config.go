@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/specsource"
 )
 
 // The kinds of target.
@@ -150,6 +152,10 @@ func (c *Config) Resolve() {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(root, *p)
 		}
+	}
+	// --specs names a directory unless it is a keyword or a URL.
+	if s := c.Specs; s != "" && s != specsource.Bundled && s != specsource.Served && !strings.Contains(s, "://") && !filepath.IsAbs(s) {
+		c.Specs = filepath.Join(root, s)
 	}
 }
 

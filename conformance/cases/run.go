@@ -66,17 +66,6 @@ type Figure struct {
 // Failed reports whether the case found a problem.
 func (r Result) Failed() bool { return len(r.Problems) > 0 }
 
-// Checks lists the distinct checks that failed.
-func (r Result) Checks() []string {
-	var out []string
-	for _, p := range r.Problems {
-		if !slices.Contains(out, p.Check) {
-			out = append(out, p.Check)
-		}
-	}
-	return out
-}
-
 // Report is the failure message: every problem, then every exchange.
 func (r Result) Report() string {
 	var b strings.Builder

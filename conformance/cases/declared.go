@@ -117,9 +117,9 @@ func (rc RouteCheck) Graded() grade.Grade {
 	case "Routes":
 		src = grade.Docs(fmt.Sprintf("Keptn 0.7 api-gateway-nginx routes: %s %s %v", rc.Method, rc.Path, rc.Status))
 	case "Methods":
-		src = grade.RFCSection("RFC 9110 §15.5.6 (405 Method Not Allowed with Allow); upstream's framework answers so (facts §10)")
+		src = grade.RFCSection("RFC 9110 §15.5.6 (405 Method Not Allowed with Allow), as upstream's go-swagger services answer")
 	case "UnknownPaths":
-		src = grade.RFCSection("RFC 9110 §15.5.5 (404 Not Found); Keptn 0.7 authentication on every API route (facts §2)")
+		src = grade.RFCSection("RFC 9110 §15.5.5 (404 Not Found); the gateway may authenticate first (401)")
 	}
 	return grade.Grade{Level: grade.Must, Source: src}
 }

@@ -3,6 +3,7 @@ package cases
 import (
 	"testing"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 )
 
@@ -60,5 +61,17 @@ func TestResultIDsAreStable(t *testing.T) {
 	g := grade.Grade{Level: grade.Should, Source: grade.Ours("a reason")}
 	if f := ResultID(ProfileCore, "getProject MUST answer 200", g); f == a {
 		t.Fatalf("a finding shares its check's id %s", a)
+	}
+}
+
+// A SHOULD finding does not stop a case: only a problem at the check's own grade does.
+func TestFindingsDoNotStopACase(t *testing.T) {
+	finding := Result{Problems: []contract.Problem{{Check: CheckErrorModel, Grade: cookieScopeGrade}}}
+	if finding.Failed() {
+		t.Error("a SHOULD problem counts as a failure of its case")
+	}
+	finding.Problems = append(finding.Problems, contract.Problem{Check: CheckUnauthorized})
+	if !finding.Failed() {
+		t.Error("a problem at the check's grade does not fail its case")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -166,15 +167,29 @@ func resultsOf(profile string, sr types.SpecReport, outcomes []Outcome) ([]Resul
 	if !ok {
 		return nil, fmt.Errorf("the spec %q of profile %s is not declared (cases.Declarations): it has no grade", text, profile)
 	}
-	own := Result{ID: cases.ResultID(profile, text, grade.Grade{}), Profile: profile, Check: text, Level: g.Level, Source: g.Source, Outcome: Passed}
-	var out []Result
+	own := Result{ID: cases.ResultID(profile, text, grade.Grade{}), Profile: profile, Check: text, Level: g.Level, Source: g.Source}
+	// A spec may judge several results (a rotation, then the load through it): outcomes of one
+	// grade make one result.
+	out := []*Result{&own}
+	byID := map[string]*Result{own.ID: &own}
 	for _, o := range outcomes {
-		if o.Grade.Level == "" {
-			own.Outcome, own.Message, own.FailedChecks = Failed, o.Message, o.Checks
-			continue
+		id := cases.ResultID(profile, text, o.Grade)
+		r := byID[id]
+		if r == nil {
+			r = &Result{ID: id, Profile: profile, Check: text, Level: o.Grade.Level, Source: o.Grade.Source}
+			byID[id] = r
+			out = append(out, r)
 		}
-		out = append(out, Result{ID: cases.ResultID(profile, text, o.Grade), Profile: profile, Check: text, Level: o.Grade.Level,
-			Source: o.Grade.Source, Outcome: Failed, Message: o.Message, FailedChecks: o.Checks})
+		r.Outcome = Failed
+		r.Message = strings.TrimSpace(r.Message + "\n" + o.Message)
+		for _, c := range o.Checks {
+			if !slices.Contains(r.FailedChecks, c) {
+				r.FailedChecks = append(r.FailedChecks, c)
+			}
+		}
+	}
+	if own.Outcome == "" {
+		own.Outcome = Passed
 	}
 	switch {
 	case sr.State == types.SpecStatePassed:
@@ -189,7 +204,11 @@ func resultsOf(profile string, sr types.SpecReport, outcomes []Outcome) ([]Resul
 			own.FailedChecks = []string{"other"}
 		}
 	}
-	return append([]Result{own}, out...), nil
+	results := make([]Result, len(out))
+	for i, r := range out {
+		results[i] = *r
+	}
+	return results, nil
 }
 
 // count adds a result to the profile's counts.

@@ -60,7 +60,7 @@ recommendation with its reason. The id is the one the conformance report's ` + "
 		fmt.Fprintf(&b, "\n## %s\n\n| id | check | level | source |\n|---|---|---|---|\n", p)
 		for _, d := range all {
 			if d.Profile == p {
-				fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", d.ID(), cell(d.Text), d.Grade.Level, cell(d.Grade.Source.String()))
+				fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", d.ID(), cell(d.Text), d.Grade.Level, cell(why(d.Grade.Source)))
 			}
 		}
 	}

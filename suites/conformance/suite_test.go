@@ -117,7 +117,8 @@ func check(res cases.Result) {
 	var ownProblems []contract.Problem
 	findings := map[grade.Grade][]contract.Problem{}
 	for _, p := range res.Problems {
-		if p.Grade.Level == "" || own.Level == grade.Should {
+		// A problem's own grade only weakens its spec's: a MUST spec's SHOULD problems are findings.
+		if p.Grade.Level != grade.Should || own.Level == grade.Should {
 			ownProblems = append(ownProblems, p)
 		} else {
 			findings[p.Grade] = append(findings[p.Grade], p)

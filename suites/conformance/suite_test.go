@@ -127,17 +127,15 @@ func check(res cases.Result) {
 	for g, ps := range findings {
 		recordOutcome(g, ps)
 	}
-	if len(ownProblems) == 0 {
-		if len(findings) > 0 {
-			fmt.Fprintf(GinkgoWriter, "SHOULD findings:\n%s", res.Report())
+	if len(ownProblems) > 0 {
+		recordOutcome(grade.Grade{}, ownProblems)
+		if own.Level == grade.Must {
+			Fail(res.Report())
 		}
-		return
 	}
-	recordOutcome(grade.Grade{}, ownProblems)
-	if own.Level == grade.Must {
-		Fail(res.Report())
+	if len(res.Problems) > 0 {
+		fmt.Fprintf(GinkgoWriter, "SHOULD findings:\n%s", res.Report())
 	}
-	fmt.Fprintf(GinkgoWriter, "SHOULD findings:\n%s", res.Report())
 }
 
 // recordOutcome records problems of a spec for the report: its own (g zero) or findings of grade g.

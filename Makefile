@@ -9,7 +9,7 @@ PROCS ?= 4
 ARTIFACTS ?= $(CURDIR)/_artifacts
 SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)')
 
-.PHONY: test lint vet run-gateway conformance certify e2e bench
+.PHONY: test lint vet run-gateway conformance conformance-doc certify e2e bench
 test: vet ## Run the project's tests (what CI runs)
 	$(GO) test -count=1 ./...
 
@@ -25,6 +25,9 @@ run-gateway: ## Run the reference gateway all-in-one on loopback (data in _artif
 
 conformance: ## Certify the reference gateway (embedded target); reports in _artifacts/
 	$(GINKGO) $(SUITE_FLAGS) ./suites/conformance -- --target=embedded --artifacts=$(ARTIFACTS)
+
+conformance-doc: ## Regenerate CONFORMANCE.md (every check, its level and source) from the suite's declarations
+	$(GO) test ./conformance/report -run TestConformanceDocumentIsCurrent -update
 
 certify: ## Certify an installation: make certify ENDPOINT=http://... TOKEN=... [HTTPS_ENDPOINT=... CA_FILE=... INSECURE=true]
 	@test -n "$(ENDPOINT)$(HTTPS_ENDPOINT)" || { echo "make certify needs ENDPOINT=<gateway base URL> (and TOKEN=<API token>)"; exit 2; }

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
 
@@ -97,6 +98,10 @@ type AuthCase struct {
 
 // Name is the spec text of the operation's matrix.
 func (a AuthCase) Name() string {
+	op, _ := Operation(a.Op)
+	if errorModelGrade(op).Level == grade.Should {
+		return a.Op + " MUST answer 401 to every wrong way of presenting the token, and SHOULD with the JSON error model"
+	}
 	return a.Op + " MUST answer 401 with the JSON error model to every wrong way of presenting the token"
 }
 
@@ -211,13 +216,14 @@ func unauthorizedProblems(ex *contract.Exchange, w *World, token string) []contr
 		return []contract.Problem{{Check: CheckUnauthorized, Message: fmt.Sprintf("status %d, want 401 Unauthorized", ex.Status())}}
 	}
 	var out []contract.Problem
+	model := errorModelGrade(ex.Op)
 	for _, p := range contract.ValidateResponse(ex) {
-		p.Check = CheckErrorModel
+		p.Check, p.Grade = CheckErrorModel, model
 		out = append(out, p)
 	}
 	var body map[string]json.RawMessage
 	if err := json.Unmarshal(ex.RespBody, &body); err != nil {
-		return append(out, contract.Problem{Check: CheckErrorModel, Message: "the 401 body is not a JSON object"})
+		return append(out, contract.Problem{Check: CheckErrorModel, Message: "the 401 body is not a JSON object", Grade: model})
 	}
 	var extra []string
 	for k := range body {
@@ -227,7 +233,7 @@ func unauthorizedProblems(ex *contract.Exchange, w *World, token string) []contr
 	}
 	sort.Strings(extra)
 	if len(extra) > 0 {
-		out = append(out, contract.Problem{Check: CheckErrorModel, Message: "the 401 carries more than the error model: " + strings.Join(extra, ", ")})
+		out = append(out, contract.Problem{Check: CheckErrorModel, Message: "the 401 carries more than the error model: " + strings.Join(extra, ", "), Grade: model})
 	}
 	if token != "" && strings.Contains(strings.ToLower(string(ex.RespBody)), strings.ToLower(token)) {
 		out = append(out, contract.Problem{Check: CheckErrorModel, Message: "the 401 echoes the API token it was given in the wrong place"})

@@ -33,7 +33,7 @@ const (
 // Case is one request to one operation, and what a conformant gateway must answer.
 type Case struct {
 	Op string // operationId
-	// Title completes "<Op> MUST ...": it says what is required, e.g. "answer 404 for an unknown project".
+	// Title completes "<Op> MUST ..." (or SHOULD, by the grade): it says what is required, e.g. "answer 404 for an unknown project".
 	Title string
 	Needs Needs
 	Auth  Auth
@@ -74,8 +74,8 @@ type Probe struct {
 	Expect []Expectation
 }
 
-// Name is the case's spec text: "<operationId> MUST <title>".
-func (c Case) Name() string { return c.Op + " MUST " + c.Title }
+// Name is the case's spec text: "<operationId> MUST <title>" (or SHOULD, by its grade).
+func (c Case) Name() string { return sentence(c.Op, c.Graded(), c.Title) }
 
 var funcs = template.FuncMap{
 	"b64": func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },

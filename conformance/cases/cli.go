@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 )
 
 // CheckKeptnCLI is the check of what the keptn CLI 0.7.x relies on beyond the OpenAPI contract.
@@ -21,22 +22,20 @@ const CheckKeptnCLI = "keptn-cli"
 // conform without them; the report says whether the CLI will be at home.
 func CLIChecks() []Check {
 	return []Check{
-		{"accept POST /api/v1/auth with an empty JSON body, as `keptn auth` sends it, and any method there, forwarded as POST", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "accept POST /api/v1/auth with an empty JSON body, as `keptn auth` sends it", Grade: cli("keptn auth: POST /api/v1/auth with an empty body"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
-			for _, method := range []string{"POST", "GET"} {
-				h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
-				ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: method, Path: "/api/v1/auth", Header: h, Body: []byte{}})
-				if err != nil {
-					return res, err
-				}
-				res.Exchanges = append(res.Exchanges, ex)
-				if ex.Status() != http.StatusOK {
-					res.Problems = append(res.Problems, problem(CheckKeptnCLI, "%s /api/v1/auth with the token answered %d, want 200", method, ex.Status()))
-				}
+			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
+			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/auth", Header: h, Body: []byte{}})
+			if err != nil {
+				return res, err
+			}
+			res.Exchanges = append(res.Exchanges, ex)
+			if ex.Status() != http.StatusOK {
+				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "POST /api/v1/auth with the token and an empty body answered %d, want 200", ex.Status()))
 			}
 			return res, nil
 		}},
-		{"serve the project list with a trailing slash, as `keptn get projects` asks for it", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "serve the project list with a trailing slash, as `keptn get projects` asks for it", Grade: cli("keptn get projects: GET /api/configuration-service/v1/project/ (trailing slash)"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
 			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "GET", Path: "/api/configuration-service/v1/project/", Header: h})
@@ -53,7 +52,7 @@ func CLIChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"take in an event the CLI sends with its zero time at the time it receives it (`keptn get event` sorts by time)", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "take in an event the CLI sends with its zero time at the time it receives it (`keptn get event` sorts by time)", Grade: cli("keptn send event: the CLI sends a zero time; keptn get event sorts by time"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			kctx := newUUID()
 			ev := map[string]any{"type": "sh.keptn.event." + randomName("kc") + ".triggered", "source": "https://github.com/keptn/keptn/cli",
@@ -89,7 +88,7 @@ func CLIChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"open the CLI's log websocket (/api/websocket with the event context's token) after a create, and refuse it without that token", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "open the CLI's log websocket (/api/websocket with the event context's token) after a create, and refuse it without that token", Grade: cli("keptn create project: the log websocket /api/websocket with the event context's token"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			w, cleanup, err := e.Build(ctx, MakesProject)
 			if err != nil {
@@ -158,3 +157,6 @@ func (e *Env) logSocket(ctx context.Context, base string, h http.Header) string 
 		}
 	}
 }
+
+// cli is a MUST on the word of the keptn CLI 0.7.x: what its commands send and expect (facts §8).
+func cli(ref string) grade.Grade { return grade.Grade{Level: grade.Must, Source: grade.CLI(ref)} }

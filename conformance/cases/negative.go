@@ -31,6 +31,7 @@ func derivedNegatives(catalogue []Case) []Case {
 			c := base
 			c.Title, c.Status, c.Any4xx, c.Negative = title, nil, true, true
 			c.Expect, c.Probes, c.Mutate, c.RawBody = nil, nil, nil, nil
+			c.Grade = specGrade(op, "request body: a body its schema or media types rule out is a client error")
 			c.Header = map[string]string{}
 			for k, v := range base.Header {
 				if k != "Content-Type" {

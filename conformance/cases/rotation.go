@@ -143,7 +143,8 @@ func (e *Env) BadSecret(ctx context.Context, store target.TokenStore, content, w
 		time.Sleep(20 * time.Millisecond)
 	}
 	if s := e.authStatus(ctx, good); s != http.StatusOK {
-		add("the gateway no longer accepts the token it had (%d): a broken secret locked everyone out", s)
+		res.Problems = append(res.Problems, contract.Problem{Check: CheckRotationBadSecret, Grade: keepTokenGrade,
+			Message: fmt.Sprintf("after %s was written: the gateway no longer accepts the token it had (%d): a broken secret locked everyone out", what, s)})
 	}
 	_ = store.Delete()
 	if err := store.Create(found); err != nil {

@@ -32,12 +32,12 @@ type RouteCheck struct {
 	// Allow lists the methods the Allow header must name (for 405); Refused must not be named.
 	Allow   []string
 	Refused string
-	// Grade is the requirement's level and source.
+	// Grade is the requirement's level and source (zero: see Graded).
 	Grade grade.Grade
 }
 
 // Name is the check's spec text.
-func (rc RouteCheck) Name() string { return "the gateway MUST " + rc.Title }
+func (rc RouteCheck) Name() string { return sentence("the gateway", rc.Graded(), rc.Title) }
 
 // openRoutes are the gateway's routes without a token (facts, section 1).
 func openRoutes() []RouteCheck {

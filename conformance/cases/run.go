@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
 
@@ -63,18 +64,15 @@ type Figure struct {
 	Limit float64
 }
 
-// Failed reports whether the case found a problem.
-func (r Result) Failed() bool { return len(r.Problems) > 0 }
-
-// Checks lists the distinct checks that failed.
-func (r Result) Checks() []string {
-	var out []string
+// Failed reports whether the case found a problem at its check's own grade. A problem graded
+// SHOULD beside it (a finding) does not stop a case: what it must do is still checked.
+func (r Result) Failed() bool {
 	for _, p := range r.Problems {
-		if !slices.Contains(out, p.Check) {
-			out = append(out, p.Check)
+		if p.Grade.Level != grade.Should {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
 // Report is the failure message: every problem, then every exchange.

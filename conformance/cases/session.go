@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
@@ -27,13 +28,15 @@ const (
 
 // Check is one check of a profile that is procedure rather than one request (session, CLI).
 type Check struct {
-	// Title completes "the gateway MUST ...".
+	// Title completes "the gateway MUST ..." (or SHOULD, by the grade).
 	Title string
+	// Grade is the check's level and source.
+	Grade grade.Grade
 	Run   func(ctx context.Context, e *Env, base string) (Result, error)
 }
 
 // Name is the check's spec text.
-func (c Check) Name() string { return "the gateway MUST " + c.Title }
+func (c Check) Name() string { return sentence("the gateway", c.Grade, c.Title) }
 
 type login struct {
 	ex     *contract.Exchange
@@ -121,7 +124,7 @@ func cookieHeader(c *http.Cookie) string { return c.Name + "=" + c.Value }
 // SessionChecks are the checks of the session profile.
 func SessionChecks() []Check {
 	return []Check{
-		{"refuse the control planes and logout without a session, and serve the control planes to a logged-in user", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "refuse the control planes and logout without a session, and serve the control planes to a logged-in user", Grade: konnect("GET /api/control_planes: 401 without credentials, 200 with the session"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			ex, err := e.withCookie(ctx, base, "listControlPlanes", "", "")
 			if err != nil {
@@ -144,7 +147,7 @@ func SessionChecks() []Check {
 			expectStatus(&res, ex, 200, CheckSessionLogin, "GET /api/control_planes with the session cookie")
 			return res, nil
 		}},
-		{"accept the session cookie on the Keptn API, in place of the token", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "accept the session cookie on the Keptn API, in place of the token", Grade: grade.Grade{Level: grade.Should, Source: grade.Ours("the web UI's users reach the Keptn API through their session, without handling the token")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -159,7 +162,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"set the session cookie HttpOnly, SameSite=Strict, Path=/, without Domain, expiring at the user's expiration_date (and Secure over HTTPS)", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "set the session cookie HttpOnly, SameSite=Strict, Path=/, expiring at the user's expiration_date (and SHOULD set it without Domain, and Secure over HTTPS)", Grade: konnect("POST /api/auth: Set-Cookie with Path=/, Expires, HttpOnly, SameSite=Strict (RFC 6265 §4.1.2)"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -179,10 +182,12 @@ func SessionChecks() []Check {
 				bad("the cookie's Path is %q, want /", c.Path)
 			}
 			if c.Domain != "" {
-				bad("the cookie has a Domain (%s): it must stay with the host that set it", c.Domain)
+				res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionCookie, Grade: cookieScopeGrade,
+					Message: fmt.Sprintf("the cookie has a Domain (%s): it should stay with the host that set it", c.Domain)})
 			}
 			if strings.HasPrefix(base, "https://") && !c.Secure {
-				bad("the cookie set over HTTPS is not Secure")
+				res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionCookie, Grade: cookieScopeGrade,
+					Message: "the cookie set over HTTPS is not Secure"})
 			}
 			exp, _ := l.user["expiration_date"].(string)
 			when, err := time.Parse(time.RFC3339Nano, exp)
@@ -196,7 +201,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"answer an unknown user and a wrong password alike: 401 with the same body", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "answer an unknown user and a wrong password alike: 401 with the same body", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Authentication Cheat Sheet: authentication and error messages")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			wrong, err := e.login(ctx, base, e.creds().Username, "wrong-"+newUUID())
 			if err != nil {
@@ -214,7 +219,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"refuse a tampered or forged session cookie with 401", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "refuse a tampered or forged session cookie with 401", Grade: konnect("a request without a valid session gets 401 (a forged or altered cookie is none)"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -238,7 +243,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"end a session at logout: its cookie then gets 401", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "end a session at logout: its cookie then gets 401", Grade: konnect("DELETE /api/auth ends the session"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -259,7 +264,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"issue a new session id at every login, whatever session cookie the client sends", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "issue a new session id at every login, whatever session cookie the client sends", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: renew the session ID on authentication")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			first, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -277,7 +282,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"make session ids of at least 128 bits of randomness, never twice the same", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "make session ids of at least 128 bits of randomness, never twice the same", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: session ID entropy (at least 64 bits; 128 here)")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			seen := map[string]bool{}
 			var ids []string
@@ -300,7 +305,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"answer an undocumented method on its session paths with 405 and an Allow header (with a session where one is needed)", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "answer an undocumented method on its session paths with 405 and an Allow header (with a session where one is needed)", Grade: grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §15.5.6 (405 Method Not Allowed with Allow)")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -331,7 +336,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"refuse a session after its expiration_date (checked when it expires within a minute)", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "refuse a session after its expiration_date (checked when it expires within a minute)", Grade: konnect("POST /api/auth: the session lasts until the user's expiration_date"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -391,3 +396,11 @@ func estimateBits(ids []string) float64 {
 	}
 	return bits
 }
+
+// konnect is a MUST on the word of the Konnect admin API's documentation (facts §9).
+func konnect(ref string) grade.Grade {
+	return grade.Grade{Level: grade.Must, Source: grade.Docs("Konnect admin API: " + ref)}
+}
+
+// cookieScopeGrade is the grade of a session cookie's scope: host-only and Secure over HTTPS.
+var cookieScopeGrade = grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: cookie Domain and Secure attributes (RFC 6265 §4.1.2.3, §4.1.2.5)")}

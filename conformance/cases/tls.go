@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/pki"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
@@ -43,7 +44,10 @@ const MaxValidity = 398 * 24 * time.Hour
 
 // TLSCheck is one check of the TLS profiles.
 type TLSCheck struct {
+	// Title completes "the gateway MUST ..." (or SHOULD, by the grade).
 	Title string
+	// Grade is the check's level and source.
+	Grade grade.Grade
 	// Extended checks are reported, not required (a gateway can conform without them).
 	Extended bool
 	// Swap marks a check that changes the gateway's certificate (run alone).
@@ -52,7 +56,7 @@ type TLSCheck struct {
 }
 
 // Name is the check's spec text.
-func (c TLSCheck) Name() string { return "the gateway MUST " + c.Title }
+func (c TLSCheck) Name() string { return sentence("the gateway", c.Grade, c.Title) }
 
 func (e *Env) httpsAddr() (string, error) {
 	u, err := url.Parse(e.Target.Desc.HTTPS)
@@ -90,15 +94,31 @@ func fingerprint(c *x509.Certificate) string {
 // TLSChecks are the checks of the TLS profiles (core and extended).
 func TLSChecks() []TLSCheck {
 	return []TLSCheck{
-		{Title: "answer on its HTTP and its HTTPS listener (plain HTTP redirecting to HTTPS with 308 in strict mode, without looking at credentials)", Run: checkListeners},
-		{Title: "serve by default a certificate for its domain: self-signed or from its own CA, RSA ≥ 2048 or ECDSA P-256/P-384, valid at most 398 days, for server authentication, not expired", Run: checkDefaultCert},
-		{Title: "refuse TLS 1.0 and TLS 1.1, and accept TLS 1.3", Run: checkProtocols},
-		{Title: "answer a handshake for an unknown server name, or none, with a certificate", Run: checkSNI},
-		{Title: "serve a certificate put in place through the target within the profile's maximum, with no failed handshake during the swap", Swap: true, Run: checkCertSwap},
-		{Title: "offer for TLS 1.2 only forward-secret AEAD cipher suites (Mozilla intermediate)", Extended: true, Run: checkCipherSuites},
-		{Title: "send Strict-Transport-Security with a max-age of at least 180 days on HTTPS", Extended: true, Run: checkHSTS},
-		{Title: "redirect plain HTTP to HTTPS in strict mode", Extended: true, Run: checkStrict},
+		{Title: "answer on its HTTP and its HTTPS listener (plain HTTP redirecting to HTTPS with 308 in strict mode, without looking at credentials)",
+			Grade: tlsDocs("public-gateway: HTTP on port 80 and HTTPS on port 443"), Run: checkListeners},
+		{Title: "serve by default a certificate for its domain: self-signed or from its own CA, RSA ≥ 2048 or ECDSA P-256/P-384, valid at most 398 days, for server authentication, not expired",
+			Grade: tlsDocs("a self-signed RSA-2048 certificate for the domain, server authentication, made at install"), Run: checkDefaultCert},
+		{Title: "refuse TLS 1.0 and TLS 1.1 (and SHOULD accept TLS 1.3)",
+			Grade: grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 8996 §2, §3 (TLS 1.0 and 1.1 MUST NOT be used); RFC 7568 §3 (SSL 3.0)")}, Run: checkProtocols},
+		{Title: "answer a handshake for an unknown server name, or none, with a certificate",
+			Grade: grade.Grade{Level: grade.Should, Source: grade.Ours("clients reaching the gateway by address or another name (the keptn CLI does not verify certificates) still get one; RFC 6066 §3 permits refusing")}, Run: checkSNI},
+		{Title: "serve a certificate put in place through the target within the profile's maximum, with no failed handshake during the swap", Swap: true,
+			Grade: tlsDocs("users replace the certificate in its secret; the gateway then serves the new one"), Run: checkCertSwap},
+		{Title: "offer for TLS 1.2 only forward-secret AEAD cipher suites (Mozilla intermediate)", Extended: true,
+			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Server Side TLS, intermediate configuration")}, Run: checkCipherSuites},
+		{Title: "send Strict-Transport-Security with a max-age of at least 180 days on HTTPS", Extended: true,
+			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Web Security Guidelines: HTTP Strict Transport Security (RFC 6797)")}, Run: checkHSTS},
+		{Title: "redirect plain HTTP to HTTPS in strict mode", Extended: true,
+			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Web Security Guidelines: HTTP redirections")}, Run: checkStrict},
 	}
+}
+
+// tls13Grade is the grade of offering TLS 1.3: BCP 195 recommends it, nothing upstream requires it.
+var tls13Grade = grade.Grade{Level: grade.Should, Source: grade.RFCSection("RFC 9325 §3.1.1 (implementations SHOULD support TLS 1.3)")}
+
+// tlsDocs is a MUST on the word of Keptn 0.6's TLS gateway (facts §4).
+func tlsDocs(ref string) grade.Grade {
+	return grade.Grade{Level: grade.Must, Source: grade.Docs("Keptn 0.6 TLS gateway: " + ref)}
 }
 
 func checkListeners(ctx context.Context, e *Env) (Result, error) {
@@ -228,7 +248,9 @@ func checkProtocols(ctx context.Context, e *Env) (Result, error) {
 		}
 	}
 	if _, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name, MinVersion: tls.VersionTLS13}); err != nil {
-		res.Problems = append(res.Problems, problem(CheckTLSProtocols, "TLS 1.3 is refused: %v", err))
+		p := problem(CheckTLSProtocols, "TLS 1.3 is refused: %v", err)
+		p.Grade = tls13Grade
+		res.Problems = append(res.Problems, p)
 	}
 	return res, nil
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 )
 
 // The checks a problem can come from. They are stable: reports and the self-test name them.
@@ -37,13 +39,20 @@ type Problem struct {
 	// Where points into the answer: a JSON pointer into the body, or a header name.
 	Where   string
 	Message string
+	// Grade is the problem's own level and source when it is weaker than its check's: a MUST
+	// check can find SHOULD problems (zero: the grade of the check that found it).
+	Grade grade.Grade
 }
 
 func (p Problem) String() string {
-	if p.Where != "" {
-		return fmt.Sprintf("[%s] at %s: %s", p.Check, p.Where, p.Message)
+	tag := p.Check
+	if p.Grade.Level != "" {
+		tag += " " + string(p.Grade.Level)
 	}
-	return fmt.Sprintf("[%s] %s", p.Check, p.Message)
+	if p.Where != "" {
+		return fmt.Sprintf("[%s] at %s: %s", tag, p.Where, p.Message)
+	}
+	return fmt.Sprintf("[%s] %s", tag, p.Message)
 }
 
 // uriReference is RFC 3986's character set for a URI reference.

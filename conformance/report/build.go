@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
@@ -17,9 +20,9 @@ import (
 // Report entries the suite attaches to its specs, read back here (they cross process borders as
 // JSON).
 const (
-	EntryExercised   = "keptn-conformance/exercised"     // []cases.Pair
-	EntryChecks      = "keptn-conformance/failed-checks" // []string
-	EntryMeasurement = "keptn-conformance/measurement"   // Measurement
+	EntryExercised   = "keptn-conformance/exercised"   // []cases.Pair
+	EntryOutcome     = "keptn-conformance/outcome"     // Outcome
+	EntryMeasurement = "keptn-conformance/measurement" // Measurement
 )
 
 // ProfileLabel is the label prefix naming a spec's profile.
@@ -55,13 +58,17 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 
 	profiles := map[string]*Profile{}
 	exercised := map[cases.Pair]bool{}
+	rep.Results = []Result{}
+	firstProcess := false
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
-			if sr.State.Is(types.SpecStateFailureStates) {
-				rep.Run.Failure = strings.TrimSpace(fmt.Sprintf("%s: %s", sr.LeafNodeType, sr.Failure.Message))
+			// The cause is the first process's failure (the others only say that it failed).
+			if sr.State.Is(types.SpecStateFailureStates) && (rep.Run.Failure == "" || sr.ParallelProcess == 1 && !firstProcess) {
+				rep.Run.Failure, firstProcess = plain(sr.Failure.Message), sr.ParallelProcess == 1
 			}
 			continue
 		}
+		var outcomes []Outcome
 		for _, e := range sr.ReportEntries {
 			switch e.Name {
 			case EntryExercised:
@@ -76,6 +83,11 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 				if decodeEntry(e, &m) == nil {
 					rep.Measurements = append(rep.Measurements, m)
 				}
+			case EntryOutcome:
+				var o Outcome
+				if decodeEntry(e, &o) == nil {
+					outcomes = append(outcomes, o)
+				}
 			}
 		}
 		name := profileOf(sr.Labels())
@@ -86,46 +98,31 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 		if sr.State == types.SpecStateSkipped && sr.Failure.Message == "" {
 			continue
 		}
+		results, err := resultsOf(name, sr, outcomes)
+		if err != nil {
+			return nil, err
+		}
 		p := profiles[name]
 		if p == nil {
 			p = &Profile{Name: name, Level: levelOf(name), FailedSpecs: []string{}, SkippedSpecs: []string{}}
 			profiles[name] = p
 		}
-		switch {
-		case sr.State == types.SpecStatePassed:
-			p.Passed++
-		case sr.State == types.SpecStateSkipped || sr.State == types.SpecStatePending:
-			p.Skipped++
-			p.SkippedSpecs = append(p.SkippedSpecs, sr.FullText())
-			if p.SkipReasons == nil {
-				p.SkipReasons = map[string]int{}
-			}
-			p.SkipReasons[firstLine(sr.Failure.Message)]++
-		default:
-			p.Failed++
-			p.FailedSpecs = append(p.FailedSpecs, sr.FullText())
-			if p.FailedChecks == nil {
-				p.FailedChecks = map[string]int{}
-			}
-			checks := []string{}
-			for _, e := range sr.ReportEntries {
-				if e.Name == EntryChecks {
-					_ = decodeEntry(e, &checks)
-				}
-			}
-			if len(checks) == 0 {
-				checks = []string{"other"}
-			}
-			for _, c := range checks {
-				p.FailedChecks[c]++
+		for _, res := range results {
+			p.count(res)
+			switch {
+			case res.Outcome == Skipped:
+				p.SkippedSpecs = append(p.SkippedSpecs, sr.FullText())
+			case res.Outcome == Failed && res.Level == grade.Must:
+				p.FailedSpecs = append(p.FailedSpecs, sr.FullText())
 			}
 		}
+		rep.Results = append(rep.Results, results...)
 	}
 	for _, p := range profiles {
 		switch {
-		case p.Failed > 0:
+		case p.Must.Failed > 0:
 			p.Result = Failure
-		case p.Skipped > 0:
+		case p.Must.Skipped > 0:
 			p.Result = Partial
 		default:
 			p.Result = Success
@@ -136,21 +133,118 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 		rep.Checks.Passed += p.Passed
 		rep.Checks.Failed += p.Failed
 	}
+	sort.Slice(rep.Results, func(i, j int) bool {
+		a, b := rep.Results[i], rep.Results[j]
+		if a.Profile != b.Profile {
+			return profileOrder(a.Profile) < profileOrder(b.Profile)
+		}
+		return a.ID < b.ID
+	})
 	rep.Checks.Total = rep.Checks.Passed + rep.Checks.Failed
 	// Facts about the run rather than checks of the gateway.
-	if profiles["Auth"] != nil {
+	if profiles[cases.ProfileAuth] != nil {
 		if n, err := cases.MatrixSize(); err == nil {
-			rep.Measurements = append(rep.Measurements, Measurement{Profile: "Auth", Name: "token matrix (operations × credential variants)", Value: float64(n), Unit: "requests"})
+			rep.Measurements = append(rep.Measurements, Measurement{Profile: cases.ProfileAuth, Name: "token matrix (operations × credential variants)", Value: float64(n), Unit: "requests"})
 		}
 	}
-	if profiles["TLS"] != nil && d != nil {
-		rep.Notes = append(rep.Notes, Note{Profile: "TLS", Name: "HTTP listener", Value: cases.Mode(d)})
+	if profiles[cases.ProfileTLS] != nil && d != nil {
+		rep.Notes = append(rep.Notes, Note{Profile: cases.ProfileTLS, Name: "HTTP listener", Value: cases.Mode(d)})
 	}
 	sort.Slice(rep.Profiles, func(i, j int) bool { return profileOrder(rep.Profiles[i].Name) < profileOrder(rep.Profiles[j].Name) })
 
 	rep.Coverage = coverage(ops, exercised)
 	return rep, nil
 }
+
+// resultsOf are a spec's results: its own, at its declared grade, and one per finding of a weaker
+// grade it reported beside it.
+func resultsOf(profile string, sr types.SpecReport, outcomes []Outcome) ([]Result, error) {
+	text := sr.LeafNodeText
+	g, ok, err := cases.GradeOf(profile, text)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("the spec %q of profile %s is not declared (cases.Declarations): it has no grade", text, profile)
+	}
+	own := Result{ID: cases.ResultID(profile, text, grade.Grade{}), Profile: profile, Check: text, Level: g.Level, Source: g.Source}
+	// A spec may judge several results (a rotation, then the load through it): outcomes of one
+	// grade make one result.
+	out := []*Result{&own}
+	byID := map[string]*Result{own.ID: &own}
+	for _, o := range outcomes {
+		id := cases.ResultID(profile, text, o.Grade)
+		r := byID[id]
+		if r == nil {
+			r = &Result{ID: id, Profile: profile, Check: text, Level: o.Grade.Level, Source: o.Grade.Source}
+			byID[id] = r
+			out = append(out, r)
+		}
+		r.Outcome = Failed
+		r.Message = strings.TrimSpace(r.Message + "\n" + o.Message)
+		for _, c := range o.Checks {
+			if !slices.Contains(r.FailedChecks, c) {
+				r.FailedChecks = append(r.FailedChecks, c)
+			}
+		}
+	}
+	if own.Outcome == "" {
+		own.Outcome = Passed
+	}
+	switch {
+	case sr.State == types.SpecStatePassed:
+	case sr.State == types.SpecStateSkipped || sr.State == types.SpecStatePending:
+		own.Outcome, own.Message = Skipped, firstLine(plain(sr.Failure.Message))
+	default:
+		own.Outcome = Failed
+		if own.Message == "" {
+			own.Message = plain(sr.Failure.Message)
+		}
+		if len(own.FailedChecks) == 0 {
+			own.FailedChecks = []string{"other"}
+		}
+	}
+	results := make([]Result, len(out))
+	for i, r := range out {
+		results[i] = *r
+	}
+	return results, nil
+}
+
+// count adds a result to the profile's counts.
+func (p *Profile) count(r Result) {
+	lc := &p.Must
+	if r.Level == grade.Should {
+		lc = &p.Should
+	}
+	switch r.Outcome {
+	case Passed:
+		p.Passed++
+		lc.Passed++
+	case Skipped:
+		p.Skipped++
+		lc.Skipped++
+		if p.SkipReasons == nil {
+			p.SkipReasons = map[string]int{}
+		}
+		p.SkipReasons[r.Message]++
+	default:
+		p.Failed++
+		lc.Failed++
+		if p.FailedChecks == nil {
+			p.FailedChecks = map[string]int{}
+		}
+		for _, c := range r.FailedChecks {
+			p.FailedChecks[c]++
+		}
+	}
+}
+
+// ansi matches terminal colour and cursor sequences.
+var ansi = regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]")
+
+// plain is a message without terminal escapes, trimmed.
+func plain(s string) string { return strings.TrimSpace(ansi.ReplaceAllString(s, "")) }
 
 func coverage(ops []specs.Operation, exercised map[cases.Pair]bool) Coverage {
 	c := Coverage{Exemptions: []Exemption{}}
@@ -195,7 +289,7 @@ func profileOf(labels []string) string {
 }
 
 // Extended profiles are reported, not required: a gateway can conform without them.
-var extended = map[string]bool{"TLSExtended": true, "KeptnCLI": true}
+var extended = map[string]bool{cases.ProfileTLSExtended: true, cases.ProfileKeptnCLI: true}
 
 func levelOf(profile string) string {
 	if extended[profile] {
@@ -204,7 +298,8 @@ func levelOf(profile string) string {
 	return "core"
 }
 
-var order = []string{"Core", "Auth", "Session", "TokenRotation", "TLS", "TLSExtended", "KeptnCLI"}
+var order = []string{cases.ProfileCore, cases.ProfileAuth, cases.ProfileSession, cases.ProfileTokenRotation, cases.ProfileTLS,
+	cases.ProfileTLSExtended, cases.ProfileKeptnCLI}
 
 func profileOrder(name string) int {
 	for i, n := range order {

@@ -3,19 +3,29 @@
 // versioned (APIVersion) so that tools can read reports of older runs.
 package report
 
-import "github.com/keptn-conformance/keptn-conformance/conformance/target"
+import (
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/target"
+)
 
 // APIVersion and Kind identify the report format.
 const (
-	APIVersion = "keptn-conformance/v1alpha1"
+	APIVersion = "keptn-conformance/v1alpha2"
 	Kind       = "ConformanceReport"
 )
 
-// Results of a profile.
+// Results of a profile, decided by its MUST checks alone: a failed SHOULD check is a finding.
 const (
-	Success = "success" // every check passed
-	Partial = "partial" // none failed, but some were skipped
-	Failure = "failure" // at least one failed
+	Success = "success" // every MUST check passed
+	Partial = "partial" // no MUST check failed, but some were skipped
+	Failure = "failure" // at least one MUST check failed
+)
+
+// Outcomes of a check.
+const (
+	Passed  = "passed"
+	Failed  = "failed"
+	Skipped = "skipped"
 )
 
 // ConformanceReport is the report of one run.
@@ -27,9 +37,11 @@ type ConformanceReport struct {
 	Specs          []Spec                `json:"specs"`
 	Run            Run                   `json:"run"`
 	Profiles       []Profile             `json:"profiles"`
-	Coverage       Coverage              `json:"coverage"`
-	Checks         Counts                `json:"checks"`
-	Measurements   []Measurement         `json:"measurements"`
+	// Results are one entry per check of the run (and one per SHOULD finding of a MUST check).
+	Results      []Result      `json:"results"`
+	Coverage     Coverage      `json:"coverage"`
+	Checks       Counts        `json:"checks"`
+	Measurements []Measurement `json:"measurements"`
 	// Notes are facts a profile found that are not numbers (the mode of the HTTP listener, say).
 	Notes []Note `json:"notes"`
 	// DurationSeconds is the run's wall time.
@@ -48,7 +60,8 @@ type Run struct {
 	LabelFilter string `json:"labelFilter,omitempty"`
 	Processes   int    `json:"processes"`
 	Succeeded   bool   `json:"succeeded"`
-	// Failure is set when the run as a whole failed (a target that could not be set up, say).
+	// Failure is set when the run as a whole failed (a target that could not be set up, say),
+	// as plain text.
 	Failure string `json:"failure,omitempty"`
 }
 
@@ -56,20 +69,59 @@ type Run struct {
 type Profile struct {
 	Name string `json:"name"`
 	// Level is "core" (required to conform) or "extended" (reported, not required).
-	Level        string   `json:"level"`
-	Result       string   `json:"result"`
-	Passed       int      `json:"passed"`
-	Failed       int      `json:"failed"`
-	Skipped      int      `json:"skipped"`
+	Level string `json:"level"`
+	// Result is decided by the MUST checks (see Success, Partial, Failure).
+	Result string `json:"result"`
+	// Passed, Failed and Skipped count every result, of both levels.
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+	// Must and Should split them by level.
+	Must   LevelCounts `json:"must"`
+	Should LevelCounts `json:"should"`
+	// FailedSpecs are the failed MUST checks (the SHOULD findings are in the results).
 	FailedSpecs  []string `json:"failedSpecs"`
 	SkippedSpecs []string `json:"skippedSpecs"`
 	// SkipReasons counts the skipped specs by reason.
 	SkipReasons map[string]int `json:"skipReasons,omitempty"`
-	// FailedChecks counts the failures by the check that failed (body-schema, status-documented...).
+	// FailedChecks counts the failed results of both levels by the check that failed
+	// (body-schema, status-documented...).
 	FailedChecks map[string]int `json:"failedChecks,omitempty"`
 }
 
-// Counts are passed and failed specs of the whole run (skipped ones excluded).
+// LevelCounts are a profile's results of one level.
+type LevelCounts struct {
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+// Result is the outcome of one check.
+type Result struct {
+	// ID is stable across runs: made from the profile and the check's text (and, for a finding
+	// beside a MUST check, its grade), never from the order or seed of a run.
+	ID      string `json:"id"`
+	Profile string `json:"profile"`
+	// Check is the check's sentence (its spec text, RFC 2119 keywords included).
+	Check   string       `json:"check"`
+	Level   grade.Level  `json:"level"`
+	Source  grade.Source `json:"source"`
+	Outcome string       `json:"outcome"`
+	// Message says why it failed (every problem, one a line) or why it was skipped.
+	Message string `json:"message"`
+	// FailedChecks name what failed (body-schema, auth-401, ...).
+	FailedChecks []string `json:"failedChecks,omitempty"`
+}
+
+// Outcome is what a spec reports of its problems (report entry EntryOutcome): the problems of
+// its own grade (Grade zero), or findings of a weaker grade beside it.
+type Outcome struct {
+	Grade   grade.Grade `json:"grade"`
+	Checks  []string    `json:"checks"`
+	Message string      `json:"message"`
+}
+
+// Counts are passed and failed results of the whole run, of both levels (skipped ones excluded).
 type Counts struct {
 	Total  int `json:"total"`
 	Passed int `json:"passed"`

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
 
@@ -60,13 +61,15 @@ func Read(path string) (*ConformanceReport, error) {
 // Summary is the report for a person at a terminal.
 func Summary(rep *ConformanceReport, dir string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nKeptn API gateway conformance: %s %s at %s (target %s)\n", rep.Implementation.Name, rep.Implementation.Version, rep.Implementation.Endpoint, rep.Implementation.Target)
 	if rep.Run.Failure != "" {
-		fmt.Fprintf(&b, "  THE RUN FAILED: %s\n", rep.Run.Failure)
+		fmt.Fprintf(&b, "\nTHE RUN FAILED: %s\n", rep.Run.Failure)
 	}
+	im := rep.Implementation
+	fmt.Fprintf(&b, "\nKeptn API gateway conformance: %s at %s (target %s)\n", strings.TrimSpace(im.Name+" "+im.Version), im.Endpoint, im.Target)
 	for _, p := range rep.Profiles {
 		mark := map[string]string{Success: "PASS", Partial: "PART", Failure: "FAIL"}[p.Result]
-		fmt.Fprintf(&b, "  %s  %-14s %-8s %3d passed, %d failed, %d skipped\n", mark, p.Name, "("+p.Level+")", p.Passed, p.Failed, p.Skipped)
+		fmt.Fprintf(&b, "  %s  %-14s %-11s MUST %3d passed, %d failed, %d skipped · SHOULD %2d passed, %d failed, %d skipped\n", mark, p.Name, "("+p.Level+")",
+			p.Must.Passed, p.Must.Failed, p.Must.Skipped, p.Should.Passed, p.Should.Failed, p.Should.Skipped)
 		checks := make([]string, 0, len(p.FailedChecks))
 		for c, n := range p.FailedChecks {
 			checks = append(checks, fmt.Sprintf("%s ×%d", c, n))
@@ -79,6 +82,7 @@ func Summary(rep *ConformanceReport, dir string) string {
 			fmt.Fprintf(&b, "        skipped ×%d: %s\n", n, reason)
 		}
 	}
+	writeFindings(&b, rep.Results)
 	c := rep.Coverage
 	fmt.Fprintf(&b, "  coverage: %d/%d operations, %d/%d documented responses exercised, %d exempted\n",
 		c.Operations.Covered, c.Operations.Total, c.Statuses.Exercised, c.Statuses.Total, len(c.Exemptions))
@@ -92,11 +96,62 @@ func Summary(rep *ConformanceReport, dir string) string {
 	for _, n := range rep.Notes {
 		fmt.Fprintf(&b, "  noted: %s %s: %s\n", n.Profile, n.Name, n.Value)
 	}
-	fmt.Fprintf(&b, "  checks: %d passed, %d failed, in %.1fs\n", rep.Checks.Passed, rep.Checks.Failed, rep.DurationSeconds)
+	fmt.Fprintf(&b, "  checks: %d passed, %d failed (MUST and SHOULD), in %.1fs\n", rep.Checks.Passed, rep.Checks.Failed, rep.DurationSeconds)
 	if dir != "" {
 		fmt.Fprintf(&b, "  reports: %s, %s, %s, junit.xml, ginkgo-report.json in %s\n", FileYAML, FileJSON, FileCoverage, dir)
 	}
 	return b.String()
+}
+
+// maxFindings is how many kinds of SHOULD finding the summary spells out; the report has them all.
+const maxFindings = 20
+
+// writeFindings lists the failed SHOULD results, alike ones together (same profile, first problem
+// and source): the problem, an example check, and the reason.
+func writeFindings(b *strings.Builder, results []Result) {
+	type group struct {
+		first   Result
+		problem string
+		n       int
+	}
+	var groups []*group
+	index := map[string]*group{}
+	total := 0
+	for _, r := range results {
+		if r.Level != grade.Should || r.Outcome != Failed {
+			continue
+		}
+		total++
+		problem, _, _ := strings.Cut(r.Message, "\n")
+		key := r.Profile + "\x00" + problem + "\x00" + r.Source.String()
+		if g := index[key]; g != nil {
+			g.n++
+			continue
+		}
+		g := &group{first: r, problem: problem, n: 1}
+		index[key] = g
+		groups = append(groups, g)
+	}
+	if total == 0 {
+		return
+	}
+	fmt.Fprintf(b, "  SHOULD findings (recommendations, not a failed certification): %d\n", total)
+	for i, g := range groups {
+		if i == maxFindings {
+			fmt.Fprintf(b, "    ... and %d more kinds: the results in %s\n", len(groups)-maxFindings, FileJSON)
+			break
+		}
+		fmt.Fprintf(b, "    %s ×%d: %s\n", g.first.Profile, g.n, g.problem)
+		fmt.Fprintf(b, "      in: %s (%s)\n      why: %s\n", g.first.Check, g.first.ID, why(g.first.Source))
+	}
+}
+
+// why is a source for a person: its kind, then its reference or reason.
+func why(s grade.Source) string {
+	if s.Ref == "" {
+		return string(s.Kind) + ": " + s.Reason
+	}
+	return s.String()
 }
 
 type coverageRow struct {

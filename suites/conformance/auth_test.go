@@ -5,11 +5,12 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
 // The token matrix: every operation the specs protect with x-token, against every wrong way of
 // presenting the token, and unauthenticated requests that are wrong in other ways as well.
-var _ = Describe("Authentication", Label("Profile:Auth"), func() {
+var _ = Describe("Authentication", Label(report.ProfileLabel+cases.ProfileAuth), func() {
 	matrix, err := cases.TokenMatrix()
 	if err != nil {
 		panic(err)

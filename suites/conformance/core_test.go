@@ -7,17 +7,13 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
-	"github.com/keptn-conformance/keptn-conformance/specs"
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
-// specCases declares an It per catalogue case of the documents selected by keep.
-func specCases(keep func(doc string) bool) {
+// specCases declares an It per catalogue case of the profile.
+func specCases(profile string) {
 	for _, c := range cases.All() {
-		op, err := cases.Operation(c.Op)
-		if err != nil {
-			panic(err) // the catalogue test rules this out
-		}
-		if !keep(op.Doc.Name) {
+		if c.Profile() != profile {
 			continue
 		}
 		args := []any{Label("Op:" + c.Op)}
@@ -32,15 +28,15 @@ func specCases(keep func(doc string) bool) {
 	}
 }
 
-var _ = Describe("Keptn API contract", Label("Profile:Core"), func() {
-	It("MUST be checked by a case for every operation and documented response of the specs", func() {
+var _ = Describe("Keptn API contract", Label(report.ProfileLabel+cases.ProfileCore), func() {
+	It(cases.CoverageCheck(), func() {
 		gaps, err := cases.Gaps(cases.All())
 		Expect(err).NotTo(HaveOccurred())
 		Expect(gaps).To(BeEmpty(), "the suite fails closed: "+strings.Join(gaps, "; "))
 	})
 
 	Describe("operations", func() {
-		specCases(func(doc string) bool { return doc != specs.Session })
+		specCases(cases.ProfileCore)
 	})
 
 	Describe("gateway", func() {

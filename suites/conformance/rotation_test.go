@@ -9,16 +9,17 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
 func measure(name string, value float64, unit string, limit float64) {
-	measureIn("TokenRotation", name, value, unit, limit)
+	measureIn(cases.ProfileTokenRotation, name, value, unit, limit)
 }
 
 // The documented API token procedures (retrieve, create, reset), automated and measured. The specs
 // run one at a time, after every other, and each leaves the original token in place.
-var _ = Describe("Token rotation", Label("Profile:TokenRotation"), Serial, func() {
+var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenRotation), Serial, func() {
 	var (
 		store    target.TokenStore
 		original string
@@ -36,7 +37,8 @@ var _ = Describe("Token rotation", Label("Profile:TokenRotation"), Serial, func(
 		})
 	})
 
-	It("MUST take a new token by the documented reset within the profile's maximum, on every protected operation, and refuse the old one on every protected operation", func(ctx SpecContext) {
+	checks := cases.RotationChecks
+	It(checks.Reset.Name(), func(ctx SpecContext) {
 		rot := env.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
 		check(rot.Result)
 		measure("rotation latency (secret changed → new token accepted, old refused)", rot.Latency.Seconds(), "s", cfg.RotationMax.Seconds())
@@ -64,7 +66,7 @@ var _ = Describe("Token rotation", Label("Profile:TokenRotation"), Serial, func(
 		check(res)
 	})
 
-	It("MUST keep session logins working after a rotation", func(ctx SpecContext) {
+	It(checks.Sessions.Name(), func(ctx SpecContext) {
 		requireSession()
 		rot := env.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
 		check(rot.Result)
@@ -73,7 +75,7 @@ var _ = Describe("Token rotation", Label("Profile:TokenRotation"), Serial, func(
 		check(res)
 	})
 
-	It("MUST stay healthy through rotating back and forth twice", func(ctx SpecContext) {
+	It(checks.Twice.Name(), func(ctx SpecContext) {
 		var res cases.Result
 		for i, to := range []string{cases.NewToken(), original, cases.NewToken(), original} {
 			rot := env.Rotate(ctx, store, to, cfg.RotationMax)
@@ -88,16 +90,19 @@ var _ = Describe("Token rotation", Label("Profile:TokenRotation"), Serial, func(
 		check(res)
 	})
 
-	for _, bad := range []struct{ content, what string }{
-		{"", "an empty secret"},
-		{"not a token\n\twith spaces and a \x00 byte", "a malformed secret"},
+	for _, bad := range []struct {
+		check         cases.RotationCheck
+		content, what string
+	}{
+		{checks.EmptySecret, "", "an empty secret"},
+		{checks.MalformedSecret, "not a token\n\twith spaces and a \x00 byte", "a malformed secret"},
 	} {
-		It(fmt.Sprintf("MUST refuse %s: never open the API, never drop the working token", bad.what), func(ctx SpecContext) {
+		It(bad.check.Name(), func(ctx SpecContext) {
 			check(env.BadSecret(ctx, store, bad.content, bad.what, time.Second))
 		})
 	}
 
-	It("MUST serve a steady load through a rotation without a failed request, and without refusing the new token once it took effect", func(ctx SpecContext) {
+	It(checks.Load.Name(), func(ctx SpecContext) {
 		fig, rot := env.LoadDuringRotation(ctx, store, cfg.LoadRate, cfg.LoadDuration, cfg.RotationMax)
 		check(rot.Result)
 		measure("load during rotation: requests", float64(fig.Requests), "requests", 0)

@@ -5,15 +5,15 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
-	"github.com/keptn-conformance/keptn-conformance/specs"
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
 // Konnect-style session login: the session API's contract, and the session's security.
-var _ = Describe("Session login", Label("Profile:Session"), func() {
+var _ = Describe("Session login", Label(report.ProfileLabel+cases.ProfileSession), func() {
 	BeforeEach(requireSession)
 
 	Describe("operations", func() {
-		specCases(func(doc string) bool { return doc == specs.Session })
+		specCases(cases.ProfileSession)
 	})
 
 	Describe("security", func() {

@@ -6,11 +6,13 @@
 package conformance_test
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +22,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
@@ -84,13 +88,21 @@ var _ = ReportAfterSuite("conformance report", func(r Report) {
 	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
 	Expect(reporters.GenerateJUnitReport(r, filepath.Join(dir, "junit.xml"))).To(Succeed())
 	Expect(reporters.GenerateJSONReport(r, filepath.Join(dir, "ginkgo-report.json"))).To(Succeed())
-	rep, err := report.Build(r, desc)
+	d := desc
+	if d == nil {
+		// The target could not be set up: the report still names what was to be certified.
+		d = &target.Description{Implementation: target.Implementation{Name: cmp.Or(cfg.Implementation, "unnamed Keptn API gateway"), Target: cfg.Target,
+			Endpoint: cmp.Or(cfg.Endpoint, cfg.HTTPSEndpoint)}}
+	}
+	rep, err := report.Build(r, d)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(report.Write(dir, rep)).To(Succeed())
 	fmt.Fprint(os.Stdout, report.Summary(rep, dir))
 })
 
-// check records what a case or check exercised and fails the spec with its problems.
+// check records what a case or check exercised, and judges its problems by level (one spec, one
+// level; see cases.Declared): the problems of a MUST spec fail it; those of a SHOULD spec, and the
+// SHOULD problems a MUST spec found, are findings: recorded for the report, never a failed spec.
 func check(res cases.Result) {
 	if res.Skip != "" {
 		Skip(res.Skip)
@@ -99,16 +111,51 @@ func check(res cases.Result) {
 		measureIn(profileOf(), f.Name, f.Value, f.Unit, f.Limit)
 	}
 	AddReportEntry(report.EntryExercised, res.Exercised(), ReportEntryVisibilityNever)
-	if res.Failed() {
-		AddReportEntry(report.EntryChecks, res.Checks(), ReportEntryVisibilityNever)
-		Fail(res.Report())
+	own, ok, err := cases.GradeOf(profileOf(), CurrentSpecReport().LeafNodeText)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(ok).To(BeTrue(), "a bug in the suite: this spec is not declared in cases.Declarations")
+	var ownProblems []contract.Problem
+	findings := map[grade.Grade][]contract.Problem{}
+	for _, p := range res.Problems {
+		// A problem's own grade only weakens its spec's: a MUST spec's SHOULD problems are findings.
+		if p.Grade.Level != grade.Should || own.Level == grade.Should {
+			ownProblems = append(ownProblems, p)
+		} else {
+			findings[p.Grade] = append(findings[p.Grade], p)
+		}
 	}
+	for g, ps := range findings {
+		recordOutcome(g, ps)
+	}
+	if len(ownProblems) > 0 {
+		recordOutcome(grade.Grade{}, ownProblems)
+		if own.Level == grade.Must {
+			Fail(res.Report())
+		}
+	}
+	if len(res.Problems) > 0 {
+		fmt.Fprintf(GinkgoWriter, "SHOULD findings:\n%s", res.Report())
+	}
+}
+
+// recordOutcome records problems of a spec for the report: its own (g zero) or findings of grade g.
+func recordOutcome(g grade.Grade, problems []contract.Problem) {
+	o := report.Outcome{Grade: g}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.String()
+		if !slices.Contains(o.Checks, p.Check) {
+			o.Checks = append(o.Checks, p.Check)
+		}
+	}
+	o.Message = strings.Join(lines, "\n")
+	AddReportEntry(report.EntryOutcome, o, ReportEntryVisibilityNever)
 }
 
 // setupFailed fails a spec whose state could not be built: the gateway failed an operation the
 // case depends on.
 func setupFailed(err error) {
-	AddReportEntry(report.EntryChecks, []string{"set-up"}, ReportEntryVisibilityNever)
+	AddReportEntry(report.EntryOutcome, report.Outcome{Checks: []string{"set-up"}, Message: err.Error()}, ReportEntryVisibilityNever)
 	Fail(err.Error())
 }
 

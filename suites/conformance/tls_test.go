@@ -5,6 +5,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
@@ -18,10 +19,7 @@ var _ = Describe("TLS", func() {
 	})
 
 	for _, c := range cases.TLSChecks() {
-		args := []any{Label("Profile:TLS")}
-		if c.Extended {
-			args = []any{Label("Profile:TLSExtended")}
-		}
+		args := []any{Label(report.ProfileLabel + c.Profile())}
 		if c.Swap {
 			args = append(args, Serial)
 		}
@@ -40,7 +38,7 @@ var _ = Describe("TLS", func() {
 		panic(err)
 	}
 	for _, a := range matrix {
-		It(a.Name()+" on both listeners (in strict mode: redirect plain HTTP unread)", Label("Profile:TLS", "Op:"+a.Op), func(ctx SpecContext) {
+		It(a.ListenersName(), Label(report.ProfileLabel+cases.ProfileTLS, "Op:"+a.Op), func(ctx SpecContext) {
 			w, cleanup, err := env.Build(ctx, a.Base.Needs)
 			if err != nil {
 				setupFailed(err)

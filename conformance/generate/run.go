@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -74,6 +75,10 @@ type Outcome struct {
 	Rapid, RapidFull string
 }
 
+// shrinkTime bounds the shrinking of a failure: every step is an exchange (or a wait for an
+// effect), and a minimal example is usually found well within it.
+const shrinkTime = 3 * time.Second
+
 // OpSeed is an operation's seed, derived from the run's: never 0, which rapid reads as "random".
 func OpSeed(run uint64, op string) uint64 {
 	h := fnv.New64a()
@@ -91,7 +96,7 @@ func Run(ctx context.Context, op *specs.Operation, send Send, c Config) Outcome 
 	out := Outcome{Op: op.ID(), Seed: OpSeed(c.Seed, op.ID())}
 	for name, v := range map[string]string{
 		"rapid.checks": strconv.Itoa(c.Examples), "rapid.seed": strconv.FormatUint(out.Seed, 10),
-		"rapid.nofailfile": "true", "rapid.failfile": "",
+		"rapid.nofailfile": "true", "rapid.failfile": "", "rapid.shrinktime": shrinkTime.String(),
 	} {
 		if err := flag.Set(name, v); err != nil {
 			panic("generate: rapid's flags are not registered: " + err.Error())

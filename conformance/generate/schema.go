@@ -24,6 +24,11 @@ import (
 // valid requests draw them with some probability, so that they reach real entities.
 type Known map[string][]string
 
+// upstreamValues are the only values upstream takes for a map's members where the spec says just
+// "a string": deploymentStrategies are direct or duplicate, and upstream answers anything else
+// with a 500 that facts §10 lists as permitted.
+var upstreamValues = map[string][]string{"deploymentStrategies": {"direct", "duplicate"}}
+
 // maxDepth bounds how deep nested objects and arrays are drawn.
 const maxDepth = 4
 
@@ -113,7 +118,12 @@ func object(t *rapid.T, s *openapi3.Schema, label string, known Known, depth int
 	if ap := s.AdditionalProperties.Schema; ap != nil && depth < maxDepth {
 		n := rapid.IntRange(0, 2).Draw(t, label+"#members")
 		for i := range n {
-			out[identifier.Draw(t, fmt.Sprintf("%s#member%d", label, i))] = value(t, ap.Value, label+".*", known, depth+1)
+			key := identifier.Draw(t, fmt.Sprintf("%s#member%d", label, i))
+			if vs, ok := upstreamValues[lastName(label)]; ok {
+				out[key] = rapid.SampledFrom(vs).Draw(t, label+"."+key)
+				continue
+			}
+			out[key] = value(t, ap.Value, label+"."+key, known, depth+1)
 		}
 	}
 	return out

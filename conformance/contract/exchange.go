@@ -163,6 +163,7 @@ func (ex *Exchange) String() string {
 			fmt.Fprintf(&b, "           body: (empty)\n")
 		}
 	}
+	b.WriteString(ex.curlLine())
 	return b.String()
 }
 

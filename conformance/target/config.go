@@ -62,6 +62,9 @@ type Config struct {
 	SetupTimeout       time.Duration
 	EventuallyTimeout  time.Duration // how long the suite awaits an asynchronous effect
 	EventuallyInterval time.Duration
+	Seed               int  // the seed of the generated requests (0: a new one, printed)
+	Examples           int  // generated requests per operation
+	ShowSecrets        bool // credentials in the curl reproducers of failures
 }
 
 type setting struct {
@@ -102,6 +105,9 @@ func (c *Config) settings() []setting {
 		{"setup-timeout", "KEPTN_CONFORMANCE_SETUP_TIMEOUT", "the most setting up the target may take", &c.SetupTimeout, "20m"},
 		{"eventually-timeout", "KEPTN_CONFORMANCE_EVENTUALLY_TIMEOUT", "how long the suite awaits an asynchronous effect (a project's creation, say)", &c.EventuallyTimeout, "30s"},
 		{"eventually-interval", "KEPTN_CONFORMANCE_EVENTUALLY_INTERVAL", "how often the suite polls for such an effect", &c.EventuallyInterval, "20ms"},
+		{"seed", "KEPTN_CONFORMANCE_SEED", "seed of the generated requests: the same seed replays a run exactly (0: a new one, printed)", &c.Seed, "0"},
+		{"examples", "KEPTN_CONFORMANCE_EXAMPLES", "generated requests per operation (Feature:Generated)", &c.Examples, "20"},
+		{"show-secrets", "KEPTN_CONFORMANCE_SHOW_SECRETS", "put the token into the curl reproducers of failures (by default they read $KEPTN_API_TOKEN)", &c.ShowSecrets, "false"},
 	}
 }
 

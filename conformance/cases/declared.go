@@ -201,6 +201,13 @@ func Declarations() ([]Declared, error) {
 	for _, rc := range RouteChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: rc.Name(), Grade: rc.Graded()})
 	}
+	ops, err := specs.AllOperations()
+	if err != nil {
+		return nil, err
+	}
+	for i := range ops {
+		out = append(out, GeneratedCheck(&ops[i]))
+	}
 	matrix, err := TokenMatrix()
 	if err != nil {
 		return nil, err
@@ -230,6 +237,14 @@ func Declarations() ([]Declared, error) {
 		out = append(out, Declared{Profile: ProfileKeptnCLI, Text: c.Name(), Grade: c.Grade})
 	}
 	return out, nil
+}
+
+// GeneratedCheck is the Core check of an operation's generated requests (suites/conformance,
+// Feature:Generated): inputs drawn from its schemas, valid and violating, answered as its spec
+// says. Its problems carry their own grades (generate.Grades).
+func GeneratedCheck(op *specs.Operation) Declared {
+	return Declared{Profile: ProfileCore, Text: op.ID() + " MUST answer generated requests as its spec says",
+		Grade: specGrade(op, "responses, for requests drawn from its schemas")}
 }
 
 // Profile is the profile of a catalogue case: Session for the session API, Core for the rest.

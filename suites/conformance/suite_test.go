@@ -111,12 +111,18 @@ func check(res cases.Result) {
 		measureIn(profileOf(), f.Name, f.Value, f.Unit, f.Limit)
 	}
 	AddReportEntry(report.EntryExercised, res.Exercised(), ReportEntryVisibilityNever)
+	judge(res.Problems, res.Report)
+}
+
+// judge records a spec's problems by grade and fails the spec when one of them is of its own
+// level and that level is MUST; SHOULD problems are findings, logged and reported, never a failure.
+func judge(problems []contract.Problem, message func() string) {
 	own, ok, err := cases.GradeOf(profileOf(), CurrentSpecReport().LeafNodeText)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(ok).To(BeTrue(), "a bug in the suite: this spec is not declared in cases.Declarations")
 	var ownProblems []contract.Problem
 	findings := map[grade.Grade][]contract.Problem{}
-	for _, p := range res.Problems {
+	for _, p := range problems {
 		// A problem's own grade only weakens its spec's: a MUST spec's SHOULD problems are findings.
 		if p.Grade.Level != grade.Should || own.Level == grade.Should {
 			ownProblems = append(ownProblems, p)
@@ -130,11 +136,11 @@ func check(res cases.Result) {
 	if len(ownProblems) > 0 {
 		recordOutcome(grade.Grade{}, ownProblems)
 		if own.Level == grade.Must {
-			Fail(res.Report())
+			Fail(message())
 		}
 	}
-	if len(res.Problems) > 0 {
-		fmt.Fprintf(GinkgoWriter, "SHOULD findings:\n%s", res.Report())
+	if len(problems) > 0 {
+		fmt.Fprintf(GinkgoWriter, "SHOULD findings:\n%s", message())
 	}
 }
 

@@ -195,7 +195,7 @@ func profileOf(labels []string) string {
 }
 
 // Extended profiles are reported, not required: a gateway can conform without them.
-var extended = map[string]bool{"TLSExtended": true, "KeptnCLI": true}
+var extended = map[string]bool{"TLSExtended": true, "KeptnCLI": true, "Hardening": true}
 
 func levelOf(profile string) string {
 	if extended[profile] {
@@ -204,7 +204,7 @@ func levelOf(profile string) string {
 	return "core"
 }
 
-var order = []string{"Core", "Auth", "Session", "TokenRotation", "TLS", "TLSExtended", "KeptnCLI"}
+var order = []string{"Core", "Auth", "Session", "TokenRotation", "TLS", "TLSExtended", "KeptnCLI", "Hardening"}
 
 func profileOrder(name string) int {
 	for i, n := range order {

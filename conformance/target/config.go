@@ -59,6 +59,7 @@ type Config struct {
 	SetupTimeout       time.Duration
 	EventuallyTimeout  time.Duration // how long the suite awaits an asynchronous effect
 	EventuallyInterval time.Duration
+	Hardening          bool // run the hardening profile on an external or kind target
 }
 
 type setting struct {
@@ -97,6 +98,7 @@ func (c *Config) settings() []setting {
 		{"load-duration", "KEPTN_CONFORMANCE_LOAD_DURATION", "length of the rotation load test", &c.LoadDuration, "3s"},
 		{"setup-timeout", "KEPTN_CONFORMANCE_SETUP_TIMEOUT", "the most setting up the target may take", &c.SetupTimeout, "20m"},
 		{"eventually-timeout", "KEPTN_CONFORMANCE_EVENTUALLY_TIMEOUT", "how long the suite awaits an asynchronous effect (a project's creation, say)", &c.EventuallyTimeout, "30s"},
+		{"hardening", "KEPTN_CONFORMANCE_HARDENING", "run the hardening profile (oversized and stalled bodies, wrong passwords, headers) on an external or kind target; the embedded target always runs it", &c.Hardening, "false"},
 		{"eventually-interval", "KEPTN_CONFORMANCE_EVENTUALLY_INTERVAL", "how often the suite polls for such an effect", &c.EventuallyInterval, "20ms"},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
@@ -48,6 +49,9 @@ type Service struct {
 	ws       wsTokens
 	log      *slog.Logger
 	now      func() time.Time
+	// byUser and byAddr throttle wrong passwords; bcryptSlots bounds concurrent comparisons.
+	byUser, byAddr *auth.Throttle
+	bcryptSlots    chan struct{}
 }
 
 // Open opens (creating) the role's store in the data directory.
@@ -68,7 +72,9 @@ func Open(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, db: db, sessions: auth.NewSessions(db, opts.SessionTTL), log: opts.Log, now: time.Now}
+	s := &Service{opts: opts, db: db, sessions: auth.NewSessions(db, opts.SessionTTL), log: opts.Log, now: time.Now,
+		byUser: auth.NewThrottle(auth.UserFailureLimit), byAddr: auth.NewThrottle(auth.AddrFailureLimit),
+		bcryptSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
 	if err := s.seedBridgeCredentials(); err != nil {
 		db.Close()
 		return nil, err

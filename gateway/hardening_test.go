@@ -84,6 +84,12 @@ func TestStalledBodiesAndIdleConnectionsAreClosed(t *testing.T) {
 	if _, err := io.Copy(io.Discard, conn); err != nil {
 		t.Errorf("the connection of a stalled body was not closed: %v", err)
 	}
+	// Without a token the body is never read: the connection is closed all the same.
+	conn = rawPost(t, g.http, "/api/v1/event", "Content-Length: 1000", `{"type":"x`)
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Errorf("the connection of a stalled body without a token was not closed: %v", err)
+	}
 
 	idle, err := net.Dial("tcp", strings.TrimPrefix(g.http, "http://"))
 	if err != nil {
@@ -181,15 +187,15 @@ func TestHardeningFigures(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/keptn-gateway").CombinedOutput(); err != nil {
 		t.Fatalf("building: %v\n%s", err, out)
 	}
-	port := freePort(t)
-	cmd := exec.Command(bin, "serve", "--data-dir", filepath.Join(dir, "data"), "--http", "127.0.0.1:"+port, "--https", "",
+	addr := freePort(t)
+	cmd := exec.Command(bin, "serve", "--data-dir", filepath.Join(dir, "data"), "--http", addr, "--https", "",
 		"--users-file", usersFile(t, "ada", "pw-123456"), "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	base := "http://127.0.0.1:" + port
+	base := "http://" + addr
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if res, err := http.Get(base + "/nginx-health"); err == nil {
 			res.Body.Close()
@@ -237,14 +243,20 @@ func TestHardeningFigures(t *testing.T) {
 		t.Logf("16 concurrent 40 MB logins (chunked %v): answers %v; RSS now %d MB, peak %d MB", chunked, codes, status("VmRSS"), status("VmHWM"))
 	}
 
-	started := time.Now()
-	conn := rawPost(t, base, "/api/v1/event", "Content-Length: 1000", `{"type":"x`)
-	_, _ = io.Copy(io.Discard, conn)
-	t.Logf("stalled body (1000 bytes declared, 10 sent): connection closed after %.1f s", time.Since(started).Seconds())
+	token, err := os.ReadFile(filepath.Join(dir, "data", "keptn-api-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"", "\r\nX-Token: " + strings.TrimSpace(string(token))} {
+		started := time.Now()
+		conn := rawPost(t, base, "/api/v1/event", "Content-Length: 1000"+h, `{"type":"x`)
+		_, _ = io.Copy(io.Discard, conn)
+		t.Logf("stalled body (1000 bytes declared, 10 sent, token %v): connection closed after %.1f s", h != "", time.Since(started).Seconds())
+	}
 
-	idle, _ := net.Dial("tcp", "127.0.0.1:"+port)
+	idle, _ := net.Dial("tcp", addr)
 	_, _ = io.WriteString(idle, "GET /nginx-health HTTP/1.1\r\nHost: x\r\n\r\n")
-	started = time.Now()
+	started := time.Now()
 	_, _ = io.Copy(io.Discard, idle)
 	t.Logf("idle keep-alive connection closed after %.1f s", time.Since(started).Seconds())
 

@@ -84,8 +84,11 @@ func limited(next http.Handler, limit func(path string) int64, t Timeouts) http.
 			httpx.WriteError(w, http.StatusRequestEntityTooLarge, "the request body (%d bytes) is larger than the %d bytes allowed here", r.ContentLength, max)
 			return
 		}
-		rc := http.NewResponseController(w)
-		r.Body = &pacedBody{body: http.MaxBytesReader(w, r.Body, max), rc: rc, stall: t.BodyStall, until: time.Now().Add(t.Read)}
+		// The body must start arriving within the stall timeout, read or not (a handler that answers
+		// without reading it leaves the server to drain it), and keep arriving.
+		b := &pacedBody{body: http.MaxBytesReader(w, r.Body, max), rc: http.NewResponseController(w), stall: t.BodyStall, until: time.Now().Add(t.Read)}
+		b.extend()
+		r.Body = b
 		next.ServeHTTP(w, r)
 	})
 }
@@ -100,13 +103,18 @@ type pacedBody struct {
 }
 
 func (b *pacedBody) Read(p []byte) (int, error) {
+	b.extend()
+	return b.body.Read(p)
+}
+
+// extend lets the next read wait up to the stall timeout (never past until).
+func (b *pacedBody) extend() {
 	deadline := time.Now().Add(b.stall)
 	if deadline.After(b.until) {
 		deadline = b.until
 	}
 	// A writer that cannot set deadlines (a test recorder) reads without one.
 	_ = b.rc.SetReadDeadline(deadline)
-	return b.body.Read(p)
 }
 
 func (b *pacedBody) Close() error { return b.body.Close() }

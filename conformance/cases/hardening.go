@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
@@ -109,10 +110,13 @@ func (e *Env) dial(ctx context.Context, base string) (net.Conn, string, error) {
 	return c, u.Host, err
 }
 
-// rawRequest is a request head for sendEvent with the token, and the given framing header.
-func (e *Env) rawRequest(host, framing string) string {
-	return "POST /api/v1/event HTTP/1.1\r\nHost: " + host + "\r\nX-Token: " + e.Target.Token() +
-		"\r\nContent-Type: application/json\r\n" + framing + "\r\n\r\n"
+// rawRequest is a request head for sendEvent, with a token ("": none) and the given framing header.
+func rawRequest(host, token, framing string) string {
+	head := "POST /api/v1/event HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
+	if token != "" {
+		head += "X-Token: " + token + "\r\n"
+	}
+	return head + framing + "\r\n\r\n"
 }
 
 // eventPrefix starts a JSON event whose data goes on with padding (never a complete body).
@@ -126,7 +130,7 @@ func runOversized(ctx context.Context, e *Env, base string) (Result, error) {
 		return res, err
 	}
 	defer conn.Close()
-	head := e.rawRequest(host, "Content-Length: "+strconv.Itoa(OversizedDeclared))
+	head := rawRequest(host, e.Target.Token(), "Content-Length: "+strconv.Itoa(OversizedDeclared))
 	body := eventPrefix + strings.Repeat("a", OversizedSent-len(eventPrefix))
 	_ = conn.SetDeadline(time.Now().Add(OversizedWait))
 	start := time.Now()
@@ -160,7 +164,7 @@ func runOversized(ctx context.Context, e *Env, base string) (Result, error) {
 	go func() {
 		n := 0
 		w := bufio.NewWriter(conn)
-		_, err := io.WriteString(w, e.rawRequest(host, "Transfer-Encoding: chunked")+fmt.Sprintf("%x\r\n%s\r\n", len(eventPrefix), eventPrefix))
+		_, err := io.WriteString(w, rawRequest(host, e.Target.Token(), "Transfer-Encoding: chunked")+fmt.Sprintf("%x\r\n%s\r\n", len(eventPrefix), eventPrefix))
 		chunk := fmt.Sprintf("%x\r\n%s\r\n", 64<<10, strings.Repeat("a", 64<<10))
 		for ; err == nil && n < OversizedChunked; n += 64 << 10 {
 			_, err = io.WriteString(w, chunk)
@@ -189,24 +193,54 @@ func runOversized(ctx context.Context, e *Env, base string) (Result, error) {
 
 func runStall(ctx context.Context, e *Env, base string) (Result, error) {
 	var res Result
-	conn, host, err := e.dial(ctx, base)
-	if err != nil {
-		return res, err
+	// With the token (the body is read) and without (it is not, and must not be waited for), at once.
+	type outcome struct {
+		took time.Duration
+		err  error
 	}
-	defer conn.Close()
-	start := time.Now()
-	_ = conn.SetDeadline(start.Add(StallBound + 2*time.Second))
-	if _, err := io.WriteString(conn, e.rawRequest(host, "Content-Length: 1000")+eventPrefix); err != nil {
-		return res, err
+	variants := []string{"with the token", "without a token"}
+	out := make([]outcome, len(variants))
+	var wg sync.WaitGroup
+	for i, what := range variants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, host, err := e.dial(ctx, base)
+			if err != nil {
+				out[i].err = err
+				return
+			}
+			defer conn.Close()
+			token := e.Target.Token()
+			if what != variants[0] {
+				token = ""
+			}
+			head := rawRequest(host, token, "Content-Length: 1000")
+			start := time.Now()
+			_ = conn.SetDeadline(start.Add(StallBound + 2*time.Second))
+			if _, err := io.WriteString(conn, head+eventPrefix); err != nil {
+				out[i].err = err
+				return
+			}
+			// Whatever comes (an answer, the end of the connection) shows the gateway let go.
+			_, err = io.Copy(io.Discard, conn)
+			out[i].took = time.Since(start)
+			if err != nil && isTimeout(err) {
+				out[i].took = StallBound + 2*time.Second
+			}
+		}()
 	}
-	// Whatever comes (an answer, the end of the connection) shows the gateway let go.
-	_, err = io.Copy(io.Discard, conn)
-	took := time.Since(start)
-	if (err != nil && isTimeout(err)) || took > StallBound {
-		addProblem(&res, CheckHardeningStall, "POST /api/v1/event declaring 1000 bytes, %d sent, then nothing: the connection was still open after %s", len(eventPrefix), took.Round(time.Second))
-		return res, nil
+	wg.Wait()
+	for i, what := range variants {
+		switch o := out[i]; {
+		case o.err != nil:
+			return res, o.err
+		case o.took > StallBound:
+			addProblem(&res, CheckHardeningStall, "POST /api/v1/event %s, declaring 1000 bytes, %d sent, then nothing: the connection was still open after %s", what, len(eventPrefix), o.took.Round(time.Second))
+		default:
+			res.Figures = append(res.Figures, Figure{Name: "stalled body " + what + ": connection closed after", Value: o.took.Seconds(), Unit: "s", Limit: StallBound.Seconds()})
+		}
 	}
-	res.Figures = append(res.Figures, Figure{Name: "stalled body: connection closed after", Value: took.Seconds(), Unit: "s", Limit: StallBound.Seconds()})
 	return res, nil
 }
 

@@ -114,7 +114,7 @@ Limits (fixed):
     each further wrong password, never longer than 1 minute after the last one; right passwords
     are never counted, and a successful login clears its user's count
   concurrent logins: bcrypt runs a few at a time (the number of CPUs, at least 2); a login that
-    waits more than 2 s for its turn is refused with 503 and Retry-After
+    waits more than 5 s for its turn is refused with 503 and Retry-After
 `
 
 func serve(args []string, stdout, stderr io.Writer) error {

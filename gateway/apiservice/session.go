@@ -93,7 +93,7 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 }
 
 // loginQueueWait is how long a login waits for a bcrypt slot before it is refused (503).
-const loginQueueWait = 2 * time.Second
+const loginQueueWait = 5 * time.Second
 
 // retryAfter says, in whole seconds (at least 1), when to try again.
 func retryAfter(w http.ResponseWriter, d time.Duration) {

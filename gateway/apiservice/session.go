@@ -46,8 +46,7 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 	}
 	userKey, addrKey := "user:"+*c.Username, "addr:"+clientAddr(r)
 	if wait := max(s.byUser.Wait(userKey), s.byAddr.Wait(addrKey)); wait > 0 {
-		retryAfter(w, wait)
-		httpx.WriteError(w, http.StatusTooManyRequests, "too many wrong passwords: try again in %s", w.Header().Get("Retry-After")+"s")
+		httpx.WriteError(w, http.StatusTooManyRequests, "too many wrong passwords: try again in %ss", retryAfter(w, wait))
 		return
 	}
 	// bcrypt is expensive: a few comparisons at a time, the others wait a little or are refused.
@@ -95,9 +94,11 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 // loginQueueWait is how long a login waits for a bcrypt slot before it is refused (503).
 const loginQueueWait = 5 * time.Second
 
-// retryAfter says, in whole seconds (at least 1), when to try again.
-func retryAfter(w http.ResponseWriter, d time.Duration) {
-	w.Header().Set("Retry-After", strconv.Itoa(int(max(1, math.Ceil(d.Seconds())))))
+// retryAfter says, in whole seconds (at least 1), when to try again, and returns the seconds.
+func retryAfter(w http.ResponseWriter, d time.Duration) string {
+	secs := strconv.Itoa(int(max(1, math.Ceil(d.Seconds()))))
+	w.Header().Set("Retry-After", secs)
+	return secs
 }
 
 // clientAddr is the address the client called from: the gateway in front says it

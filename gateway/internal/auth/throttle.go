@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto/sha256"
 	"sync"
 	"time"
 )
@@ -23,7 +24,7 @@ const (
 type Throttle struct {
 	mu    sync.Mutex
 	limit int
-	keys  map[string]*strikes
+	keys  map[[sha256.Size]byte]*strikes // by the key's digest: a long user name costs no more
 	now   func() time.Time
 }
 
@@ -35,14 +36,14 @@ type strikes struct {
 
 // NewThrottle refuses a key for a while once it has limit wrong passwords in a window.
 func NewThrottle(limit int) *Throttle {
-	return &Throttle{limit: limit, keys: map[string]*strikes{}, now: time.Now}
+	return &Throttle{limit: limit, keys: map[[sha256.Size]byte]*strikes{}, now: time.Now}
 }
 
 // Wait is how long key is still refused (0: not refused).
 func (t *Throttle) Wait(key string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := t.keys[key]
+	s := t.keys[sha256.Sum256([]byte(key))]
 	if s == nil {
 		return 0
 	}
@@ -54,7 +55,8 @@ func (t *Throttle) Fail(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	s := t.keys[key]
+	k := sha256.Sum256([]byte(key))
+	s := t.keys[k]
 	if s != nil && now.Sub(s.first) > ThrottleWindow {
 		s = nil // the window has passed: start again
 	}
@@ -66,7 +68,7 @@ func (t *Throttle) Fail(key string) {
 			}
 		}
 		s = &strikes{first: now}
-		t.keys[key] = s
+		t.keys[k] = s
 	}
 	s.failures++
 	if over := s.failures - t.limit; over >= 0 {
@@ -82,7 +84,7 @@ func (t *Throttle) Fail(key string) {
 func (t *Throttle) Reset(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.keys, key)
+	delete(t.keys, sha256.Sum256([]byte(key)))
 }
 
 // prune drops the keys whose window and refusal are over.

@@ -38,7 +38,8 @@ const (
 	OversizedDeclared = 1 << 30
 	OversizedSent     = 64 << 10
 	OversizedWait     = 10 * time.Second
-	// OversizedChunked is how much a chunked oversized body may send before it must be refused.
+	// OversizedChunked is how much a chunked oversized body may send before it must be refused
+	// (within OversizedWait too).
 	OversizedChunked = 32 << 20
 	// StallBound is how long a stalled body may hold its connection.
 	StallBound = 30 * time.Second
@@ -103,7 +104,9 @@ func (e *Env) dial(ctx context.Context, base string) (net.Conn, string, error) {
 	}
 	d := &net.Dialer{Timeout: 10 * time.Second}
 	if u.Scheme == "https" {
-		c, err := (&tls.Dialer{NetDialer: d, Config: e.Target.TLSConfig()}).DialContext(ctx, "tcp", host)
+		cfg := e.Target.TLSConfig()
+		cfg.NextProtos = []string{"http/1.1"} // the requests are written by hand, in HTTP/1.1
+		c, err := (&tls.Dialer{NetDialer: d, Config: cfg}).DialContext(ctx, "tcp", host)
 		return c, u.Host, err
 	}
 	c, err := d.DialContext(ctx, "tcp", host)
@@ -159,7 +162,7 @@ func runOversized(ctx context.Context, e *Env, base string) (Result, error) {
 		return res, err
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(StallBound))
+	_ = conn.SetDeadline(time.Now().Add(OversizedWait))
 	sent := make(chan int, 1)
 	go func() {
 		n := 0
@@ -177,7 +180,7 @@ func runOversized(ctx context.Context, e *Env, base string) (Result, error) {
 	resp, err = http.ReadResponse(bufio.NewReader(conn), nil)
 	switch {
 	case err != nil && isTimeout(err):
-		addProblem(&res, CheckHardeningBodyLimit, "POST /api/v1/event with a chunked body of %d MiB and more: no answer within %s", OversizedChunked>>20, StallBound)
+		addProblem(&res, CheckHardeningBodyLimit, "POST /api/v1/event with a chunked body of %d MiB and more: no answer within %s", OversizedChunked>>20, OversizedWait)
 	case err != nil:
 		addProblem(&res, CheckHardeningBodyLimit, "POST /api/v1/event with a chunked body of %d MiB: the connection ended without an answer (%v)", OversizedChunked>>20, err)
 	default:

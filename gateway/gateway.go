@@ -82,7 +82,9 @@ type Config struct {
 	// UpstreamPatience is how long the split topology retries a role that refuses connections
 	// (while it restarts); default 15s.
 	UpstreamPatience time.Duration
-	Log              *slog.Logger
+	// Timeouts bound each connection (zero fields: their defaults).
+	Timeouts Timeouts
+	Log      *slog.Logger
 }
 
 // Gateway is a configured gateway process, ready to serve.
@@ -134,6 +136,7 @@ func (c *Config) defaults() error {
 	if c.UpstreamPatience <= 0 {
 		c.UpstreamPatience = 15 * time.Second
 	}
+	c.Timeouts.defaults()
 	if c.Role != RoleAll && c.Role != RoleGateway && c.HTTPSAddr != "" {
 		return fmt.Errorf("role %s serves HTTP only; HTTPS is the gateway's", c.Role)
 	}
@@ -298,6 +301,7 @@ func proxy(base string, log *slog.Logger, patience time.Duration) (http.Handler,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
 			pr.Out.Header["X-Forwarded-Proto"] = pr.In.Header["X-Forwarded-Proto"]
+			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			log.Error("forwarding failed", "upstream", u.Host, "path", r.URL.Path, "err", err)
@@ -314,14 +318,25 @@ func (g *Gateway) Handler() http.Handler {
 		if port == "" {
 			_, port, _ = net.SplitHostPort(g.cfg.HTTPSAddr)
 		}
-		return httpx.Logged(g.log, string(g.cfg.Role), edge.RedirectToHTTPS(port))
+		return g.bounded(edge.RedirectToHTTPS(port))
 	}
-	return httpx.Logged(g.log, string(g.cfg.Role), g.handler)
+	return g.bounded(g.handler)
 }
 
 // HTTPSHandler is the handler of the HTTPS listener (logged, with Strict-Transport-Security).
 func (g *Gateway) HTTPSHandler() http.Handler {
-	return httpx.Logged(g.log, string(g.cfg.Role), edge.HSTS(g.handler))
+	return g.bounded(edge.HSTS(g.handler))
+}
+
+// bounded is a listener's handler: logged, its bodies limited and paced; at the edge (roles all
+// and gateway) with the per-route limits and the security headers.
+func (g *Gateway) bounded(h http.Handler) http.Handler {
+	if g.cfg.Role == RoleAll || g.cfg.Role == RoleGateway {
+		h = secured(limited(h, bodyLimit, g.cfg.Timeouts))
+	} else {
+		h = limited(h, nil, g.cfg.Timeouts)
+	}
+	return httpx.Logged(g.log, string(g.cfg.Role), h)
 }
 
 // TLSConfig is the HTTPS listener's TLS configuration (nil without HTTPS).
@@ -392,9 +407,13 @@ func (g *Gateway) Serve(ctx context.Context, httpL, httpsL net.Listener) error {
 		}()
 	}
 	errLog := slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)
-	serve(&http.Server{Handler: g.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}, httpL, false)
+	plain := g.cfg.Timeouts.server(g.Handler())
+	plain.ErrorLog = errLog
+	serve(plain, httpL, false)
 	if httpsL != nil {
-		serve(&http.Server{Handler: g.HTTPSHandler(), TLSConfig: g.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}, httpsL, true)
+		secure := g.cfg.Timeouts.server(g.HTTPSHandler())
+		secure.TLSConfig, secure.ErrorLog = g.TLSConfig(), errLog
+		serve(secure, httpsL, true)
 	}
 	watched := make(chan struct{})
 	go func() { g.Watch(ctx); close(watched) }()

@@ -95,12 +95,36 @@ var settings = []setting{
 	{"shutdown-delay", "KEPTN_GATEWAY_SHUTDOWN_DELAY", "0s", "keep serving this long after SIGTERM (keep-alives off), so a load balancer stops sending first"},
 	{"store-lock-timeout", "KEPTN_GATEWAY_STORE_LOCK_TIMEOUT", "2s", "how long to wait for a data directory another process holds (a pod being replaced)"},
 	{"upstream-patience", "KEPTN_GATEWAY_UPSTREAM_PATIENCE", "15s", "split topology: how long to retry a role that refuses connections (while it restarts)"},
+	{"read-header-timeout", "KEPTN_GATEWAY_READ_HEADER_TIMEOUT", "10s", "the most reading a request's headers may take"},
+	{"read-timeout", "KEPTN_GATEWAY_READ_TIMEOUT", "2m", "the most reading a whole request, body included, may take"},
+	{"body-stall-timeout", "KEPTN_GATEWAY_BODY_STALL_TIMEOUT", "10s", "a request body that stalls (no byte arriving) this long is cut off and its connection closed"},
+	{"write-timeout", "KEPTN_GATEWAY_WRITE_TIMEOUT", "2m", "the most writing an answer may take"},
+	{"idle-timeout", "KEPTN_GATEWAY_IDLE_TIMEOUT", "30s", "a keep-alive connection idle this long is closed"},
 	{"log-format", "KEPTN_GATEWAY_LOG_FORMAT", "text", "log format: text or json"},
+	{"log-level", "KEPTN_GATEWAY_LOG_LEVEL", "info", "least level logged: debug, info, warn or error"},
 }
+
+// limitsHelp is the end of serve -h: what the flags do not say.
+const limitsHelp = `
+Limits (fixed):
+  request bodies: 4 KiB for logins (/api/auth) and /api/v1/auth, 16 MiB for resources and
+    services with a Helm chart, 1 MiB for the rest; a larger body is refused with 413, unread
+  logins: 5 wrong passwords per user name and 20 per client address within a minute, then every
+    login of that user (or address) is refused with 429 and Retry-After for 2 s, doubling with
+    each further wrong password, never longer than 1 minute after the last one; right passwords
+    are never counted, and a successful login clears its user's count
+  concurrent logins: bcrypt runs a few at a time (the number of CPUs, at least 2); a login that
+    waits more than 5 s for its turn is refused with 503 and Retry-After
+`
 
 func serve(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: keptn-gateway serve [flags]")
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), limitsHelp)
+	}
 	vals := map[string]*string{}
 	for _, s := range settings {
 		def := s.def
@@ -125,19 +149,25 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--session-ttl: %q is not a positive duration", v("session-ttl"))
 	}
 	durations := map[string]time.Duration{}
-	for _, name := range []string{"reload-interval", "shutdown-delay", "store-lock-timeout", "upstream-patience"} {
+	for _, name := range []string{"reload-interval", "shutdown-delay", "store-lock-timeout", "upstream-patience",
+		"read-header-timeout", "read-timeout", "body-stall-timeout", "write-timeout", "idle-timeout"} {
 		d, err := time.ParseDuration(v(name))
 		if err != nil || d < 0 || (d == 0 && name != "shutdown-delay") {
 			return fmt.Errorf("--%s: %q is not a positive duration", name, v(name))
 		}
 		durations[name] = d
 	}
+	level, ok := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[v("log-level")]
+	if !ok {
+		return fmt.Errorf("--log-level: %q is none of debug, info, warn, error", v("log-level"))
+	}
+	opts := &slog.HandlerOptions{Level: level}
 	var handler slog.Handler
 	switch v("log-format") {
 	case "text":
-		handler = slog.NewTextHandler(stderr, nil)
+		handler = slog.NewTextHandler(stderr, opts)
 	case "json":
-		handler = slog.NewJSONHandler(stderr, nil)
+		handler = slog.NewJSONHandler(stderr, opts)
 	default:
 		return fmt.Errorf("--log-format: %q is neither text nor json", v("log-format"))
 	}
@@ -153,6 +183,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		TLSCertFile: v("tls-cert"), TLSKeyFile: v("tls-key"), HTTPSRedirect: redirect,
 		UsersFile: v("users-file"), SessionTTL: ttl, ReloadInterval: durations["reload-interval"],
 		ShutdownDelay: durations["shutdown-delay"], StoreLockTimeout: durations["store-lock-timeout"], UpstreamPatience: durations["upstream-patience"],
+		Timeouts: gateway.Timeouts{
+			ReadHeader: durations["read-header-timeout"], Read: durations["read-timeout"], BodyStall: durations["body-stall-timeout"],
+			Write: durations["write-timeout"], Idle: durations["idle-timeout"],
+		},
 		APIServiceURL: v("api-service-url"), ConfigurationServiceURL: v("configuration-service-url"), DatastoreURL: v("datastore-url"),
 		Log: log,
 	}

@@ -16,4 +16,5 @@ var Checks = []string{
 	CheckTLSListeners, CheckTLSDefaultCert, CheckTLSCertSwap, CheckTLSProtocols, CheckTLSSNI,
 	CheckTLSCipherSuites, CheckTLSHSTS, CheckTLSStrict,
 	CheckKeptnCLI,
+	CheckHardeningBodyLimit, CheckHardeningStall, CheckHardeningThrottle, CheckHardeningLockout, CheckHardeningNoSniff, CheckHardeningFraming, CheckHardeningNoStore,
 }

@@ -20,6 +20,7 @@ const (
 	ProfileTLS           = "TLS"
 	ProfileTLSExtended   = "TLSExtended"
 	ProfileKeptnCLI      = "KeptnCLI"
+	ProfileHardening     = "Hardening"
 )
 
 // Declared is one check as the suite declares it: a Ginkgo spec whose text is the check's RFC 2119
@@ -235,6 +236,9 @@ func Declarations() ([]Declared, error) {
 	}
 	for _, c := range CLIChecks() {
 		out = append(out, Declared{Profile: ProfileKeptnCLI, Text: c.Name(), Grade: c.Grade})
+	}
+	for _, c := range HardeningChecks() {
+		out = append(out, Declared{Profile: ProfileHardening, Text: c.Name(), Grade: c.Grade})
 	}
 	return out, nil
 }

@@ -289,7 +289,7 @@ func profileOf(labels []string) string {
 }
 
 // Extended profiles are reported, not required: a gateway can conform without them.
-var extended = map[string]bool{cases.ProfileTLSExtended: true, cases.ProfileKeptnCLI: true}
+var extended = map[string]bool{cases.ProfileTLSExtended: true, cases.ProfileKeptnCLI: true, cases.ProfileHardening: true}
 
 func levelOf(profile string) string {
 	if extended[profile] {
@@ -299,7 +299,7 @@ func levelOf(profile string) string {
 }
 
 var order = []string{cases.ProfileCore, cases.ProfileAuth, cases.ProfileSession, cases.ProfileTokenRotation, cases.ProfileTLS,
-	cases.ProfileTLSExtended, cases.ProfileKeptnCLI}
+	cases.ProfileTLSExtended, cases.ProfileKeptnCLI, cases.ProfileHardening}
 
 func profileOrder(name string) int {
 	for i, n := range order {

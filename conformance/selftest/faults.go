@@ -40,7 +40,7 @@ const cs = "/api/configuration-service/v1/project/"
 
 // Faults is the catalogue.
 func Faults() []Fault {
-	return append([]Fault{
+	return append(append(hardeningFaults(), []Fault{
 		// --- the contract: bodies, statuses, media types, headers ---
 		{Name: "a required field missing from a response (getProject without projectName)", Check: contract.CheckBodySchema, Labels: "Op:getProject",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
@@ -502,7 +502,7 @@ func Faults() []Fault {
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return fixation(next) }},
 		{Name: "predictable session ids (a counter)", Check: cases.CheckSessionEntropy, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return counterSessions(next) }},
-	}, generatedFaults()...)
+	}...), generatedFaults()...)
 }
 
 // sessionMap translates between the session ids a fault hands out and the gateway's.

@@ -153,6 +153,7 @@ func (h *Harness) Args(artifacts, name string) []string {
 		"--session-user=" + h.SessionUser, "--session-password=" + h.SessionPassword,
 		"--implementation=" + name, "--artifacts=" + artifacts, "--eventually-timeout=2s",
 		"--rotation-max=2s", "--load-duration=1500ms", "--cert-swap-max=3s",
+		"--hardening",
 	}
 }
 

@@ -65,6 +65,7 @@ type Config struct {
 	Seed               int  // the seed of the generated requests (0: a new one, printed)
 	Examples           int  // generated requests per operation
 	ShowSecrets        bool // credentials in the curl reproducers of failures
+	Hardening          bool // run the hardening profile on an external or kind target
 }
 
 type setting struct {
@@ -104,6 +105,7 @@ func (c *Config) settings() []setting {
 		{"load-duration", "KEPTN_CONFORMANCE_LOAD_DURATION", "length of the rotation load test", &c.LoadDuration, "3s"},
 		{"setup-timeout", "KEPTN_CONFORMANCE_SETUP_TIMEOUT", "the most setting up the target may take", &c.SetupTimeout, "20m"},
 		{"eventually-timeout", "KEPTN_CONFORMANCE_EVENTUALLY_TIMEOUT", "how long the suite awaits an asynchronous effect (a project's creation, say)", &c.EventuallyTimeout, "30s"},
+		{"hardening", "KEPTN_CONFORMANCE_HARDENING", "run the hardening profile (oversized and stalled bodies, wrong passwords, headers) on an external or kind target; the embedded target always runs it", &c.Hardening, "false"},
 		{"eventually-interval", "KEPTN_CONFORMANCE_EVENTUALLY_INTERVAL", "how often the suite polls for such an effect", &c.EventuallyInterval, "20ms"},
 		{"seed", "KEPTN_CONFORMANCE_SEED", "seed of the generated requests: the same seed replays a run exactly (0: a new one, printed)", &c.Seed, "0"},
 		{"examples", "KEPTN_CONFORMANCE_EXAMPLES", "generated requests per operation (Feature:Generated)", &c.Examples, "20"},

@@ -52,6 +52,8 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 		UsersFile: usersFile, Domain: "localhost", Log: log,
 		// Short sessions, so that the session profile sees one expire within the run.
 		SessionTTL: 5 * time.Second,
+		// A short body deadline, so that the hardening profile sees a stalled body cut off soon.
+		Timeouts: gateway.Timeouts{BodyStall: 2 * time.Second},
 	})
 	if err != nil {
 		return fail(fmt.Errorf("starting the reference gateway: %w", err))

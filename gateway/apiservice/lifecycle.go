@@ -42,13 +42,19 @@ type eventContext struct {
 	Token        string `json:"token"`
 }
 
+// event makes a new event of the api-service's own, in a new Keptn context.
+func (s *Service) event(eventType string, data map[string]any) keptnevent.Event {
+	return keptnevent.New(eventType, source, ids.NewUUID(), data, s.now())
+}
+
 // record stores a new event of the api-service's own in the datastore and hands it to the
 // configuration-service, and answers with its context.
 func (s *Service) record(ctx context.Context, eventType string, data map[string]any) (eventContext, error) {
-	ev := keptnevent.New(eventType, source, ids.NewUUID(), data, s.now())
-	return s.dispatch(ctx, ev)
+	return s.dispatch(ctx, s.event(eventType, data))
 }
 
+// dispatch stores an event in the datastore and hands it to the configuration-service (both
+// idempotent: the datastore keeps an event id once).
 func (s *Service) dispatch(ctx context.Context, ev keptnevent.Event) (eventContext, error) {
 	if err := s.opts.Datastore.Do(ctx, http.MethodPost, "/event", nil, ev, nil); err != nil {
 		return eventContext{}, err
@@ -149,6 +155,40 @@ type csProject struct {
 	} `json:"stages"`
 }
 
+// stageNames are the project's stages, in order.
+func (p *csProject) stageNames() []string {
+	var out []string
+	for _, st := range p.Stages {
+		out = append(out, st.StageName)
+	}
+	return out
+}
+
+// stageHas reports whether a stage of the project has a service.
+func (p *csProject) stageHas(stage, service string) bool {
+	for _, st := range p.Stages {
+		if st.StageName != stage {
+			continue
+		}
+		for _, svc := range st.Services {
+			if svc.ServiceName == service {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// has reports whether any stage of the project has a service.
+func (p *csProject) has(service string) bool {
+	for _, st := range p.Stages {
+		if p.stageHas(st.StageName, service) {
+			return true
+		}
+	}
+	return false
+}
+
 // project reads a project from the configuration-service; a missing one is a 404.
 func (s *Service) project(ctx context.Context, name string) (*csProject, error) {
 	var p csProject
@@ -179,11 +219,6 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteErr(w, err)
 		return
 	}
-	ctx := r.Context()
-	if _, err := s.project(ctx, req.Name); err == nil {
-		httpx.WriteError(w, http.StatusConflict, "project %q already exists", req.Name)
-		return
-	}
 	type stage struct {
 		StageName string `json:"stageName"`
 	}
@@ -193,26 +228,16 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) {
 		st = append(st, stage{StageName: n})
 	}
 	body["stages"] = st
-	if err := s.opts.ConfigurationService.Do(ctx, http.MethodPost, "/v1/project", nil, body, nil); err != nil {
-		s.fail(w, "creating the project", err)
-		return
-	}
-	resources := map[string]any{"resources": []map[string]string{{
-		"resourceURI": "shipyard.yaml", "resourceContent": base64.StdEncoding.EncodeToString([]byte(yamlText)),
-	}}}
-	if err := s.opts.ConfigurationService.Do(ctx, http.MethodPost, "/v1/project/"+req.Name+"/resource", nil, resources, nil); err != nil {
-		s.fail(w, "storing the shipyard", err)
-		return
-	}
-	ec, err := s.record(ctx, eventProjectCreate, map[string]any{
-		"project": req.Name, "shipyard": req.Shipyard, "gitUser": req.GitUser, "gitRemoteURL": req.GitRemoteURL,
+	in := intent{Kind: createProject, Project: req.Name, Body: body, Shipyard: base64.StdEncoding.EncodeToString([]byte(yamlText)),
+		Event: s.event(eventProjectCreate, map[string]any{
+			"project": req.Name, "shipyard": req.Shipyard, "gitUser": req.GitUser, "gitRemoteURL": req.GitRemoteURL,
+		})}
+	s.carryOut(w, r, in, func(p *csProject) error {
+		if p != nil {
+			return httpx.Errorf(http.StatusConflict, "project %q already exists", req.Name)
+		}
+		return nil
 	})
-	if err != nil {
-		s.fail(w, "recording the project event", err)
-		return
-	}
-	s.log.Info("project created", "project", req.Name, "stages", len(stages))
-	httpx.WriteJSON(w, http.StatusOK, ec)
 }
 
 func (s *Service) deleteProject(w http.ResponseWriter, r *http.Request) {
@@ -221,22 +246,13 @@ func (s *Service) deleteProject(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteErr(w, err)
 		return
 	}
-	ctx := r.Context()
-	if _, err := s.project(ctx, name); err != nil {
-		s.fail(w, "reading the project", err)
-		return
-	}
-	if err := s.opts.ConfigurationService.Do(ctx, http.MethodDelete, "/v1/project/"+name, nil, nil, nil); err != nil {
-		s.fail(w, "deleting the project", err)
-		return
-	}
-	ec, err := s.record(ctx, eventProjectDelete, map[string]any{"project": name})
-	if err != nil {
-		s.fail(w, "recording the project event", err)
-		return
-	}
-	s.log.Info("project deleted", "project", name)
-	httpx.WriteJSON(w, http.StatusOK, ec)
+	in := intent{Kind: deleteProject, Project: name, Event: s.event(eventProjectDelete, map[string]any{"project": name})}
+	s.carryOut(w, r, in, func(p *csProject) error {
+		if p == nil {
+			return httpx.Errorf(http.StatusNotFound, "project %q does not exist", name)
+		}
+		return nil
+	})
 }
 
 // --- services ---
@@ -258,55 +274,26 @@ func (s *Service) createService(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteErr(w, err)
 		return
 	}
-	var chart []byte
 	if req.HelmChart != "" {
-		var err error
-		if chart, err = base64.StdEncoding.DecodeString(req.HelmChart); err != nil {
+		if _, err := base64.StdEncoding.DecodeString(req.HelmChart); err != nil {
 			httpx.WriteError(w, http.StatusBadRequest, "helmChart must be base64-encoded: %v", err)
 			return
-		}
-	}
-	ctx := r.Context()
-	p, err := s.project(ctx, projectName)
-	if err != nil {
-		s.fail(w, "reading the project", err)
-		return
-	}
-	for _, st := range p.Stages {
-		for _, svc := range st.Services {
-			if svc.ServiceName == req.ServiceName {
-				httpx.WriteError(w, http.StatusConflict, "service %q already exists in project %q", req.ServiceName, projectName)
-				return
-			}
-		}
-	}
-	for _, st := range p.Stages {
-		stagePath := "/v1/project/" + projectName + "/stage/" + st.StageName
-		if err := s.opts.ConfigurationService.Do(ctx, http.MethodPost, stagePath+"/service", nil, map[string]string{"serviceName": req.ServiceName}, nil); err != nil {
-			s.fail(w, "creating the service", err)
-			return
-		}
-		if chart != nil {
-			res := map[string]any{"resources": []map[string]string{{
-				"resourceURI": "helm/" + req.ServiceName + ".tgz", "resourceContent": base64.StdEncoding.EncodeToString(chart),
-			}}}
-			if err := s.opts.ConfigurationService.Do(ctx, http.MethodPost, stagePath+"/service/"+req.ServiceName+"/resource", nil, res, nil); err != nil {
-				s.fail(w, "storing the Helm chart", err)
-				return
-			}
 		}
 	}
 	data := map[string]any{"project": projectName, "service": req.ServiceName}
 	if req.DeploymentStrategies != nil {
 		data["deploymentStrategies"] = req.DeploymentStrategies
 	}
-	ec, err := s.record(ctx, eventServiceCreate, data)
-	if err != nil {
-		s.fail(w, "recording the service event", err)
-		return
-	}
-	s.log.Info("service created", "project", projectName, "service", req.ServiceName)
-	httpx.WriteJSON(w, http.StatusOK, ec)
+	in := intent{Kind: createService, Project: projectName, Service: req.ServiceName, Chart: req.HelmChart, Event: s.event(eventServiceCreate, data)}
+	s.carryOut(w, r, in, func(p *csProject) error {
+		if p == nil {
+			return httpx.Errorf(http.StatusNotFound, "project %q does not exist", projectName)
+		}
+		if p.has(req.ServiceName) {
+			return httpx.Errorf(http.StatusConflict, "service %q already exists in project %q", req.ServiceName, projectName)
+		}
+		return nil
+	})
 }
 
 func (s *Service) deleteService(w http.ResponseWriter, r *http.Request) {
@@ -315,35 +302,15 @@ func (s *Service) deleteService(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteErr(w, err)
 		return
 	}
-	ctx := r.Context()
-	p, err := s.project(ctx, projectName)
-	if err != nil {
-		s.fail(w, "reading the project", err)
-		return
-	}
-	found := false
-	for _, st := range p.Stages {
-		for _, svc := range st.Services {
-			if svc.ServiceName != serviceName {
-				continue
-			}
-			found = true
-			path := "/v1/project/" + projectName + "/stage/" + st.StageName + "/service/" + serviceName
-			if err := s.opts.ConfigurationService.Do(ctx, http.MethodDelete, path, nil, nil, nil); err != nil {
-				s.fail(w, "deleting the service", err)
-				return
-			}
+	in := intent{Kind: deleteService, Project: projectName, Service: serviceName,
+		Event: s.event(eventServiceDelete, map[string]any{"project": projectName, "service": serviceName})}
+	s.carryOut(w, r, in, func(p *csProject) error {
+		if p == nil {
+			return httpx.Errorf(http.StatusNotFound, "project %q does not exist", projectName)
 		}
-	}
-	if !found {
-		httpx.WriteError(w, http.StatusNotFound, "service %q does not exist in project %q", serviceName, projectName)
-		return
-	}
-	ec, err := s.record(ctx, eventServiceDelete, map[string]any{"project": projectName, "service": serviceName})
-	if err != nil {
-		s.fail(w, "recording the service event", err)
-		return
-	}
-	s.log.Info("service deleted", "project", projectName, "service", serviceName)
-	httpx.WriteJSON(w, http.StatusOK, ec)
+		if !p.has(serviceName) {
+			return httpx.Errorf(http.StatusNotFound, "service %q does not exist in project %q", serviceName, projectName)
+		}
+		return nil
+	})
 }

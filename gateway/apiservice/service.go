@@ -8,6 +8,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
@@ -48,6 +50,15 @@ type Service struct {
 	ws       wsTokens
 	log      *slog.Logger
 	now      func() time.Time
+	// byUser and byAddr throttle wrong passwords; bcryptSlots bounds concurrent comparisons.
+	byUser, byAddr *auth.Throttle
+	bcryptSlots    chan struct{}
+	// lifecycle serialises the lifecycle plans (see journal.go); crash, set by tests, stops a plan
+	// after a step; stop and recovered end the recovery of interrupted plans.
+	lifecycle sync.Mutex
+	crash     func(step string) error
+	stop      chan struct{}
+	recovered sync.WaitGroup
 }
 
 // Open opens (creating) the role's store in the data directory.
@@ -64,15 +75,19 @@ func Open(opts Options) (*Service, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	db, err := store.Open(opts.DataDir, "api-service.db", opts.StoreLockTimeout, append([]string{bucketConfig}, auth.SessionBuckets...)...)
+	db, err := store.Open(opts.DataDir, "api-service.db", opts.StoreLockTimeout, append([]string{bucketConfig, bucketJournal}, auth.SessionBuckets...)...)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, db: db, sessions: auth.NewSessions(db, opts.SessionTTL), log: opts.Log, now: time.Now}
+	s := &Service{opts: opts, db: db, sessions: auth.NewSessions(db, opts.SessionTTL), log: opts.Log, now: time.Now,
+		byUser: auth.NewThrottle(auth.UserFailureLimit), byAddr: auth.NewThrottle(auth.AddrFailureLimit),
+		bcryptSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), stop: make(chan struct{})}
 	if err := s.seedBridgeCredentials(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	s.recovered.Add(1)
+	go func() { defer s.recovered.Done(); s.recover(s.stop) }()
 	return s, nil
 }
 
@@ -87,8 +102,12 @@ func (s *Service) seedBridgeCredentials() error {
 	})
 }
 
-// Close closes the store.
-func (s *Service) Close() error { return s.db.Close() }
+// Close stops the recovery of interrupted plans and closes the store.
+func (s *Service) Close() error {
+	close(s.stop)
+	s.recovered.Wait()
+	return s.db.Close()
+}
 
 // Handler serves the role at the upstream paths: `/v1/...` (the gateway strips `/api`), and the
 // session API at `/auth` and `/control_planes`. Credentials are checked before routing, so an

@@ -1,7 +1,10 @@
 package apiservice
 
 import (
+	"math"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
@@ -41,12 +44,31 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, http.StatusBadRequest, "username and password are required")
 		return
 	}
+	userKey, addrKey := "user:"+*c.Username, "addr:"+clientAddr(r)
+	if wait := max(s.byUser.Wait(userKey), s.byAddr.Wait(addrKey)); wait > 0 {
+		httpx.WriteError(w, http.StatusTooManyRequests, "too many wrong passwords: try again in %ss", retryAfter(w, wait))
+		return
+	}
+	// bcrypt is expensive: a few comparisons at a time, the others wait a little or are refused.
+	select {
+	case s.bcryptSlots <- struct{}{}:
+	case <-time.After(loginQueueWait):
+		retryAfter(w, time.Second)
+		httpx.WriteError(w, http.StatusServiceUnavailable, "too many logins at once: try again shortly")
+		return
+	case <-r.Context().Done():
+		return
+	}
 	user, ok := s.opts.Users.Authenticate(*c.Username, *c.Password)
+	<-s.bcryptSlots
 	if !ok {
+		s.byUser.Fail(userKey)
+		s.byAddr.Fail(addrKey)
 		// The same answer for an unknown user and a wrong password.
 		httpx.WriteError(w, http.StatusUnauthorized, "invalid username or password")
 		return
 	}
+	s.byUser.Reset(userKey)
 	// A new session id on every login; a session cookie the client already had is ended.
 	if old, err := r.Cookie(auth.CookieName); err == nil {
 		_ = s.sessions.Delete(old.Value)
@@ -67,6 +89,29 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 		FirstName: user.FirstName, LastName: user.LastName,
 		ExpirationDate: expires.UTC().Format(time.RFC3339),
 	})
+}
+
+// loginQueueWait is how long a login waits for a bcrypt slot before it is refused (503).
+const loginQueueWait = 5 * time.Second
+
+// retryAfter says, in whole seconds (at least 1), when to try again, and returns the seconds.
+func retryAfter(w http.ResponseWriter, d time.Duration) string {
+	secs := strconv.Itoa(int(max(1, math.Ceil(d.Seconds()))))
+	w.Header().Set("Retry-After", secs)
+	return secs
+}
+
+// clientAddr is the address the client called from: the gateway in front says it
+// (X-Forwarded-For, set by the gateway and never taken from the client), else the connection's.
+func clientAddr(r *http.Request) string {
+	if v := r.Header.Get("X-Forwarded-For"); v != "" {
+		return v
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func (s *Service) logout(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ package edge
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 
@@ -83,6 +84,12 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	r.Header.Set("X-Forwarded-Proto", scheme)
+	// Nor which address it came from (api-service throttles logins by it).
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		r.Header.Set("X-Forwarded-For", host)
+	} else {
+		r.Header.Del("X-Forwarded-For")
+	}
 
 	p := r.URL.Path
 	if name, ok := specPaths[p]; ok {

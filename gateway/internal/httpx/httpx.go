@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 )
 
@@ -73,8 +74,9 @@ func IsJSONContentType(ct string) bool {
 }
 
 // DecodeJSON reads the request body as one JSON value into v. It answers 400 for a body that is
-// not declared as JSON (the specs document 400, not 415 or 413, for every bad body), empty,
-// malformed, mistyped or too large. Unknown fields are ignored, as the upstream services do.
+// not declared as JSON (the specs document 400, not 415, for every bad body), empty, malformed or
+// mistyped; 413 for a body larger than its limit (the gateway's per-route limit, or MaxBodyBytes),
+// and 408 for one that stalled. Unknown fields are ignored, as the upstream services do.
 func DecodeJSON(r *http.Request, v any) error {
 	if !IsJSONContentType(r.Header.Get("Content-Type")) {
 		return Errorf(http.StatusBadRequest, "the request body must be JSON (Content-Type: application/json), got %q", r.Header.Get("Content-Type"))
@@ -87,7 +89,9 @@ func DecodeJSON(r *http.Request, v any) error {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &mbe):
-			return Errorf(http.StatusBadRequest, "the request body is larger than %d bytes", MaxBodyBytes)
+			return Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than the %d bytes allowed here", mbe.Limit)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return Errorf(http.StatusRequestTimeout, "the request body stalled")
 		case errors.Is(err, io.EOF):
 			return Errorf(http.StatusBadRequest, "the request body is empty")
 		case errors.As(err, &te):

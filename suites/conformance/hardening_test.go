@@ -1,0 +1,31 @@
+package conformance_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+)
+
+// Hardening: bounded work per request, login throttling, security headers. Upstream documents
+// none of it, so the profile is extended (reported, not required) and its checks are SHOULDs. It
+// loads the target, so it runs alone (Serial), and on other targets than the embedded one only
+// with --hardening.
+var _ = Describe("Hardening", Label("Profile:Hardening"), Serial, func() {
+	BeforeEach(func() {
+		if ok, why := cases.HardeningEnabled(desc, cfg.Hardening); !ok {
+			Skip(why)
+		}
+	})
+
+	for _, c := range cases.HardeningChecks() {
+		It(c.Name(), Label("Feature:"+c.Feature), func(ctx SpecContext) {
+			if c.Session {
+				requireSession()
+			}
+			res, err := c.Run(ctx, env, env.Base)
+			Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+			check(res)
+		})
+	}
+})

@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
@@ -105,11 +107,16 @@ func TestEveryFaultIsCaught(t *testing.T) {
 				t.Fatal(err)
 			}
 			failed := o.FailedChecks()
+			level := cmp.Or(f.Level, grade.Must)
 			switch {
 			case o.Report.Checks.Failed == 0:
 				t.Fatalf("the suite did not catch it (%d checks passed with labels %q)\n%s", o.Report.Checks.Passed, f.Labels, tail(o.Output, 40))
 			case failed[f.Check] == 0:
 				t.Fatalf("the suite failed, but not in the %s check: %v\n%s", f.Check, failed, tail(o.Output, 60))
+			case len(o.FailedAt(level)) == 0:
+				t.Fatalf("the suite caught it, but in no %s check: %v", level, failed)
+			case level == grade.Should && len(o.FailedAt(grade.Must)) > 0:
+				t.Fatalf("a SHOULD fault failed MUST checks: %v", o.FailedAt(grade.Must))
 			}
 			t.Logf("caught by %d failed specs; checks %v", o.Report.Checks.Failed, failed)
 		})
@@ -127,5 +134,36 @@ func TestEveryCheckHasAFault(t *testing.T) {
 		if !covered[c] {
 			t.Errorf("no fault shows that check %q can fail", c)
 		}
+	}
+}
+
+// Every behaviour upstream permits passes every MUST check: the suite fails no conforming gateway
+// (its SHOULD checks may find the variant wanting; those findings are logged).
+func TestEveryVariantPassesEveryMust(t *testing.T) {
+	slots := make(chan struct{}, max(2, runtime.NumCPU()))
+	for _, v := range Variants() {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			h, err := Start(t.TempDir(), v.Fault(), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			o, err := RunSuite(ctx, suiteBinary, h, v.Labels, "reference gateway with a permitted variant: "+v.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Report.Checks.Passed == 0 {
+				t.Fatalf("no check ran with labels %q\n%s", v.Labels, tail(o.Output, 40))
+			}
+			if must := o.FailedAt(grade.Must); len(must) > 0 {
+				t.Fatalf("the suite fails a permitted variant at MUST:\n  %s\n%s", strings.Join(must, "\n  "), tail(o.Output, 80))
+			}
+			t.Logf("%d checks passed; SHOULD findings: %d %v", o.Report.Checks.Passed, len(o.FailedAt(grade.Should)), o.FailedAt(grade.Should))
+		})
 	}
 }

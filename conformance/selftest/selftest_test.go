@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,4 +167,40 @@ func TestEveryVariantPassesEveryMust(t *testing.T) {
 			t.Logf("%d checks passed; SHOULD findings: %d %v", o.Report.Checks.Passed, len(o.FailedAt(grade.Should)), o.FailedAt(grade.Should))
 		})
 	}
+}
+
+// neverShown is a stand-in for a broken installation: it accepts the token and every project it
+// is asked to create, and never shows one.
+var neverShown = Fault{Name: "created projects never appear",
+	Wrap: func(next http.Handler, h *Harness) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == "POST" && r.URL.Path == "/api/v1/project" && r.Header.Get("x-token") == h.currentToken() {
+				writeJSON(w, http.StatusOK, map[string]string{"keptnContext": uuid(), "token": uuid()})
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}}
+
+// A target whose created projects never appear is reported after one wait, with one cause: the
+// first world that could not be built; every later world that needs a project fails at once,
+// citing it. SELFTEST_DEFAULT_PATIENCE=1 runs it with the suite's default waits, to measure that.
+func TestBrokenWorldIsReportedAtOnce(t *testing.T) {
+	h, err := Start(t.TempDir(), &neverShown, Options{DefaultPatience: os.Getenv("SELFTEST_DEFAULT_PATIENCE") != ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	o, err := RunSuite(ctx, suiteBinary, h, "", "reference gateway with a fault: "+neverShown.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited := strings.Count(o.Output, "did not appear within") - strings.Count(o.Output, "set-up not tried")
+	fast := strings.Count(o.Output, "set-up not tried: an earlier world could not be built")
+	if o.Report.Checks.Failed == 0 || fast == 0 {
+		t.Fatalf("the broken world was not reported at once (%d failed, %d at once)\n%s", o.Report.Checks.Failed, fast, tail(o.Output, 60))
+	}
+	t.Logf("%d checks failed (%d set-ups not tried, citing the first failure; %d waited) in %.1fs", o.Report.Checks.Failed, fast, waited, o.Report.DurationSeconds)
 }

@@ -3,8 +3,8 @@ package selftest
 import (
 	"bytes"
 	"context"
-	"io"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"

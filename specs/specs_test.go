@@ -106,6 +106,19 @@ func TestSpecsDemandNoMoreThanUpstream(t *testing.T) {
 			}
 		}
 	}
+	// Upstream's definitions require nothing but these (facts §6, §7: "all fields optional unless starred").
+	starred := map[string]bool{"Error": true, "error": true, "Resource": true, "KeptnContextExtendedCE": true}
+	for _, name := range []string{specs.ConfigurationService, specs.MongoDBDatastore} {
+		d, err := specs.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, sc := range d.Spec.Components.Schemas {
+			if len(sc.Value.Required) > 0 && !starred[id] {
+				t.Errorf("%s: %s requires %v; upstream's requires nothing", name, id, sc.Value.Required)
+			}
+		}
+	}
 	api, err := specs.Get(specs.APIService)
 	if err != nil {
 		t.Fatal(err)

@@ -58,11 +58,13 @@ func nginxError(w http.ResponseWriter, status int, title string) {
 func Faults() []Fault {
 	return []Fault{
 		// --- the contract: bodies, statuses, media types, headers ---
-		{Name: "a required field missing from a response (getProject without projectName)", Check: contract.CheckBodySchema, Labels: "Op:getProject",
+		{Name: "a required field missing from a response (createProject's eventContext without its token)", Check: contract.CheckBodySchema, Labels: "Op:createProject",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return rewrite(next, func(r *http.Request) bool {
-					return r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && segments(r.URL.Path) == 5
-				}, func(_ *http.Request, a *Answer) { a.JSON(func(m map[string]any) { delete(m, "projectName") }) })
+				return rewrite(next, route("POST", "/api/v1/project"), func(_ *http.Request, a *Answer) {
+					if a.Status == 200 {
+						a.JSON(func(m map[string]any) { delete(m, "token") })
+					}
+				})
 			}},
 		{Name: "a field of the wrong type (totalCount as a string)", Check: contract.CheckBodySchema, Labels: "Op:getStages",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {

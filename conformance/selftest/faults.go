@@ -77,14 +77,13 @@ func Faults() []Fault {
 						})
 					})
 			}},
-		{Name: "an undocumented status (201 for createApproval)", Check: contract.CheckStatusDocumented, Labels: "Op:createApproval",
+		{Name: "an undocumented status (201 for getMetadata)", Check: contract.CheckStatusDocumented, Labels: "Op:getMetadata",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return rewrite(next, func(r *http.Request) bool { return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/approval") },
-					func(_ *http.Request, a *Answer) {
-						if a.Status == 200 {
-							a.Status = 201
-						}
-					})
+				return rewrite(next, route("GET", "/api/v1/metadata"), func(_ *http.Request, a *Answer) {
+					if a.Status == 200 {
+						a.Status = 201
+					}
+				})
 			}},
 		{Name: "a wrong content type (metadata as text/plain)", Check: contract.CheckContentType, Labels: "Op:getMetadata",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {

@@ -193,7 +193,7 @@ func TestBrokenWorldIsReportedAtOnce(t *testing.T) {
 	defer h.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	o, err := RunSuite(ctx, suiteBinary, h, "", "reference gateway with a fault: "+neverShown.Name)
+	o, err := RunSuite(ctx, suiteBinary, h, "Profile:Core || Profile:Auth", "reference gateway with a fault: "+neverShown.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/certs"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
+	"github.com/keptn-conformance/keptn-conformance/specs"
 )
 
 // Version is the implementation's version, set at build time with -ldflags.
@@ -239,7 +240,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		})
 	}
 	if cfg.Role != RoleAll && cfg.Role != RoleGateway {
-		g.handler = withHealth(g.handler)
+		g.handler = withHealth(withOwnSpec(g.handler, roleSpecs[cfg.Role]))
 	}
 	if cfg.HTTPSAddr != "" {
 		g.certs, err = certs.Load(certs.Config{
@@ -455,6 +456,24 @@ func (g *Gateway) Close() error {
 
 // HashPassword makes the bcrypt hash a users file stores for a password.
 func HashPassword(password string) (string, error) { return auth.HashPassword(password) }
+
+// roleSpecs are the spec documents the split roles serve, as upstream's images do.
+var roleSpecs = map[Role]string{
+	RoleAPIService: specs.APIService, RoleConfigurationService: specs.ConfigurationService, RoleDatastore: specs.MongoDBDatastore,
+}
+
+// withOwnSpec serves the role's spec at /swagger-ui/swagger.yaml (for api-service, what a gateway
+// forwarding /api/swagger-ui/* reaches), open like upstream's, and passes the rest on.
+func withOwnSpec(next http.Handler, name string) http.Handler {
+	spec := edge.SpecHandler(name)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/swagger-ui/swagger.yaml" {
+			spec.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // withHealth answers GET /healthz (for readiness probes of the internal roles) and passes the rest on.
 func withHealth(next http.Handler) http.Handler {

@@ -94,16 +94,25 @@ func swapCase(s string) string {
 type AuthCase struct {
 	Op   string
 	Base Case
+	// ErrorModel says the check judges the 401's body (the JSON error model) as well as its status.
+	ErrorModel bool
+	// Grade is the check's level and source; the zero value: MUST, on the operation's upstream 401.
+	Grade grade.Grade
 }
 
 // Name is the spec text of the operation's matrix.
 func (a AuthCase) Name() string {
-	op, _ := Operation(a.Op)
-	if errorModelGrade(op).Level == grade.Should {
-		return a.Op + " MUST answer 401 to every wrong way of presenting the token, and SHOULD with the JSON error model"
+	switch {
+	case a.Grade.Level == grade.Should:
+		return a.Op + " SHOULD answer its 401 with the JSON error model to every wrong way of presenting the token"
+	case !a.ErrorModel:
+		return a.Op + " MUST answer 401 to every wrong way of presenting the token"
 	}
 	return a.Op + " MUST answer 401 with the JSON error model to every wrong way of presenting the token"
 }
+
+// jsonEverywhere is why the suite recommends the JSON 401 where upstream documents no 401.
+const jsonEverywhere = "the keptn CLI cannot parse an HTML 401 (\"invalid character '<'\"); upstream's front answers one on these routes"
 
 // TokenMatrix lists every operation protected by the x-token scheme, from the specs' security
 // requirements: a new operation is covered without new code. Each reuses the operation's first
@@ -130,7 +139,15 @@ func TokenMatrix() ([]AuthCase, error) {
 			return nil, fmt.Errorf("protected operation %s has no successful case to build its matrix on", op.ID())
 		}
 		base.Probes, base.Expect, base.Serial = nil, nil, false
-		out = append(out, AuthCase{Op: op.ID(), Base: base})
+		if op.Operation.Responses.Value("401") != nil {
+			out = append(out, AuthCase{Op: op.ID(), Base: base, ErrorModel: true})
+			continue
+		}
+		// No 401 documented (configuration-service and datastore, as upstream): the gateway's auth
+		// subrequest refuses with 401, and the JSON error model is a recommendation.
+		out = append(out,
+			AuthCase{Op: op.ID(), Base: base, Grade: grade.Grade{Level: grade.Must, Source: grade.Docs("Keptn 0.7 api-gateway-nginx: an auth subrequest to /api/v1/auth guards the route; not 2xx is 401 (facts §1, §2)")}},
+			AuthCase{Op: op.ID(), Base: base, ErrorModel: true, Grade: recommend(jsonEverywhere)})
 	}
 	return out, nil
 }
@@ -187,12 +204,20 @@ func (e *Env) RunAuth(ctx context.Context, base string, a AuthCase, w *World, va
 			return res, tried, err
 		}
 		v.Apply(&req, e.Target.Token())
+		// An undocumented method may be refused with 405 and Allow before authentication:
+		// upstream's framework routes before it authenticates (facts §10).
+		methodFirst := req.Method != "" && !strings.EqualFold(req.Method, req.Op.Method)
 		ex, err := e.Target.Client(base).Do(ctx, req)
 		if err != nil {
 			return res, tried, err
 		}
 		tried++
-		problems := unauthorizedProblems(ex, w, e.Target.Token())
+		var problems []contract.Problem
+		if methodFirst && ex.Response != nil && ex.Status() == http.StatusMethodNotAllowed {
+			problems = methodFirstProblems(ex, a, w, e.Target.Token())
+		} else {
+			problems = unauthorizedProblems(ex, w, e.Target.Token(), a.ErrorModel)
+		}
 		if len(problems) > 0 {
 			res.Exchanges = append(res.Exchanges, ex)
 			for _, p := range problems {
@@ -206,14 +231,18 @@ func (e *Env) RunAuth(ctx context.Context, base string, a AuthCase, w *World, va
 	return res, tried, nil
 }
 
-// unauthorizedProblems checks an answer that must be a 401 with the JSON error model, which must
-// not echo the API token (several variants present the real token in the wrong place).
-func unauthorizedProblems(ex *contract.Exchange, w *World, token string) []contract.Problem {
+// unauthorizedProblems checks an answer that must be a 401 (with the JSON error model when
+// errorModel says so), which must not echo the API token (several variants present the real token
+// in the wrong place) nor carry the resource's data.
+func unauthorizedProblems(ex *contract.Exchange, w *World, token string, errorModel bool) []contract.Problem {
 	if ex.Response == nil {
 		return []contract.Problem{{Check: contract.CheckTransport, Message: fmt.Sprintf("no answer: %v", ex.Err)}}
 	}
 	if ex.Status() != http.StatusUnauthorized {
 		return []contract.Problem{{Check: CheckUnauthorized, Message: fmt.Sprintf("status %d, want 401 Unauthorized", ex.Status())}}
+	}
+	if !errorModel {
+		return leakProblems(ex, w, token)
 	}
 	var out []contract.Problem
 	model := errorModelGrade(ex.Op)
@@ -235,6 +264,31 @@ func unauthorizedProblems(ex *contract.Exchange, w *World, token string) []contr
 	if len(extra) > 0 {
 		out = append(out, contract.Problem{Check: CheckErrorModel, Message: "the 401 carries more than the error model: " + strings.Join(extra, ", "), Grade: model})
 	}
+	return append(out, leakProblems(ex, w, token)...)
+}
+
+// methodFirstProblems checks a 405 to an unauthenticated request with an undocumented method:
+// its Allow header names the path's documented methods, and it tells nothing of the resource.
+func methodFirstProblems(ex *contract.Exchange, a AuthCase, w *World, token string) []contract.Problem {
+	op, err := Operation(a.Op)
+	if err != nil {
+		return []contract.Problem{{Check: CheckUnauthorized, Message: err.Error()}}
+	}
+	var allow []string
+	for m := range op.PathItem.Operations() {
+		allow = append(allow, m)
+	}
+	out := allowProblems(ex.Response.Header, allow, "PATCH")
+	for i := range out {
+		out[i].Check = CheckUnauthorized
+		out[i].Message = "a 405 before authentication must name the allowed methods: " + out[i].Message
+	}
+	return append(out, leakProblems(ex, w, token)...)
+}
+
+// leakProblems: a refusal must not echo the API token nor carry the refused resource's data.
+func leakProblems(ex *contract.Exchange, w *World, token string) []contract.Problem {
+	var out []contract.Problem
 	if token != "" && strings.Contains(strings.ToLower(string(ex.RespBody)), strings.ToLower(token)) {
 		out = append(out, contract.Problem{Check: CheckErrorModel, Message: "the 401 echoes the API token it was given in the wrong place"})
 	}
@@ -248,8 +302,9 @@ func unauthorizedProblems(ex *contract.Exchange, w *World, token string) []contr
 }
 
 // AuthFirstVariants are unauthenticated requests that are wrong in other ways too: the gateway
-// must still answer 401 (authentication before validation), never 400/404/405/422, so nothing
-// about the API leaks to an unauthenticated caller.
+// must still answer 401 (authentication before validation), never 400/404/422, so nothing about
+// the API leaks to an unauthenticated caller. An undocumented method may get 405 with Allow
+// before authentication, as upstream's framework answers it (facts §10).
 func AuthFirstVariants(op *specs.Operation) []Variant {
 	vs := []Variant{{"no token and an unknown entity in the path", func(r *contract.Request, _ string) {
 		dropCredentials(r)
@@ -267,7 +322,7 @@ func AuthFirstVariants(op *specs.Operation) []Variant {
 			r.Header.Set("Content-Type", "text/plain")
 		}})
 	}
-	vs = append(vs, Variant{"no token and an undocumented method", func(r *contract.Request, _ string) {
+	vs = append(vs, Variant{"no token and an undocumented method (405 with Allow is as good)", func(r *contract.Request, _ string) {
 		dropCredentials(r)
 		r.Method = "PATCH"
 	}})

@@ -4,10 +4,12 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
@@ -81,6 +83,37 @@ func TestEveryRequestIsValidByTheSpec(t *testing.T) {
 			for _, p := range problems {
 				t.Errorf("%s: %s", c.Name(), p)
 			}
+		}
+	}
+}
+
+// Every explicit grade of the catalogue, the derived checks and the token matrix is acceptable
+// (a MUST on an upstream or standards source, a SHOULD of ours with its reason); where the JSON
+// 401 is a SHOULD, the 401 itself is still a MUST check of the operation.
+func TestExplicitGradesAreValid(t *testing.T) {
+	for _, c := range All() {
+		if c.Grade != (grade.Grade{}) {
+			if err := c.Grade.Valid(); err != nil {
+				t.Errorf("%s: %v", c.Name(), err)
+			}
+		}
+	}
+	matrix, err := TokenMatrix()
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := map[string][]grade.Level{}
+	for _, a := range matrix {
+		if a.Grade != (grade.Grade{}) {
+			if err := a.Grade.Valid(); err != nil {
+				t.Errorf("%s: %v", a.Name(), err)
+			}
+		}
+		levels[a.Op] = append(levels[a.Op], a.Grade.Level)
+	}
+	for op, ls := range levels {
+		if slices.Contains(ls, grade.Should) && len(ls) != 2 {
+			t.Errorf("%s: a SHOULD JSON 401 without its MUST 401 check", op)
 		}
 	}
 }

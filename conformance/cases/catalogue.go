@@ -1,5 +1,12 @@
 package cases
 
+import (
+	"slices"
+	"strings"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+)
+
 // This file is the catalogue: the cases of every operation of every spec document. To cover a new
 // operation, add it to the spec in specs/, its request body (if any) to fixtures/requests/, and
 // its cases here; the suite refuses to run while an operation has no case, and a documented status
@@ -11,15 +18,44 @@ package cases
 
 func s(codes ...int) []int { return codes }
 
+// recommend grades a check this project recommends beyond upstream, with the reason.
+func recommend(reason string) grade.Grade {
+	return grade.Grade{Level: grade.Should, Source: grade.Ours(reason)}
+}
+
+// refuseAtOnce is why the suite recommends refusing an asynchronous operation's bad request
+// synchronously: upstream answers 200 before it checks anything and fails later (facts §10), so
+// a MUST accepts that, provided nothing is made or changed.
+const refuseAtOnce = "a client (the keptn CLI) can report a request that cannot succeed at once, instead of a 200 for nothing"
+
+// async are api-service's asynchronous lifecycle checks: at MUST, the documented refusal at once
+// or a 200 whose effect never comes (the probes show nothing was made or changed); at SHOULD, the
+// refusal at once. A nil refusal is any client error (at MUST then, any answer but a server
+// error, since the probes judge the effect).
+func async(c Case, refusal []int, nothing ...Probe) []Case {
+	must := c
+	if refusal != nil {
+		must.Status = append([]int{200}, refusal...)
+	}
+	must.Probes = nothing
+	must.Title = c.Title + ", at once or by never doing it (nothing is made or changed)"
+	should := c
+	should.Status, should.Any4xx = refusal, refusal == nil
+	should.Title = c.Title + " at once"
+	should.Grade = recommend(refuseAtOnce)
+	return []Case{must, should}
+}
+
 // unknownProject names a project that does not exist.
 const unknownProject = "{{.Missing}}"
 
 // apiService are the cases of specs/api-service.yaml.
 func apiService() []Case {
-	return []Case{
+	out := []Case{
 		{Op: "auth", Title: "answer 200 to a valid token", Status: s(200)},
-		{Op: "getMetadata", Title: "answer 200 with the installation's metadata, its keptnversion included", Status: s(200),
-			Expect: []Expectation{Has("/keptnversion")}},
+		{Op: "getMetadata", Title: "answer 200 with the installation's metadata", Status: s(200)},
+		{Op: "getMetadata", Title: "name the installation's keptnversion in its metadata", Status: s(200),
+			Expect: []Expectation{Has("/keptnversion")}, Grade: recommend("clients show and compare the installation's version from it; upstream's spec does not require it")},
 
 		{Op: "sendEvent", Title: "accept an event and answer its new Keptn context with a websocket token", Needs: NeedsProject,
 			Body: "events/sendEvent.json", Status: s(200),
@@ -54,34 +90,44 @@ func apiService() []Case {
 				{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
 					Expect: []Expectation{Includes("/events/*/data/project", "{{.Project}}")}},
 			}},
-		{Op: "createProject", Title: "answer 400 for a project name that is not lower case letters, digits and dashes",
-			Body: `{"name": "Not_A_Valid_Name", "shipyard": "{{b64 .Shipyard}}"}`, Status: s(400)},
-		{Op: "createProject", Title: "answer 400 for a shipyard that is not base64-encoded YAML", Needs: MakesProject,
-			Body: `{"name": "{{.Project}}", "shipyard": "not base64!"}`, Status: s(400), Negative: true},
-		{Op: "createProject", Title: "refuse a project that exists with a client error", Needs: NeedsProject,
-			Body: "requests/createProject.json", Any4xx: true},
-
-		{Op: "deleteProject", Title: "delete a project", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
-			Probes: []Probe{{Op: "getProject", Status: s(404)}}},
-		{Op: "deleteProject", Title: "refuse to delete an unknown project with 400 or 404", Params: map[string]string{"projectName": unknownProject}, Status: s(400, 404)},
-		{Op: "deleteProject", Title: "answer 400 for a project name that is not valid", Params: map[string]string{"projectName": "Not_Valid"}, Status: s(400)},
-
-		{Op: "createService", Title: "create a service in every stage of the project", Needs: NeedsProject,
-			Body: "requests/createService.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},
-			Probes: []Probe{{Op: "getProjectService", Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.Service}}"),
-				Includes("/stageInfo/*/stageName", "{{.Stage}}"), Includes("/stageInfo/*/stageName", "{{.OtherStage}}")}}}},
-		{Op: "createService", Title: "answer 400 for a service name that is not lower case letters, digits and dashes", Needs: NeedsProject,
-			Body: `{"serviceName": "Not_Valid"}`, Status: s(400)},
-		{Op: "createService", Title: "refuse a service in an unknown project with 400 or 404",
-			Params: map[string]string{"projectName": unknownProject}, Body: "requests/createService.json", Status: s(400, 404)},
-
-		{Op: "deleteService", Title: "delete a service from every stage", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
-			Probes: []Probe{{Op: "getProjectService", Status: s(404)}}},
-		{Op: "deleteService", Title: "refuse to delete an unknown service with 400 or 404", Needs: NeedsProject,
-			Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(400, 404)},
-		{Op: "deleteService", Title: "answer 400 for a service name that is not valid", Needs: NeedsProject,
-			Params: map[string]string{"serviceName": "Not_Valid"}, Status: s(400)},
-
+	}
+	out = append(out, async(Case{Op: "createProject", Title: "refuse a project name that is not lower case letters, digits and dashes with 400",
+		Body: `{"name": "Not_A_Valid_Name", "shipyard": "{{b64 .Shipyard}}"}`}, s(400),
+		Probe{Op: "getProject", Params: map[string]string{"projectName": "Not_A_Valid_Name"}, Status: s(404)})...)
+	out = append(out, async(Case{Op: "createProject", Title: "refuse a shipyard that is not base64-encoded YAML with 400", Needs: MakesProject,
+		Body: `{"name": "{{.Project}}", "shipyard": "not base64!"}`}, s(400),
+		Probe{Op: "getProject", Status: s(404)})...)
+	// The second create names another shipyard: the probe shows the project kept its own.
+	out = append(out, async(Case{Op: "createProject", Title: "refuse a project that exists with a client error", Needs: NeedsProject,
+		Body: `{"name": "{{.Project}}", "shipyard": "{{b64 "stages:\n  - name: \"other\"\n"}}"}`}, nil,
+		Probe{Op: "getProject", Status: s(200), Expect: []Expectation{Len("/stages", 2), Eq("/stages/0/stageName", "{{.Stage}}")}})...)
+	out = append(out, Case{Op: "deleteProject", Title: "delete a project", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+		Probes: []Probe{{Op: "getProject", Status: s(404)}}})
+	out = append(out, async(Case{Op: "deleteProject", Title: "refuse to delete an unknown project with 400 or 404",
+		Params: map[string]string{"projectName": unknownProject}}, s(400, 404),
+		Probe{Op: "getProject", Params: map[string]string{"projectName": unknownProject}, Status: s(404)})...)
+	out = append(out, async(Case{Op: "deleteProject", Title: "refuse a project name that is not valid with 400", Needs: NeedsProject,
+		Params: map[string]string{"projectName": "Not_Valid"}}, s(400),
+		Probe{Op: "getProject", Status: s(200)})...)
+	out = append(out, Case{Op: "createService", Title: "create a service in every stage of the project", Needs: NeedsProject,
+		Body: "requests/createService.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+		Probes: []Probe{{Op: "getProjectService", Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.Service}}"),
+			Includes("/stageInfo/*/stageName", "{{.Stage}}"), Includes("/stageInfo/*/stageName", "{{.OtherStage}}")}}}})
+	out = append(out, async(Case{Op: "createService", Title: "refuse a service name that is not lower case letters, digits and dashes with 400", Needs: NeedsProject,
+		Body: `{"serviceName": "Not_Valid"}`}, s(400),
+		Probe{Op: "getProjectService", Params: map[string]string{"serviceName": "Not_Valid"}, Status: s(404)})...)
+	out = append(out, async(Case{Op: "createService", Title: "refuse a service in an unknown project with 400 or 404",
+		Params: map[string]string{"projectName": unknownProject}, Body: "requests/createService.json"}, s(400, 404),
+		Probe{Op: "getProject", Params: map[string]string{"projectName": unknownProject}, Status: s(404)})...)
+	out = append(out, Case{Op: "deleteService", Title: "delete a service from every stage", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+		Probes: []Probe{{Op: "getProjectService", Status: s(404)}}})
+	out = append(out, async(Case{Op: "deleteService", Title: "refuse to delete an unknown service with 400 or 404", Needs: NeedsService,
+		Params: map[string]string{"serviceName": "{{.Missing}}"}}, s(400, 404),
+		Probe{Op: "getProjectService", Status: s(200)})...)
+	out = append(out, async(Case{Op: "deleteService", Title: "refuse a service name that is not valid with 400", Needs: NeedsService,
+		Params: map[string]string{"serviceName": "Not_Valid"}}, s(400),
+		Probe{Op: "getProjectService", Status: s(200)})...)
+	return append(out, []Case{
 		{Op: "triggerEvaluation", Title: "start an evaluation and record its start-evaluation event", Needs: NeedsService,
 			Body: "requests/triggerEvaluation.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},
 			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
@@ -95,7 +141,7 @@ func apiService() []Case {
 			Probes: []Probe{{Op: "getBridgeConfig", Status: s(200), Expect: []Expectation{Eq("/user", "{{.BridgeUser}}")}}}},
 		{Op: "getBridgeConfig", Title: "answer 200 with the stored bridge credentials", Serial: true, Needs: NeedsBridge, Status: s(200),
 			Expect: []Expectation{Eq("/user", "{{.BridgeUser}}"), Eq("/password", "{{.BridgePassword}}")}},
-	}
+	}...)
 }
 
 // level is one of the four places resources live.
@@ -321,10 +367,29 @@ func session() []Case {
 // All returns every case of the catalogue, and the cases derived from the specs.
 func All() []Case {
 	var out []Case
-	out = append(out, apiService()...)
-	out = append(out, configurationService()...)
+	for _, c := range apiService() {
+		out = append(out, frameworkRefusal(c)...)
+	}
+	for _, c := range configurationService() {
+		out = append(out, frameworkRefusal(c)...)
+	}
 	out = append(out, mongodbDatastore()...)
 	out = append(out, session()...)
 	out = append(out, derivedNegatives(out)...)
 	return out
+}
+
+// frameworkRefusal splits a case whose request breaks the spec and which wants the documented
+// 400: upstream's framework refuses such a request itself, with 422 (or 415) under default (facts
+// §10), so any documented client error passes at MUST, and the 400 is a SHOULD.
+func frameworkRefusal(c Case) []Case {
+	if !c.Negative || !slices.Equal(c.Status, []int{400}) {
+		return []Case{c}
+	}
+	must := c
+	must.Status, must.Any4xx = nil, true
+	must.Title = strings.Replace(c.Title, "answer 400 for", "refuse", 1) + " with a client error"
+	should := c
+	should.Grade = recommend(why400)
+	return []Case{must, should}
 }

@@ -138,8 +138,14 @@ func errorModelGrade(op *specs.Operation) grade.Grade {
 	return grade.Grade{}
 }
 
-// Graded is the grade of an operation's token matrix.
-func (a AuthCase) Graded() grade.Grade { return authGrade }
+// Graded is the grade of an operation's token matrix: its own, or MUST on upstream's
+// authentication (a 401 for every wrong token).
+func (a AuthCase) Graded() grade.Grade {
+	if a.Grade.Level != "" {
+		return a.Grade
+	}
+	return authGrade
+}
 
 // ListenersName is the spec text of the matrix over both listeners (TLS profile).
 func (a AuthCase) ListenersName() string {

@@ -3,14 +3,19 @@ package cases
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // derivedNegatives makes, for every operation with a JSON request body, the bad bodies its schema
 // rules out: malformed JSON, no body, a body not declared as JSON, each required field missing,
-// each field of the wrong type. A conformant gateway refuses each with a documented client error.
-// They are built on the operation's first successful case, so only the body is wrong.
+// each field of the wrong type. A conformant gateway refuses each with a documented client error
+// (MUST: a framework's 422 or 415 under default counts, facts §10), never a 5xx; an absent body
+// may be taken as empty input, so where the schema requires nothing it need not be refused.
+// Beside them, SHOULD checks recommend the specs' own 400 for a schema violation and a body of
+// another media type. They are built on the operation's first successful case, so only the body
+// is wrong.
 func derivedNegatives(catalogue []Case) []Case {
 	var out []Case
 	done := map[string]bool{}
@@ -43,14 +48,27 @@ func derivedNegatives(catalogue []Case) []Case {
 		c := neg("refuse a body that is not valid JSON with a client error")
 		c.RawBody = []byte(`{"`)
 		out = append(out, c)
-		c = neg("refuse an empty body with a client error")
+		schema := mt.Schema.Value
+		if len(schema.Required) > 0 {
+			c = neg("refuse an empty body with a client error")
+		} else {
+			c = neg("answer an empty body without a server error, refusing it or taking it as empty input")
+			c.Any4xx = false
+		}
 		c.RawBody = []byte{}
 		out = append(out, c)
 		c = neg("refuse a body sent as text/plain with a client error")
 		c.Header["Content-Type"] = "text/plain"
 		out = append(out, c)
+		should := c
+		should.Title, should.Any4xx, should.Status = "refuse a body sent as text/plain with 400", false, s(400)
+		should.Grade = recommend(why400)
+		if op.Operation.Responses.Value("400") != nil {
+			out = append(out, should)
+		}
+		violation := c
+		violation.Header = c.Header
 
-		schema := mt.Schema.Value
 		required := append([]string(nil), schema.Required...)
 		sort.Strings(required)
 		for _, field := range required {
@@ -58,6 +76,9 @@ func derivedNegatives(catalogue []Case) []Case {
 			f := field
 			c.Mutate = func(m map[string]any) { delete(m, f) }
 			out = append(out, c)
+			if violation.Mutate == nil {
+				violation = c
+			}
 		}
 		fields := make([]string, 0, len(schema.Properties))
 		for name := range schema.Properties {
@@ -73,10 +94,22 @@ func derivedNegatives(catalogue []Case) []Case {
 			f := field
 			c.Mutate = func(m map[string]any) { m[f] = wrong }
 			out = append(out, c)
+			if violation.Mutate == nil {
+				violation = c
+			}
+		}
+		if violation.Mutate != nil && op.Operation.Responses.Value("400") != nil {
+			violation.Title = "refuse a body that breaks its schema with 400 (" + strings.TrimPrefix(strings.TrimSuffix(violation.Title, " with a client error"), "refuse ") + ")"
+			violation.Any4xx, violation.Status, violation.Grade = false, s(400), recommend(why400)
+			out = append(out, violation)
 		}
 	}
 	return out
 }
+
+// why400 is why the suite recommends 400 for a bad body where a framework's 422 or 415 is
+// permitted under default.
+const why400 = "the spec documents 400 with its error model for a bad request; one status lets a client handle every bad body alike"
 
 // wrongValue returns a value of another JSON type than the schema allows, and its description.
 func wrongValue(s *openapi3.Schema) (any, string) {

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
@@ -63,7 +65,39 @@ type Env struct {
 	Interval time.Duration
 	// SwapMax is the most a certificate swap may take to be served.
 	SwapMax time.Duration
+
+	broken brokenWorlds
 }
+
+// brokenWorlds remembers the first world that could not be built because what set-up made never
+// appeared: every later world that needs the same fails at once, citing it, instead of waiting
+// out its own timeout (a target whose created projects never appear is reported in one wait).
+type brokenWorlds struct {
+	mu    sync.Mutex
+	first map[Needs]error
+}
+
+// cause is the remembered failure of a piece of state, if any.
+func (b *brokenWorlds) cause(n Needs) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.first[n]
+}
+
+// remember keeps the first failure of a piece of state.
+func (b *brokenWorlds) remember(n Needs, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.first == nil {
+		b.first = map[Needs]error{}
+	}
+	if b.first[n] == nil {
+		b.first[n] = err
+	}
+}
+
+// neverAppeared is an await that ran out of time: what set-up made did not appear.
+type neverAppeared struct{ error }
 
 func randomName(prefix string) string {
 	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -233,7 +267,15 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 		if needs&s.need == 0 {
 			continue
 		}
+		if first := e.broken.cause(s.need); first != nil {
+			cleanup()
+			return nil, func() {}, fmt.Errorf("set-up not tried: an earlier world could not be built, and this one needs the same; the first failure:\n%w", first)
+		}
 		if err := s.run(); err != nil {
+			var na neverAppeared
+			if errors.As(err, &na) {
+				e.broken.remember(s.need, err)
+			}
 			cleanup()
 			return nil, func() {}, err
 		}
@@ -293,8 +335,11 @@ func (e *Env) awaitAnswer(ctx context.Context, method, path string) (*contract.E
 		if ex.Err == nil && ex.Status() >= 200 && ex.Status() <= 299 && !strings.Contains(string(ex.RespBody), `"totalCount":0`) {
 			return ex, nil
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return nil, fmt.Errorf("set-up: %s did not appear within %s:\n%s", path, e.Timeout, ex)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return nil, neverAppeared{fmt.Errorf("set-up: %s did not appear within %s:\n%s", path, e.Timeout, ex)}
 		}
 		select {
 		case <-ctx.Done():
@@ -317,8 +362,11 @@ func (e *Env) awaitCount(ctx context.Context, path string, n int) error {
 		if ex.Err == nil && ex.Status() == 200 && json.Unmarshal(ex.RespBody, &page) == nil && page.TotalCount >= n {
 			return nil
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("set-up: %s did not list %d items within %s:\n%s", path, n, e.Timeout, ex)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return neverAppeared{fmt.Errorf("set-up: %s did not list %d items within %s:\n%s", path, n, e.Timeout, ex)}
 		}
 		select {
 		case <-ctx.Done():

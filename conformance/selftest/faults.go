@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 )
 
 // Fault is a way a gateway can break the contract, applied around the reference gateway's handler.
@@ -34,19 +36,35 @@ type Fault struct {
 	OnStart func(h *Harness) error
 	// TLS changes the HTTPS listener's TLS configuration.
 	TLS func(c *tls.Config, h *Harness)
+	// Level is the level of the checks that must catch it: a SHOULD fault is a finding, failing no
+	// MUST check (zero: MUST).
+	Level grade.Level
 }
 
 const cs = "/api/configuration-service/v1/project/"
+
+// nginxPage is the HTML error page of upstream's nginx front.
+func nginxPage(title string) string {
+	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+}
+
+func nginxError(w http.ResponseWriter, status int, title string) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(nginxPage(title)))
+}
 
 // Faults is the catalogue.
 func Faults() []Fault {
 	return append(append(hardeningFaults(), []Fault{
 		// --- the contract: bodies, statuses, media types, headers ---
-		{Name: "a required field missing from a response (getProject without projectName)", Check: contract.CheckBodySchema, Labels: "Op:getProject",
+		{Name: "a required field missing from a response (createProject's eventContext without its token)", Check: contract.CheckBodySchema, Labels: "Op:createProject",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return rewrite(next, func(r *http.Request) bool {
-					return r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && segments(r.URL.Path) == 5
-				}, func(_ *http.Request, a *Answer) { a.JSON(func(m map[string]any) { delete(m, "projectName") }) })
+				return rewrite(next, route("POST", "/api/v1/project"), func(_ *http.Request, a *Answer) {
+					if a.Status == 200 {
+						a.JSON(func(m map[string]any) { delete(m, "token") })
+					}
+				})
 			}},
 		{Name: "a field of the wrong type (totalCount as a string)", Check: contract.CheckBodySchema, Labels: "Op:getStages",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
@@ -59,14 +77,13 @@ func Faults() []Fault {
 						})
 					})
 			}},
-		{Name: "an undocumented status (201 for createApproval)", Check: contract.CheckStatusDocumented, Labels: "Op:createApproval",
+		{Name: "an undocumented status (201 for getMetadata)", Check: contract.CheckStatusDocumented, Labels: "Op:getMetadata",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return rewrite(next, func(r *http.Request) bool { return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/approval") },
-					func(_ *http.Request, a *Answer) {
-						if a.Status == 200 {
-							a.Status = 201
-						}
-					})
+				return rewrite(next, route("GET", "/api/v1/metadata"), func(_ *http.Request, a *Answer) {
+					if a.Status == 200 {
+						a.Status = 201
+					}
+				})
 			}},
 		{Name: "a wrong content type (metadata as text/plain)", Check: contract.CheckContentType, Labels: "Op:getMetadata",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
@@ -298,6 +315,76 @@ func Faults() []Fault {
 					if a.Status == 401 {
 						a.Header.Set("Content-Type", "text/plain")
 						a.Body = []byte("Unauthorized")
+					}
+				})
+			}},
+		// --- upstream 0.7.3's own defects (facts §10) ---
+		{Name: "upstream: a front that decodes %2F (a resourceURI with a / reaches the backend as a deeper path)", Check: contract.CheckStatusExpected,
+			Labels: "Op:getProjectResource || Op:putProjectResource || Op:deleteProjectResource",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if strings.Contains(strings.ToUpper(r.URL.RawPath), "%2F") {
+						r.URL.RawPath = ""
+					}
+				})
+			}},
+		{Name: "upstream: an auth subrequest that forwards the client's Content-Type (500 on text/plain)", Check: contract.CheckServerError, Labels: "Feature:BadInput",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					guarded := strings.HasPrefix(r.URL.Path, "/api/configuration-service/") || strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/")
+					if guarded && strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
+						nginxError(w, http.StatusInternalServerError, "500 Internal Server Error")
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "upstream: 502 on an empty body (configureBridge, createProject, createService, sendEvent, triggerEvaluation)", Check: contract.CheckServerError, Labels: "Feature:BadInput",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				nilBody := regexp.MustCompile(`^/api/v1/(config/bridge|project|project/[^/]+/service|event|project/[^/]+/stage/[^/]+/service/[^/]+/evaluation)$`)
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == "POST" && nilBody.MatchString(r.URL.Path) && len(readBody(r)) == 0 {
+						nginxError(w, http.StatusBadGateway, "502 Bad Gateway")
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "upstream: 502 on an event whose data is not an object", Check: contract.CheckServerError, Labels: "Op:sendEvent && Feature:BadInput",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					var ev map[string]any
+					if r.Method == "POST" && r.URL.Path == "/api/v1/event" && json.Unmarshal(readBody(r), &ev) == nil {
+						if _, isObject := ev["data"].(map[string]any); !isObject {
+							nginxError(w, http.StatusBadGateway, "502 Bad Gateway")
+							return
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "upstream: an event's extensions of the wrong type accepted", Check: contract.CheckStatusExpected, Labels: "Op:sendEvent && Feature:BadInput",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					var ev map[string]any
+					if r.Method == "POST" && r.URL.Path == "/api/v1/event" && json.Unmarshal(readBody(r), &ev) == nil {
+						if _, isObject := ev["extensions"].(map[string]any); ev["extensions"] != nil && !isObject {
+							delete(ev, "extensions")
+							b, _ := json.Marshal(ev)
+							r.Body, r.ContentLength = readerOf(b), int64(len(b))
+						}
+					}
+				})
+			}},
+		{Name: "upstream: an HTML 401 on configuration-service and datastore routes", Check: cases.CheckErrorModel, Labels: "Profile:Auth", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				guarded := func(r *http.Request) bool {
+					return strings.HasPrefix(r.URL.Path, "/api/configuration-service/v1/") || strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/event")
+				}
+				return rewrite(next, guarded, func(_ *http.Request, a *Answer) {
+					if a.Status == http.StatusUnauthorized {
+						a.Header = http.Header{"Content-Type": {"text/html"}}
+						a.Body = []byte(nginxPage("401 Authorization Required"))
 					}
 				})
 			}},

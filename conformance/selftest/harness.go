@@ -28,6 +28,7 @@ type Harness struct {
 	CertFile, KeyFile            string
 	SessionUser, SessionPassword string
 
+	opts   Options
 	g      *gateway.Gateway
 	stop   context.CancelFunc
 	done   chan struct{}
@@ -38,6 +39,8 @@ type Harness struct {
 type Options struct {
 	// Strict makes the HTTP listener redirect everything to HTTPS.
 	Strict bool
+	// DefaultPatience runs the suite with its default waits (the self-test shortens them).
+	DefaultPatience bool
 }
 
 // Start runs a reference gateway in dir with the fault applied (nil: none).
@@ -45,7 +48,7 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	if f != nil && f.Strict {
 		opts.Strict = true
 	}
-	h := &Harness{Dir: dir, SessionUser: "conformance", SessionPassword: "selftest-password-0123"}
+	h := &Harness{Dir: dir, opts: opts, SessionUser: "conformance", SessionPassword: "selftest-password-0123"}
 	hash, err := gateway.HashPassword(h.SessionPassword)
 	if err != nil {
 		return nil, err
@@ -146,15 +149,17 @@ func (h *Harness) Close() {
 // Args are the suite's flags for certifying this gateway as an external target, with every
 // capability it has on this machine.
 func (h *Harness) Args(artifacts, name string) []string {
-	return []string{
+	args := []string{
 		"--target=external", "--endpoint=" + h.HTTP, "--https-endpoint=" + h.HTTPS, "--ca-file=" + h.CertFile,
 		"--server-name=localhost", "--token=" + h.Token, "--token-file=" + h.TokenFile,
 		"--tls-cert-file=" + h.CertFile, "--tls-key-file=" + h.KeyFile, "--hot-reload",
 		"--session-user=" + h.SessionUser, "--session-password=" + h.SessionPassword,
-		"--implementation=" + name, "--artifacts=" + artifacts, "--eventually-timeout=2s",
-		"--rotation-max=2s", "--load-duration=1500ms", "--cert-swap-max=3s",
-		"--hardening",
+		"--implementation=" + name, "--artifacts=" + artifacts, "--hardening",
 	}
+	if h.opts.DefaultPatience {
+		return args
+	}
+	return append(args, "--eventually-timeout=2s", "--rotation-max=2s", "--load-duration=1500ms", "--cert-swap-max=3s")
 }
 
 // Outcome is what a suite run reported.

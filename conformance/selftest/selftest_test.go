@@ -1,8 +1,10 @@
 package selftest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
@@ -105,11 +108,16 @@ func TestEveryFaultIsCaught(t *testing.T) {
 				t.Fatal(err)
 			}
 			failed := o.FailedChecks()
+			level := cmp.Or(f.Level, grade.Must)
 			switch {
 			case o.Report.Checks.Failed == 0:
 				t.Fatalf("the suite did not catch it (%d checks passed with labels %q)\n%s", o.Report.Checks.Passed, f.Labels, tail(o.Output, 40))
 			case failed[f.Check] == 0:
 				t.Fatalf("the suite failed, but not in the %s check: %v\n%s", f.Check, failed, tail(o.Output, 60))
+			case len(o.FailedAt(level)) == 0:
+				t.Fatalf("the suite caught it, but in no %s check: %v", level, failed)
+			case level == grade.Should && len(o.FailedAt(grade.Must)) > 0:
+				t.Fatalf("a SHOULD fault failed MUST checks: %v", o.FailedAt(grade.Must))
 			}
 			t.Logf("caught by %d failed specs; checks %v", o.Report.Checks.Failed, failed)
 		})
@@ -128,4 +136,71 @@ func TestEveryCheckHasAFault(t *testing.T) {
 			t.Errorf("no fault shows that check %q can fail", c)
 		}
 	}
+}
+
+// Every behaviour upstream permits passes every MUST check: the suite fails no conforming gateway
+// (its SHOULD checks may find the variant wanting; those findings are logged).
+func TestEveryVariantPassesEveryMust(t *testing.T) {
+	slots := make(chan struct{}, max(2, runtime.NumCPU()))
+	for _, v := range Variants() {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			h, err := Start(t.TempDir(), v.Fault(), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			o, err := RunSuite(ctx, suiteBinary, h, v.Labels, "reference gateway with a permitted variant: "+v.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Report.Checks.Passed == 0 {
+				t.Fatalf("no check ran with labels %q\n%s", v.Labels, tail(o.Output, 40))
+			}
+			if must := o.FailedAt(grade.Must); len(must) > 0 {
+				t.Fatalf("the suite fails a permitted variant at MUST:\n  %s\n%s", strings.Join(must, "\n  "), tail(o.Output, 80))
+			}
+			t.Logf("%d checks passed; SHOULD findings: %d %v", o.Report.Checks.Passed, len(o.FailedAt(grade.Should)), o.FailedAt(grade.Should))
+		})
+	}
+}
+
+// neverShown is a stand-in for a broken installation: it accepts the token and every project it
+// is asked to create, and never shows one.
+var neverShown = Fault{Name: "created projects never appear",
+	Wrap: func(next http.Handler, h *Harness) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == "POST" && r.URL.Path == "/api/v1/project" && r.Header.Get("x-token") == h.currentToken() {
+				writeJSON(w, http.StatusOK, map[string]string{"keptnContext": uuid(), "token": uuid()})
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}}
+
+// A target whose created projects never appear is reported after one wait, with one cause: the
+// first world that could not be built; every later world that needs a project fails at once,
+// citing it. SELFTEST_DEFAULT_PATIENCE=1 runs it with the suite's default waits, to measure that.
+func TestBrokenWorldIsReportedAtOnce(t *testing.T) {
+	h, err := Start(t.TempDir(), &neverShown, Options{DefaultPatience: os.Getenv("SELFTEST_DEFAULT_PATIENCE") != ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	o, err := RunSuite(ctx, suiteBinary, h, "Profile:Core || Profile:Auth", "reference gateway with a fault: "+neverShown.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited := strings.Count(o.Output, "did not appear within") - strings.Count(o.Output, "set-up not tried")
+	fast := strings.Count(o.Output, "set-up not tried: an earlier world could not be built")
+	if o.Report.Checks.Failed == 0 || fast == 0 {
+		t.Fatalf("the broken world was not reported at once (%d failed, %d at once)\n%s", o.Report.Checks.Failed, fast, tail(o.Output, 60))
+	}
+	t.Logf("%d checks failed (%d set-ups not tried, citing the first failure; %d waited) in %.1fs", o.Report.Checks.Failed, fast, waited, o.Report.DurationSeconds)
 }

@@ -2,6 +2,8 @@ package target
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -161,6 +163,17 @@ func preflight(ctx context.Context, d *Description) error {
 	if base == "" {
 		return errors.New("the target has neither an HTTP nor a usable HTTPS listener")
 	}
+	if d.HTTPS != "" && base != d.HTTPS {
+		// The HTTPS listener is only the TLS profile's, but an untrusted certificate there would
+		// fail every one of its checks: say it once, up front.
+		ex, err := t.Client(d.HTTPS).Do(ctx, contract.Request{Method: "GET", Path: "/api/v1/metadata"})
+		if err != nil {
+			return err
+		}
+		if untrusted(ex.Err) {
+			return untrustedError(d, ex.Err)
+		}
+	}
 	c := t.Client(base)
 	withToken := http.Header{"X-Token": {d.Token}}
 	ex, err := c.Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/auth", Header: withToken})
@@ -168,6 +181,8 @@ func preflight(ctx context.Context, d *Description) error {
 		return err
 	}
 	switch {
+	case untrusted(ex.Err):
+		return untrustedError(d, ex.Err)
 	case ex.Err != nil:
 		return fmt.Errorf("cannot reach the gateway at %s: %v", base, ex.Err)
 	case ex.Status() == http.StatusUnauthorized:
@@ -187,6 +202,28 @@ func preflight(ctx context.Context, d *Description) error {
 		}
 	}
 	return nil
+}
+
+// untrusted says an error is a certificate the run was not told to trust: signed by an authority
+// it does not know, or for another name. (An expired certificate is the gateway's defect, which
+// the TLS profile reports; it does not stop the run.)
+func untrusted(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	return err != nil && (errors.As(err, &unknown) || errors.As(err, &host))
+}
+
+// untrustedError is the one message for an HTTPS endpoint whose certificate is not trusted.
+func untrustedError(d *Description, err error) error {
+	var verify *tls.CertificateVerificationError
+	cause := err
+	if errors.As(err, &verify) {
+		cause = verify.Err
+	}
+	return fmt.Errorf("the HTTPS endpoint %s presents a certificate this run does not trust (%v): "+
+		"give the CA that signed it with --ca-file (CA_FILE=ca.pem for make certify, $KEPTN_CONFORMANCE_CA_FILE), "+
+		"or accept any certificate with --insecure (INSECURE=true, $KEPTN_CONFORMANCE_INSECURE); "+
+		"the TLS server name asked for is %q (--server-name)", d.HTTPS, cause, d.ServerName)
 }
 
 // Ready polls until POST /api/v1/auth with the token answers 200, or ctx ends.

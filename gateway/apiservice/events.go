@@ -220,7 +220,7 @@ func (s *Service) configureBridge(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "storing the bridge credentials", err)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
+	httpx.WriteJSON(w, http.StatusOK, "") // as upstream: its spec documents a string, it writes ""
 }
 
 func (s *Service) getBridgeConfig(w http.ResponseWriter, r *http.Request) {

@@ -93,7 +93,7 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	p := r.URL.Path
 	if name, ok := specPaths[p]; ok {
-		e.serveSpec(w, r, name)
+		serveSpec(w, r, name)
 		return
 	}
 	switch {
@@ -157,7 +157,12 @@ func (e *edge) authenticated(next http.Handler) http.Handler {
 	})
 }
 
-func (e *edge) serveSpec(w http.ResponseWriter, r *http.Request, name string) {
+// SpecHandler serves a spec document, as a split role serves its own at /swagger-ui/swagger.yaml.
+func SpecHandler(name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveSpec(w, r, name) })
+}
+
+func serveSpec(w http.ResponseWriter, r *http.Request, name string) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		httpx.WriteError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path)

@@ -25,6 +25,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/pki"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
+	"github.com/keptn-conformance/keptn-conformance/conformance/tlsprobe"
 )
 
 // Check names of the TLS profiles.
@@ -238,13 +239,13 @@ func checkProtocols(ctx context.Context, e *Env) (Result, error) {
 	}
 	name := e.Target.Desc.ServerName
 	// Old protocols, offered with every cipher suite there is (not only those Go speaks).
-	for _, v := range []uint16{vSSL30, vTLS10, vTLS11} {
-		ok, suite, err := acceptsVersion(ctx, addr, name, v)
+	for _, v := range []uint16{tlsprobe.SSL30, tlsprobe.TLS10, tlsprobe.TLS11} {
+		ok, suite, err := tlsprobe.AcceptsVersion(ctx, addr, name, v)
 		if err != nil {
 			return res, err
 		}
 		if ok {
-			res.Problems = append(res.Problems, problem(CheckTLSProtocols, "%s is accepted (the server chose %s)", versionName(v), suite))
+			res.Problems = append(res.Problems, problem(CheckTLSProtocols, "%s is accepted (the server chose %s)", tlsprobe.VersionName(v), suite))
 		}
 	}
 	if _, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name, MinVersion: tls.VersionTLS13}); err != nil {
@@ -369,7 +370,7 @@ func checkCipherSuites(ctx context.Context, e *Env) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	weak, err := weakSuites(ctx, addr, e.Target.Desc.ServerName)
+	weak, err := tlsprobe.WeakSuites(ctx, addr, e.Target.Desc.ServerName)
 	if err != nil {
 		return res, err
 	}

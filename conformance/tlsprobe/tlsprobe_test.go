@@ -1,4 +1,4 @@
-package cases
+package tlsprobe
 
 import (
 	"context"
@@ -50,26 +50,26 @@ func TestHelloProbe(t *testing.T) {
 	weak := tlsServer(t, &tls.Config{MinVersion: tls.VersionTLS10, CipherSuites: []uint16{
 		tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}})
 
-	for _, v := range []uint16{vSSL30, vTLS10, vTLS11} {
-		if ok, s, err := acceptsVersion(ctx, modern, "localhost", v); err != nil || ok {
-			t.Errorf("modern server: %s accepted=%v (%s), err %v", versionName(v), ok, s, err)
+	for _, v := range []uint16{SSL30, TLS10, TLS11} {
+		if ok, s, err := AcceptsVersion(ctx, modern, "localhost", v); err != nil || ok {
+			t.Errorf("modern server: %s accepted=%v (%s), err %v", VersionName(v), ok, s, err)
 		}
 	}
-	if ok, s, err := acceptsVersion(ctx, modern, "localhost", vTLS12); err != nil || !ok || !forwardSecretAEAD(s) {
+	if ok, s, err := AcceptsVersion(ctx, modern, "localhost", TLS12); err != nil || !ok || !forwardSecretAEAD(s) {
 		t.Errorf("modern server: TLS 1.2 accepted=%v with %s, err %v", ok, s, err)
 	}
-	if w, err := weakSuites(ctx, modern, "localhost"); err != nil || len(w) > 0 {
+	if w, err := WeakSuites(ctx, modern, "localhost"); err != nil || len(w) > 0 {
 		t.Errorf("modern server: weak suites %v, err %v", w, err)
 	}
 
-	if ok, s, err := acceptsVersion(ctx, weak, "localhost", vTLS10); err != nil || !ok || s != "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" {
+	if ok, s, err := AcceptsVersion(ctx, weak, "localhost", TLS10); err != nil || !ok || s != "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" {
 		t.Errorf("weak server: TLS 1.0 accepted=%v with %s, err %v", ok, s, err)
 	}
-	w, err := weakSuites(ctx, weak, "localhost")
+	w, err := WeakSuites(ctx, weak, "localhost")
 	if err != nil || !slices.Equal(w, []string{"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"}) {
 		t.Errorf("weak server: weak suites %v, err %v", w, err)
 	}
-	if _, _, err := hello(ctx, "127.0.0.1:1", "localhost", vTLS12, nil); err == nil {
+	if _, _, err := hello(ctx, "127.0.0.1:1", "localhost", TLS12, nil); err == nil {
 		t.Error("no error from a closed port")
 	}
 }

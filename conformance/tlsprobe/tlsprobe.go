@@ -1,4 +1,8 @@
-package cases
+// Package tlsprobe is a TLS probe that speaks only the first flight: it sends a ClientHello
+// built by hand, offering any protocol version and any cipher suites (also those Go's crypto/tls
+// cannot speak: DHE, CCM, CAMELLIA, ARIA, RSA key exchange, anonymous, NULL, export), and reads
+// which the server picks from its ServerHello. So the TLS profile judges any gateway, not only what a Go client can see.
+package tlsprobe
 
 import (
 	"context"
@@ -13,17 +17,12 @@ import (
 	"time"
 )
 
-// A TLS probe that speaks only the first flight: it sends a ClientHello built by hand, offering
-// any protocol version and any cipher suites (also those Go's crypto/tls cannot speak: DHE, CCM,
-// CAMELLIA, ARIA, RSA key exchange, anonymous, NULL, export), and reads which the server picks
-// from its ServerHello. So the TLS profile judges any gateway, not only what a Go client can see.
-
 // Protocol versions on the wire.
 const (
-	vSSL30 uint16 = 0x0300
-	vTLS10 uint16 = 0x0301
-	vTLS11 uint16 = 0x0302
-	vTLS12 uint16 = 0x0303
+	SSL30 uint16 = 0x0300
+	TLS10 uint16 = 0x0301
+	TLS11 uint16 = 0x0302
+	TLS12 uint16 = 0x0303
 )
 
 // suite is a TLS cipher suite (IANA registry).
@@ -97,15 +96,16 @@ func suiteName(id uint16) string {
 	return fmt.Sprintf("0x%04x", id)
 }
 
-func versionName(v uint16) string {
+// VersionName is a protocol version as people write it (TLS 1.2).
+func VersionName(v uint16) string {
 	switch v {
-	case vSSL30:
+	case SSL30:
 		return "SSL 3.0"
-	case vTLS10:
+	case TLS10:
 		return "TLS 1.0"
-	case vTLS11:
+	case TLS11:
 		return "TLS 1.1"
-	case vTLS12:
+	case TLS12:
 		return "TLS 1.2"
 	}
 	return fmt.Sprintf("0x%04x", v)
@@ -125,7 +125,7 @@ func clientHello(version uint16, ids []uint16, serverName string) []byte {
 	cs = binary.BigEndian.AppendUint16(cs, 0x00ff) // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
 	body = append(body, cs...)
 	body = append(body, 1, 0) // compression: null only
-	if version > vSSL30 {
+	if version > SSL30 {
 		var ext []byte
 		add := func(typ uint16, data []byte) {
 			ext = binary.BigEndian.AppendUint16(ext, typ)
@@ -158,7 +158,7 @@ func clientHello(version uint16, ids []uint16, serverName string) []byte {
 		body = append(body, ext...)
 	}
 	hs := append([]byte{1, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
-	recordVersion := min(version, vTLS10)
+	recordVersion := min(version, TLS10)
 	rec := []byte{0x16}
 	rec = binary.BigEndian.AppendUint16(rec, recordVersion)
 	rec = binary.BigEndian.AppendUint16(rec, uint16(len(hs)))
@@ -201,9 +201,9 @@ func hello(ctx context.Context, addr, serverName string, version uint16, ids []u
 	return chosen, binary.BigEndian.Uint16(msg[35+sidLen : 37+sidLen]), nil
 }
 
-// acceptsVersion reports whether the server takes a handshake at version (offering every suite),
+// AcceptsVersion reports whether the server takes a handshake at version (offering every suite),
 // and with which suite.
-func acceptsVersion(ctx context.Context, addr, serverName string, version uint16) (bool, string, error) {
+func AcceptsVersion(ctx context.Context, addr, serverName string, version uint16) (bool, string, error) {
 	ids := make([]uint16, len(suites))
 	for i, s := range suites {
 		ids[i] = s.id
@@ -218,9 +218,9 @@ func acceptsVersion(ctx context.Context, addr, serverName string, version uint16
 	return got == version, suiteName(id), nil
 }
 
-// weakSuites lists the TLS 1.2 suites a server takes that are not forward-secret AEAD: it offers
+// WeakSuites lists the TLS 1.2 suites a server takes that are not forward-secret AEAD: it offers
 // every such suite, and again without each one the server picks, until the server refuses.
-func weakSuites(ctx context.Context, addr, serverName string) ([]string, error) {
+func WeakSuites(ctx context.Context, addr, serverName string) ([]string, error) {
 	var offer []uint16
 	for _, s := range suites {
 		if !forwardSecretAEAD(s.name) {
@@ -229,8 +229,8 @@ func weakSuites(ctx context.Context, addr, serverName string) ([]string, error) 
 	}
 	var taken []string
 	for len(offer) > 0 {
-		v, id, err := hello(ctx, addr, serverName, vTLS12, offer)
-		if errors.Is(err, errRefused) || (err == nil && v != vTLS12) {
+		v, id, err := hello(ctx, addr, serverName, TLS12, offer)
+		if errors.Is(err, errRefused) || (err == nil && v != TLS12) {
 			return taken, nil
 		}
 		if err != nil {

@@ -344,3 +344,10 @@ func TestCoverageTellsReachedCode(t *testing.T) {
 		t.Error("a malformed block was accepted")
 	}
 }
+
+func TestFailedLinesOfATimedOutRun(t *testing.T) {
+	out := "\x1b[38;5;9m• [FAILED] [30.4 seconds]\x1b[0m\n  \x1b[38;5;9m[FAILED] set-up: /x did not appear within 30s:\n  [FAILED] set-up: /x did not appear within 30s:\n[FAILED] b\n[FAILED] c\n"
+	if got := failedLines(out, 3); !slices.Equal(got, []string{"set-up: /x did not appear within 30s:", "b", "c"}) {
+		t.Errorf("failed lines %q", got)
+	}
+}

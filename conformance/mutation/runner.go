@@ -156,6 +156,7 @@ func (r *Runner) Baseline(ctx context.Context) (build, run time.Duration, cov Co
 	if err != nil {
 		return 0, 0, nil, fmt.Errorf("building the unmutated suite: %v\n%s", err, bin)
 	}
+	defer os.Remove(bin)
 	build = time.Since(start)
 	start = time.Now()
 	passed, timedOut, out, err := r.run(ctx, dir, bin, r.Timeout, "-test.gocoverdir="+covDir)
@@ -264,11 +265,25 @@ func (r *Runner) one(ctx context.Context, i int, m *Mutant, cov Coverage, equiva
 		res.Status, res.KilledBy = Error, []string{"the suite could not be run: " + err.Error()}
 	case timedOut:
 		res.Status = TimedOut
-		res.KilledBy = []string{fmt.Sprintf("time limit %s", r.Timeout)}
+		res.KilledBy = append([]string{fmt.Sprintf("time limit %s", r.Timeout)}, failedLines(out, 3)...)
 	default:
 		res.Status, res.KilledBy, res.Checks = Classify(filepath.Join(dir, "artifacts"), passed, out)
 	}
 	return res
+}
+
+// failedLines are the first n distinct failures ginkgo printed (a run ended by the time limit
+// leaves no report).
+func failedLines(out string, n int) []string {
+	var got []string
+	for _, l := range strings.Split(ansi.ReplaceAllString(out, ""), "\n") {
+		_, f, ok := strings.Cut(l, "[FAILED] ")
+		// "• [FAILED] [30.4 seconds]" heads a failure; the line after it says what failed.
+		if f = strings.TrimSpace(f); ok && f != "" && !strings.HasPrefix(f, "[") && !slices.Contains(got, f) && len(got) < n {
+			got = append(got, f)
+		}
+	}
+	return got
 }
 
 func tail(s string, n int) string {

@@ -39,5 +39,5 @@ e2e: ## The kind path: make a cluster, install the gateway, run every profile, d
 bench: ## Time full embedded conformance runs (RUNS=3 PROCS=4): checks and wall time
 	bash scripts/bench-conformance.sh
 
-mutation: ## Mutation testing: the suite against mutants of gateway/ (MUTATION_SAMPLE=60 MUTATION_SEED=1 MUTATION_JOBS=2 MUTATION_TIMEOUT=0 PROCS=4); report in _artifacts/mutation/
+mutation: ## Mutation testing: the suite against mutants of gateway/ (MUTATION_SAMPLE=40 MUTATION_SEED=1 MUTATION_JOBS=2 MUTATION_TIMEOUT=0 PROCS=4); report in _artifacts/mutation/
 	$(GO) run ./cmd/keptn-mutate -procs=$(PROCS) -out=$(ARTIFACTS)/mutation $(MUTATION_FLAGS)

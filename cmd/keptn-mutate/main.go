@@ -47,6 +47,7 @@ func run() error {
 	dir := fs.String("dir", "gateway", "the source tree to mutate (non-test .go files)")
 	list := fs.Bool("list", false, "print the sample and exit, running nothing")
 	only := fs.String("only", "", "run these mutants only (comma-separated IDs), not a sample")
+	rescore := fs.Bool("rescore", false, "run nothing: apply the current equivalent list to the report in -out and write it again")
 	for name, env := range map[string]string{"n": "MUTATION_SAMPLE", "seed": "MUTATION_SEED", "jobs": "MUTATION_JOBS", "procs": "MUTATION_PROCS", "timeout": "MUTATION_TIMEOUT"} {
 		if v := os.Getenv(env); v != "" {
 			if err := fs.Set(name, v); err != nil {
@@ -70,6 +71,9 @@ func run() error {
 	}
 	module := modulePath(gomod)
 
+	if *rescore {
+		return rescoreReport(*out)
+	}
 	files, err := mutation.Files(root, *dir)
 	if err != nil {
 		return err
@@ -160,6 +164,34 @@ func run() error {
 	if ctx.Err() != nil {
 		return errors.New("interrupted: the report holds the mutants run so far")
 	}
+	return nil
+}
+
+// rescoreReport applies the equivalent list to a written report: survivors it names become
+// equivalent, equivalents it no longer names survive again.
+func rescoreReport(dir string) error {
+	equivalents, err := mutation.Equivalents()
+	if err != nil {
+		return err
+	}
+	rep, err := mutation.ReadReport(dir)
+	if err != nil {
+		return err
+	}
+	for i, r := range rep.Results {
+		e, listed := equivalents[r.ID]
+		switch {
+		case r.Status == mutation.Survived && listed:
+			rep.Results[i].Status, rep.Results[i].Equivalence = mutation.Equivalent, e.Reason
+		case r.Status == mutation.Equivalent && !listed:
+			rep.Results[i].Status, rep.Results[i].Equivalence = mutation.Survived, ""
+		}
+	}
+	rep.Score = mutation.Tally(rep.Results)
+	if err := rep.Write(dir); err != nil {
+		return err
+	}
+	fmt.Println(rep.Summary())
 	return nil
 }
 

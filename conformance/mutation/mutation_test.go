@@ -351,3 +351,31 @@ func TestFailedLinesOfATimedOutRun(t *testing.T) {
 		t.Errorf("failed lines %q", got)
 	}
 }
+
+func TestReportRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	rep := &Report{Seed: 3, Sample: 2, Results: []Result{
+		{Mutant: Mutant{ID: "b", File: "gateway/b.go", Line: 2, Operator: OpConstant}, Status: Survived, NotReached: true},
+		{Mutant: Mutant{ID: "a", File: "gateway/a.go", Line: 9, Operator: OpBoundary}, Status: Killed, KilledBy: []string{"Core: x"}},
+	}}
+	rep.Score = Tally(rep.Results)
+	if err := rep.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadReport(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Results) != 2 || got.Results[0].ID != "a" || !got.Results[1].NotReached || got.Score.Percent != 50 {
+		t.Errorf("read back %+v", got)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, FileMarkdown))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"mutation score 50.0%", "## Survived (1)", "not reached", "## Killed (1)", "by Core: x"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("the Markdown report lacks %q", want)
+		}
+	}
+}

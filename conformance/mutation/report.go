@@ -56,6 +56,19 @@ func (rep *Report) Write(dir string) error {
 	return os.WriteFile(filepath.Join(dir, FileMarkdown), []byte(rep.Markdown()), 0o644)
 }
 
+// ReadReport reads the JSON report Write wrote into dir.
+func ReadReport(dir string) (*Report, error) {
+	b, err := os.ReadFile(filepath.Join(dir, FileJSON))
+	if err != nil {
+		return nil, err
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, FileJSON), err)
+	}
+	return &rep, nil
+}
+
 // Summary is the score in a line.
 func (rep *Report) Summary() string {
 	s := rep.Score

@@ -85,7 +85,7 @@ func (r *Runner) build(ctx context.Context, dir string, m *Mutant, flags ...stri
 	args := append([]string{"test", "-c", "-o", bin}, flags...)
 	if m != nil {
 		src := filepath.Join(dir, filepath.Base(m.File))
-		if err := os.WriteFile(src, m.src, 0o644); err != nil {
+		if err := os.WriteFile(src, m.Source(), 0o644); err != nil {
 			return "", err
 		}
 		ov, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(r.Root, filepath.FromSlash(m.File)): src}})

@@ -9,7 +9,7 @@ PROCS ?= 4
 ARTIFACTS ?= $(CURDIR)/_artifacts
 SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)')
 
-.PHONY: test lint vet run-gateway conformance conformance-doc certify e2e bench
+.PHONY: test lint vet run-gateway conformance conformance-doc certify e2e bench mutation
 test: vet ## Run the project's tests (what CI runs)
 	$(GO) test -count=1 ./...
 
@@ -41,3 +41,6 @@ e2e: ## The kind path: make a cluster, install the gateway, run every profile, d
 
 bench: ## Time full embedded conformance runs (RUNS=3 PROCS=4): checks and wall time
 	bash scripts/bench-conformance.sh
+
+mutation: ## Mutation testing: the suite against mutants of gateway/ (MUTATION_SAMPLE=40 MUTATION_SEED=1 MUTATION_JOBS=2 MUTATION_TIMEOUT=0 PROCS=4); report in _artifacts/mutation/
+	$(GO) run ./cmd/keptn-mutate -procs=$(PROCS) -out=$(ARTIFACTS)/mutation $(MUTATION_FLAGS)

@@ -1,0 +1,295 @@
+package mutation
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// SuitePackage is the suite the runner runs against each mutant.
+const SuitePackage = "./suites/conformance"
+
+// Runner runs the suite against mutants of the module at Root.
+type Runner struct {
+	Root    string        // the module root (go.mod)
+	Module  string        // the module's path
+	Tree    string        // the mutated tree, relative to Root (its coverage is measured)
+	Work    string        // a scratch directory: binaries, overlays, each run's artifacts
+	Go      string        // the go command
+	Ginkgo  string        // the ginkgo CLI binary
+	Procs   int           // the suite's processes per run
+	Jobs    int           // mutants run at the same time
+	Timeout time.Duration // per mutant run (the build is not counted)
+	Seed    int64         // the suite's random seed (the same for every mutant)
+	Log     io.Writer     // progress, one line a mutant
+}
+
+// Files lists the Go files to mutate under dir (relative to root): non-test .go files.
+func Files(root, dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// GenerateAll returns the mutants of the files (relative to root), in file order.
+func GenerateAll(root string, files []string) ([]*Mutant, error) {
+	var all []*Mutant
+	for _, f := range files {
+		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
+		if err != nil {
+			return nil, err
+		}
+		ms, err := Generate(f, src)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ms...)
+	}
+	return all, nil
+}
+
+// build compiles the suite with the mutant's file substituted (nil: the unmutated suite) into
+// dir/conformance.test.
+func (r *Runner) build(ctx context.Context, dir string, m *Mutant, flags ...string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "conformance.test")
+	args := append([]string{"test", "-c", "-o", bin}, flags...)
+	if m != nil {
+		src := filepath.Join(dir, filepath.Base(m.File))
+		if err := os.WriteFile(src, m.Source(), 0o644); err != nil {
+			return "", err
+		}
+		ov, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(r.Root, filepath.FromSlash(m.File)): src}})
+		if err != nil {
+			return "", err
+		}
+		overlay := filepath.Join(dir, "overlay.json")
+		if err := os.WriteFile(overlay, ov, 0o644); err != nil {
+			return "", err
+		}
+		args = append(args, "-overlay", overlay)
+	}
+	args = append(args, SuitePackage)
+	cmd := exec.CommandContext(ctx, r.Go, args...)
+	cmd.Dir = r.Root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), err
+	}
+	return bin, nil
+}
+
+// run runs the suite binary bin with its artifacts in dir/artifacts. It reports whether the
+// suite passed, whether the time limit ended it, and its output.
+func (r *Runner) run(ctx context.Context, dir, bin string, limit time.Duration, flags ...string) (passed, timedOut bool, output string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	args := []string{fmt.Sprintf("--procs=%d", r.Procs), fmt.Sprintf("--seed=%d", r.Seed), "--randomize-all",
+		bin, "--", "--target=embedded", "--artifacts=" + filepath.Join(dir, "artifacts")}
+	cmd := exec.Command(r.Ginkgo, append(args, flags...)...)
+	cmd.Dir = dir
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	// Its own process group, so that the time limit ends ginkgo and the suite's processes.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return false, false, "", err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		err = <-done
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return false, true, buf.String(), nil
+		}
+		return false, false, buf.String(), ctx.Err()
+	}
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return false, false, buf.String(), err
+	}
+	return err == nil, false, buf.String(), nil
+}
+
+// Baseline builds and runs the unmutated suite, which must pass, measuring the coverage of the
+// mutated tree. It returns the build's and the run's durations, and what the run reached.
+func (r *Runner) Baseline(ctx context.Context) (build, run time.Duration, cov Coverage, err error) {
+	dir := filepath.Join(r.Work, "baseline")
+	covDir := filepath.Join(dir, "gocoverdir")
+	if err := os.MkdirAll(covDir, 0o755); err != nil {
+		return 0, 0, nil, err
+	}
+	start := time.Now()
+	bin, err := r.build(ctx, dir, nil, "-cover", "-coverpkg=./"+r.Tree+"/...")
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("building the unmutated suite: %v\n%s", err, bin)
+	}
+	defer os.Remove(bin)
+	build = time.Since(start)
+	start = time.Now()
+	passed, timedOut, out, err := r.run(ctx, dir, bin, r.Timeout, "-test.gocoverdir="+covDir)
+	run = time.Since(start)
+	switch {
+	case err != nil:
+		return build, run, nil, err
+	case timedOut:
+		return build, run, nil, fmt.Errorf("the unmutated suite did not finish within %s (raise -timeout)", r.Timeout)
+	case !passed:
+		return build, run, nil, fmt.Errorf("the unmutated suite fails on the reference gateway, so no mutant can be judged; its output ends:\n%s", tail(out, 30))
+	}
+	profile := filepath.Join(dir, "coverage.txt")
+	if b, err := exec.CommandContext(ctx, r.Go, "tool", "covdata", "textfmt", "-i="+covDir, "-o="+profile).CombinedOutput(); err != nil {
+		return build, run, nil, fmt.Errorf("reading the baseline's coverage: %v\n%s", err, b)
+	}
+	text, err := os.ReadFile(profile)
+	if err != nil {
+		return build, run, nil, err
+	}
+	cov, err = ParseCoverage(text, r.Module)
+	if err == nil && len(cov) == 0 {
+		err = fmt.Errorf("the baseline's coverage profile %s holds no block of %s", profile, r.Tree)
+	}
+	return build, run, cov, err
+}
+
+// RunAll runs the suite against each mutant, Jobs at a time; equivalents are mutants argued
+// equivalent (by ID). Results come in the order of ms.
+// Mutants whose code the baseline did not reach (cov) survive without a run.
+func (r *Runner) RunAll(ctx context.Context, ms []*Mutant, cov Coverage, equivalents map[string]EquivalentEntry) []Result {
+	results := make([]Result, len(ms))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	finished := 0
+	for range max(r.Jobs, 1) {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = r.one(ctx, i, ms[i], cov, equivalents)
+				mu.Lock()
+				finished++
+				res := results[i]
+				how := fmt.Sprintf("build %.0fs, run %.0fs", res.BuildSecs, res.RunSecs)
+				if res.NotReached {
+					how = "not reached by the suite: not run"
+				}
+				fmt.Fprintf(r.Log, "[%d/%d] %-12s %s:%d %s (%s)%s\n", finished, len(ms), res.Status,
+					res.File, res.Line, res.Operator, how, firstKiller(res))
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range ms {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	// After an interrupt, the mutants never started have no result.
+	return slices.DeleteFunc(results, func(r Result) bool { return r.Status == "" })
+}
+
+func firstKiller(r Result) string {
+	if len(r.KilledBy) == 0 {
+		return ""
+	}
+	more := ""
+	if len(r.KilledBy) > 1 {
+		more = fmt.Sprintf(" (+%d)", len(r.KilledBy)-1)
+	}
+	return ": " + r.KilledBy[0] + more
+}
+
+func (r *Runner) one(ctx context.Context, i int, m *Mutant, cov Coverage, equivalents map[string]EquivalentEntry) (res Result) {
+	res = Result{Mutant: *m}
+	defer func() {
+		if e, ok := equivalents[m.ID]; ok && res.Status == Survived {
+			res.Status, res.Equivalence = Equivalent, e.Reason
+		}
+	}()
+	if reached, known := cov.Reached(m); known && !reached {
+		res.Status, res.NotReached = Survived, true
+		return res
+	}
+	dir := filepath.Join(r.Work, fmt.Sprintf("mutant-%04d-%s", i, m.ID))
+	defer os.Remove(filepath.Join(dir, "conformance.test")) // 80 MB a mutant
+	start := time.Now()
+	bin, err := r.build(ctx, dir, m)
+	res.BuildSecs = time.Since(start).Seconds()
+	if err != nil {
+		res.Status, res.BuildOutput = BuildFailed, tail(bin, 10)
+		if ctx.Err() != nil || bin == "" {
+			res.Status, res.BuildOutput = Error, err.Error()
+		}
+		return res
+	}
+	start = time.Now()
+	passed, timedOut, out, err := r.run(ctx, dir, bin, r.Timeout)
+	res.RunSecs = time.Since(start).Seconds()
+	_ = os.WriteFile(filepath.Join(dir, "output.txt"), []byte(out), 0o644)
+	switch {
+	case err != nil:
+		res.Status, res.KilledBy = Error, []string{"the suite could not be run: " + err.Error()}
+	case timedOut:
+		res.Status = TimedOut
+		res.KilledBy = append([]string{fmt.Sprintf("time limit %s", r.Timeout)}, failedLines(out, 3)...)
+	default:
+		res.Status, res.KilledBy, res.Checks = Classify(filepath.Join(dir, "artifacts"), passed, out)
+	}
+	return res
+}
+
+// failedLines are the first n distinct failures ginkgo printed (a run ended by the time limit
+// leaves no report).
+func failedLines(out string, n int) []string {
+	var got []string
+	for _, l := range strings.Split(ansi.ReplaceAllString(out, ""), "\n") {
+		_, f, ok := strings.Cut(l, "[FAILED] ")
+		// "• [FAILED] [30.4 seconds]" heads a failure; the line after it says what failed.
+		if f = strings.TrimSpace(f); ok && f != "" && !strings.HasPrefix(f, "[") && !slices.Contains(got, f) && len(got) < n {
+			got = append(got, f)
+		}
+	}
+	return got
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -189,7 +189,7 @@ func usesScheme(op specs.Operation, header string) bool {
 
 // secretsOf are the world's values only an authenticated caller can learn: a 401 must not carry them.
 func secretsOf(w *World) []string {
-	return []string{w.ResourceContent, b64(w.ResourceContent), w.EventID, w.ApprovalID, w.RemediationID, w.BridgePassword, w.Shipyard}
+	return []string{w.ResourceContent, B64(w.ResourceContent), w.EventID, w.ApprovalID, w.RemediationID, w.BridgePassword, w.Shipyard}
 }
 
 // RunAuth sends an operation's request once per variant, to the given base URL, and checks each
@@ -199,7 +199,7 @@ func (e *Env) RunAuth(ctx context.Context, base string, a AuthCase, w *World, va
 	var res Result
 	tried := 0
 	for _, v := range variants {
-		req, err := e.request(a.Base, w)
+		req, err := e.Request(a.Base, w)
 		if err != nil {
 			return res, tried, err
 		}
@@ -278,7 +278,7 @@ func methodFirstProblems(ex *contract.Exchange, a AuthCase, w *World, token stri
 	for m := range op.PathItem.Operations() {
 		allow = append(allow, m)
 	}
-	out := allowProblems(ex.Response.Header, allow, "PATCH")
+	out := AllowProblems(ex.Response.Header, allow, "PATCH")
 	for i := range out {
 		out[i].Check = CheckUnauthorized
 		out[i].Message = "a 405 before authentication must name the allowed methods: " + out[i].Message

@@ -75,7 +75,7 @@ type Probe struct {
 }
 
 // Name is the case's spec text: "<operationId> MUST <title>" (or SHOULD, by its grade).
-func (c Case) Name() string { return sentence(c.Op, c.Graded(), c.Title) }
+func (c Case) Name() string { return Sentence(c.Op, c.Graded(), c.Title) }
 
 var funcs = template.FuncMap{
 	"b64": func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },

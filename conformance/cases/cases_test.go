@@ -61,7 +61,7 @@ func TestEveryRequestIsValidByTheSpec(t *testing.T) {
 		w := NewWorld()
 		w.Session, w.SessionUser, w.SessionPassword = "keptn_session=x", "u", "p"
 		w.Response = map[string]any{"keptnContext": "c"}
-		req, err := env.request(c, w)
+		req, err := env.Request(c, w)
 		if err != nil {
 			t.Errorf("%s: %v", c.Name(), err)
 			continue

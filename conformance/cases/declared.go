@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/specs"
@@ -58,8 +57,8 @@ func ResultID(profile, text string, g grade.Grade) string {
 	return id
 }
 
-// sentence is a check's spec text: its subject, its level, and what it requires.
-func sentence(subject string, g grade.Grade, title string) string {
+// Sentence is a check's spec text: its subject, its level, and what it requires.
+func Sentence(subject string, g grade.Grade, title string) string {
 	level := g.Level
 	if level == "" {
 		level = grade.Must
@@ -167,7 +166,7 @@ type RotationCheck struct {
 }
 
 // Name is the check's spec text.
-func (r RotationCheck) Name() string { return sentence("", r.Grade, r.Title) }
+func (r RotationCheck) Name() string { return Sentence("", r.Grade, r.Title) }
 
 var rotationDocs = grade.Docs("Keptn API token reset: delete and create secret keptn-api-token, restart api-service; then the old token gets 401 and the new one 2xx")
 
@@ -193,9 +192,10 @@ func (r RotationCheck) declared() Declared {
 	return Declared{Profile: ProfileTokenRotation, Text: r.Name(), Grade: r.Grade}
 }
 
-// Declarations lists every check of the suite, profile by profile, in the order the suite
-// declares them: the catalogue's cases, the gateway's route checks, the token matrix, the
-// session, rotation, TLS and keptn CLI checks.
+// Declarations lists the checks of the case engine, profile by profile, in the order the suite
+// declares them: the catalogue's cases, the gateway's route checks, the generated requests, the
+// token matrix (over HTTP and over both listeners), the session API's cases and the rotation
+// checks. The procedure profiles add theirs (profiles.Declarations: the whole suite).
 func Declarations() ([]Declared, error) {
 	var out []Declared
 	cs := All()
@@ -227,24 +227,12 @@ func Declarations() ([]Declared, error) {
 			out = append(out, Declared{Profile: p, Text: c.Name(), Grade: c.Graded()})
 		}
 	}
-	for _, sc := range SessionChecks() {
-		out = append(out, Declared{Profile: ProfileSession, Text: sc.Name(), Grade: sc.Grade})
-	}
 	r := RotationChecks
 	for _, rc := range []RotationCheck{r.Reset, r.Sessions, r.Twice, r.EmptySecret, r.MalformedSecret, r.Load} {
 		out = append(out, rc.declared())
 	}
-	for _, tc := range TLSChecks() {
-		out = append(out, Declared{Profile: tc.Profile(), Text: tc.Name(), Grade: tc.Grade})
-	}
 	for _, a := range matrix {
 		out = append(out, Declared{Profile: ProfileTLS, Text: a.ListenersName(), Grade: a.Graded()})
-	}
-	for _, c := range CLIChecks() {
-		out = append(out, Declared{Profile: ProfileKeptnCLI, Text: c.Name(), Grade: c.Grade})
-	}
-	for _, c := range HardeningChecks() {
-		out = append(out, Declared{Profile: ProfileHardening, Text: c.Name(), Grade: c.Grade})
 	}
 	return out, nil
 }
@@ -263,34 +251,6 @@ func (c Case) Profile() string {
 		return ProfileSession
 	}
 	return ProfileCore
-}
-
-// Profile is the profile of a TLS check: TLS, or TLSExtended for the extended ones.
-func (c TLSCheck) Profile() string {
-	if c.Extended {
-		return ProfileTLSExtended
-	}
-	return ProfileTLS
-}
-
-var (
-	declaredOnce sync.Once
-	declared     map[[2]string]grade.Grade
-	declaredErr  error
-)
-
-// GradeOf is the grade of the spec with this profile and text, and whether the suite declares one.
-func GradeOf(profile, text string) (grade.Grade, bool, error) {
-	declaredOnce.Do(func() {
-		var all []Declared
-		all, declaredErr = Declarations()
-		declared = map[[2]string]grade.Grade{}
-		for _, d := range all {
-			declared[[2]string{d.Profile, d.Text}] = d.Grade
-		}
-	})
-	g, ok := declared[[2]string{profile, text}]
-	return g, ok, declaredErr
 }
 
 // keepTokenGrade is the grade of keeping the working token when the secret turns bad: upstream's

@@ -37,7 +37,7 @@ type RouteCheck struct {
 }
 
 // Name is the check's spec text.
-func (rc RouteCheck) Name() string { return sentence("the gateway", rc.Graded(), rc.Title) }
+func (rc RouteCheck) Name() string { return Sentence("the gateway", rc.Graded(), rc.Title) }
 
 // openRoutes are the gateway's routes without a token (facts, section 1).
 func openRoutes() []RouteCheck {
@@ -153,13 +153,13 @@ func (e *Env) RunRoute(ctx context.Context, rc RouteCheck) (Result, error) {
 		add(contract.CheckBehaviour, "the body is not what this path serves (no match for %s)", rc.BodyMatches)
 	}
 	if len(rc.Allow) > 0 {
-		res.Problems = append(res.Problems, allowProblems(hdr, rc.Allow, rc.Refused)...)
+		res.Problems = append(res.Problems, AllowProblems(hdr, rc.Allow, rc.Refused)...)
 	}
 	return res, nil
 }
 
-// allowProblems checks a 405's Allow header: it names every method in want, and not refused.
-func allowProblems(hdr http.Header, want []string, refused string) []contract.Problem {
+// AllowProblems checks a 405's Allow header: it names every method in want, and not refused.
+func AllowProblems(hdr http.Header, want []string, refused string) []contract.Problem {
 	allow := map[string]bool{}
 	for _, v := range hdr.Values("Allow") {
 		for _, m := range strings.Split(v, ",") {
@@ -169,11 +169,11 @@ func allowProblems(hdr http.Header, want []string, refused string) []contract.Pr
 	var out []contract.Problem
 	for _, m := range want {
 		if !allow[m] {
-			out = append(out, problem(contract.CheckHeaders, "the Allow header %q does not name %s", hdr.Get("Allow"), m))
+			out = append(out, Problem(contract.CheckHeaders, "the Allow header %q does not name %s", hdr.Get("Allow"), m))
 		}
 	}
 	if allow[refused] {
-		out = append(out, problem(contract.CheckHeaders, "the Allow header %q names %s, which was just refused", hdr.Get("Allow"), refused))
+		out = append(out, Problem(contract.CheckHeaders, "the Allow header %q names %s, which was just refused", hdr.Get("Allow"), refused))
 	}
 	return out
 }

@@ -125,8 +125,8 @@ func PairOf(ex *contract.Exchange) (Pair, bool) {
 	return Pair{}, false
 }
 
-// request builds a case's (or probe's) request.
-func (e *Env) request(c Case, w *World) (contract.Request, error) {
+// Request builds a case's (or probe's) request.
+func (e *Env) Request(c Case, w *World) (contract.Request, error) {
 	op, err := Operation(c.Op)
 	if err != nil {
 		return contract.Request{}, err
@@ -185,7 +185,7 @@ func (e *Env) request(c Case, w *World) (contract.Request, error) {
 // a case the suite cannot even build (a suite bug); the gateway's faults are in the Result.
 func (e *Env) Run(ctx context.Context, c Case, w *World) (Result, error) {
 	var res Result
-	req, err := e.request(c, w)
+	req, err := e.Request(c, w)
 	if err != nil {
 		return res, err
 	}
@@ -244,7 +244,7 @@ func (e *Env) Run(ctx context.Context, c Case, w *World) (Result, error) {
 func (e *Env) probe(ctx context.Context, p Probe, w *World) (*contract.Exchange, []contract.Problem, error) {
 	deadline := time.Now().Add(e.Timeout)
 	for {
-		req, err := e.request(Case{Op: p.Op, Auth: p.Auth, Params: p.Params, Query: p.Query}, w)
+		req, err := e.Request(Case{Op: p.Op, Auth: p.Auth, Params: p.Params, Query: p.Query}, w)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -314,4 +314,9 @@ func statusProblems(ex *contract.Exchange, want []int, any4xx bool) []contract.P
 		ws[i] = fmt.Sprintf("%d %s", s, http.StatusText(s))
 	}
 	return []contract.Problem{{Check: contract.CheckStatusExpected, Message: fmt.Sprintf("status %d, want %s", got, strings.Join(ws, " or "))}}
+}
+
+// Problem is a problem of a check, its message formatted.
+func Problem(check, format string, args ...any) contract.Problem {
+	return contract.Problem{Check: check, Message: fmt.Sprintf(format, args...)}
 }

@@ -99,7 +99,7 @@ func (b *brokenWorlds) remember(n Needs, err error) {
 // neverAppeared is an await that ran out of time: what set-up made did not appear.
 type neverAppeared struct{ error }
 
-func randomName(prefix string) string {
+func RandomName(prefix string) string {
 	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
@@ -109,7 +109,7 @@ func randomName(prefix string) string {
 	return prefix + string(b)
 }
 
-func newUUID() string {
+func NewUUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	b[6] = (b[6] & 0x0f) | 0x40
@@ -121,19 +121,19 @@ func newUUID() string {
 func NewWorld() *World {
 	sy, _ := fixtures.Read("shipyards/shipyard.yaml")
 	return &World{
-		Project: randomName("kc-"), Stage: "dev", OtherStage: "prod", Stages: []string{"dev", "prod"},
+		Project: RandomName("kc-"), Stage: "dev", OtherStage: "prod", Stages: []string{"dev", "prod"},
 		Service: "carts", Shipyard: string(sy),
 		ResourceURI: "conformance/settings.yaml", ResourceContent: "suite: keptn-conformance\n",
-		ApprovalID: newUUID(), ApprovalContext: newUUID(),
-		RemediationContext: newUUID(), RemediationID: newUUID(),
-		EventType: "sh.keptn.event." + randomName("kc") + ".triggered", EventContext: newUUID(), EventID: newUUID(),
-		BridgeUser: randomName("user-"), BridgePassword: randomName("pw-"),
-		NewID: newUUID(), NewContext: newUUID(), NewName: randomName("kc-"), NewResourceURI: "conformance/" + randomName("new-") + ".txt",
-		Missing: randomName("kc-missing-"),
+		ApprovalID: NewUUID(), ApprovalContext: NewUUID(),
+		RemediationContext: NewUUID(), RemediationID: NewUUID(),
+		EventType: "sh.keptn.event." + RandomName("kc") + ".triggered", EventContext: NewUUID(), EventID: NewUUID(),
+		BridgeUser: RandomName("user-"), BridgePassword: RandomName("pw-"),
+		NewID: NewUUID(), NewContext: NewUUID(), NewName: RandomName("kc-"), NewResourceURI: "conformance/" + RandomName("new-") + ".txt",
+		Missing: RandomName("kc-missing-"),
 	}
 }
 
-func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+func B64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 // Build makes the state a case needs through the gateway's own API, and returns how to remove it.
 // The cleanup is never nil and never fails the case: it only tidies the installation up.
@@ -160,7 +160,7 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 		run  func() error
 	}{
 		{NeedsProject, func() error {
-			if err := e.setup(ctx, "POST", "/api/v1/project", map[string]string{"name": w.Project, "shipyard": b64(w.Shipyard)}); err != nil {
+			if err := e.setup(ctx, "POST", "/api/v1/project", map[string]string{"name": w.Project, "shipyard": B64(w.Shipyard)}); err != nil {
 				return err
 			}
 			undo = append(undo, func() { e.tidy("/api/v1/project/" + w.Project) })
@@ -178,7 +178,7 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 			return nil
 		}},
 		{NeedsResources, func() error {
-			body := map[string]any{"resources": []map[string]string{{"resourceURI": w.ResourceURI, "resourceContent": b64(w.ResourceContent)}}}
+			body := map[string]any{"resources": []map[string]string{{"resourceURI": w.ResourceURI, "resourceContent": B64(w.ResourceContent)}}}
 			for _, level := range []string{cs, cs + "/stage/" + w.Stage, cs + "/stage/" + w.Stage + "/service/" + w.Service, cs + "/service/" + w.Service} {
 				if err := e.setup(ctx, "POST", level+"/resource", body); err != nil {
 					return err
@@ -204,7 +204,7 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 			if err := e.setup(ctx, "POST", "/api/v1/event", ev); err != nil {
 				return err
 			}
-			ex, err := e.awaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+w.EventContext+"&type="+w.EventType)
+			ex, err := e.AwaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+w.EventContext+"&type="+w.EventType)
 			if err != nil {
 				return err
 			}
@@ -245,7 +245,7 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 			if creds == nil {
 				return fmt.Errorf("the target has no session user")
 			}
-			ex, err := e.do(ctx, "POST", "/api/auth", map[string]string{"username": creds.Username, "password": creds.Password}, false, "")
+			ex, err := e.Do(ctx, "POST", "/api/auth", map[string]string{"username": creds.Username, "password": creds.Password}, false, "")
 			if err != nil {
 				return err
 			}
@@ -284,7 +284,7 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 }
 
 // do sends a set-up request with the token (or a session cookie).
-func (e *Env) do(ctx context.Context, method, path string, body any, withToken bool, cookie string) (*contract.Exchange, error) {
+func (e *Env) Do(ctx context.Context, method, path string, body any, withToken bool, cookie string) (*contract.Exchange, error) {
 	h := http.Header{}
 	if withToken {
 		h.Set("x-token", e.Target.Token())
@@ -307,7 +307,7 @@ func setupError(what string, ex *contract.Exchange) error {
 
 // setup sends one set-up request, which must succeed.
 func (e *Env) setup(ctx context.Context, method, path string, body any) error {
-	ex, err := e.do(ctx, method, path, body, true, "")
+	ex, err := e.Do(ctx, method, path, body, true, "")
 	if err != nil {
 		return err
 	}
@@ -319,16 +319,16 @@ func (e *Env) setup(ctx context.Context, method, path string, body any) error {
 
 // await polls a GET until it answers 2xx: Keptn makes projects and services asynchronously.
 func (e *Env) await(ctx context.Context, method, path string) error {
-	_, err := e.awaitAnswer(ctx, method, path)
+	_, err := e.AwaitAnswer(ctx, method, path)
 	return err
 }
 
-// awaitAnswer polls a GET until it answers 2xx with something (a list with an item), and returns
+// AwaitAnswer polls a GET until it answers 2xx with something (a list with an item), and returns
 // that answer.
-func (e *Env) awaitAnswer(ctx context.Context, method, path string) (*contract.Exchange, error) {
+func (e *Env) AwaitAnswer(ctx context.Context, method, path string) (*contract.Exchange, error) {
 	deadline := time.Now().Add(e.Timeout)
 	for {
-		ex, err := e.do(ctx, method, path, nil, true, "")
+		ex, err := e.Do(ctx, method, path, nil, true, "")
 		if err != nil {
 			return nil, err
 		}
@@ -352,7 +352,7 @@ func (e *Env) awaitAnswer(ctx context.Context, method, path string) (*contract.E
 func (e *Env) awaitCount(ctx context.Context, path string, n int) error {
 	deadline := time.Now().Add(e.Timeout)
 	for {
-		ex, err := e.do(ctx, "GET", path, nil, true, "")
+		ex, err := e.Do(ctx, "GET", path, nil, true, "")
 		if err != nil {
 			return err
 		}
@@ -379,5 +379,5 @@ func (e *Env) awaitCount(ctx context.Context, path string, n int) error {
 func (e *Env) tidy(path string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, _ = e.do(ctx, "DELETE", path, nil, true, "")
+	_, _ = e.Do(ctx, "DELETE", path, nil, true, "")
 }

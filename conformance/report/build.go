@@ -13,6 +13,7 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
@@ -56,7 +57,7 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 		rep.Specs = append(rep.Specs, Spec{Name: doc.Name, SHA256: doc.SHA256})
 	}
 
-	profiles := map[string]*Profile{}
+	byProfile := map[string]*Profile{}
 	exercised := map[cases.Pair]bool{}
 	rep.Results = []Result{}
 	firstProcess := false
@@ -102,10 +103,10 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := profiles[name]
+		p := byProfile[name]
 		if p == nil {
 			p = &Profile{Name: name, Level: levelOf(name), FailedSpecs: []string{}, SkippedSpecs: []string{}}
-			profiles[name] = p
+			byProfile[name] = p
 		}
 		for _, res := range results {
 			p.count(res)
@@ -118,7 +119,7 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 		}
 		rep.Results = append(rep.Results, results...)
 	}
-	for _, p := range profiles {
+	for _, p := range byProfile {
 		switch {
 		case p.Must.Failed > 0:
 			p.Result = Failure
@@ -142,13 +143,13 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 	})
 	rep.Checks.Total = rep.Checks.Passed + rep.Checks.Failed
 	// Facts about the run rather than checks of the gateway.
-	if profiles[cases.ProfileAuth] != nil {
+	if byProfile[cases.ProfileAuth] != nil {
 		if n, err := cases.MatrixSize(); err == nil {
 			rep.Measurements = append(rep.Measurements, Measurement{Profile: cases.ProfileAuth, Name: "token matrix (operations × credential variants)", Value: float64(n), Unit: "requests"})
 		}
 	}
-	if profiles[cases.ProfileTLS] != nil && d != nil {
-		rep.Notes = append(rep.Notes, Note{Profile: cases.ProfileTLS, Name: "HTTP listener", Value: cases.Mode(d)})
+	if byProfile[cases.ProfileTLS] != nil && d != nil {
+		rep.Notes = append(rep.Notes, Note{Profile: cases.ProfileTLS, Name: "HTTP listener", Value: profiles.Mode(d)})
 	}
 	sort.Slice(rep.Profiles, func(i, j int) bool { return profileOrder(rep.Profiles[i].Name) < profileOrder(rep.Profiles[j].Name) })
 
@@ -160,12 +161,12 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 // grade it reported beside it.
 func resultsOf(profile string, sr types.SpecReport, outcomes []Outcome) ([]Result, error) {
 	text := sr.LeafNodeText
-	g, ok, err := cases.GradeOf(profile, text)
+	g, ok, err := profiles.GradeOf(profile, text)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("the spec %q of profile %s is not declared (cases.Declarations): it has no grade", text, profile)
+		return nil, fmt.Errorf("the spec %q of profile %s is not declared (profiles.Declarations): it has no grade", text, profile)
 	}
 	own := Result{ID: cases.ResultID(profile, text, grade.Grade{}), Profile: profile, Check: text, Level: g.Level, Source: g.Source}
 	// A spec may judge several results (a rotation, then the load through it): outcomes of one

@@ -8,6 +8,7 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 )
 
 func spec(profile, text string, state types.SpecState, failure string, outcomes ...Outcome) types.SpecReport {
@@ -22,8 +23,8 @@ func spec(profile, text string, state types.SpecState, failure string, outcomes 
 // A profile's result is its MUST checks'; a failed SHOULD check, and a SHOULD finding beside a
 // passing MUST check, are results of level SHOULD that leave it a success.
 func TestResultsAreJudgedByLevel(t *testing.T) {
-	tls := cases.TLSChecks()
-	var hsts, protocols cases.TLSCheck
+	tls := profiles.TLSChecks()
+	var hsts, protocols profiles.TLSCheck
 	for _, c := range tls {
 		switch {
 		case strings.Contains(c.Title, "Strict-Transport-Security"):
@@ -34,8 +35,8 @@ func TestResultsAreJudgedByLevel(t *testing.T) {
 	}
 	finding := grade.Grade{Level: grade.Should, Source: grade.RFCSection("RFC 9325 §3.1.1")}
 	r := types.Report{SuiteSucceeded: true, SpecReports: []types.SpecReport{
-		spec(cases.ProfileTLSExtended, hsts.Name(), types.SpecStatePassed, "", Outcome{Checks: []string{cases.CheckTLSHSTS}, Message: "[tls-hsts] no HSTS"}),
-		spec(cases.ProfileTLS, protocols.Name(), types.SpecStatePassed, "", Outcome{Grade: finding, Checks: []string{cases.CheckTLSProtocols}, Message: "[tls-protocols SHOULD] TLS 1.3 is refused"}),
+		spec(cases.ProfileTLSExtended, hsts.Name(), types.SpecStatePassed, "", Outcome{Checks: []string{profiles.CheckTLSHSTS}, Message: "[tls-hsts] no HSTS"}),
+		spec(cases.ProfileTLS, protocols.Name(), types.SpecStatePassed, "", Outcome{Grade: finding, Checks: []string{profiles.CheckTLSProtocols}, Message: "[tls-protocols SHOULD] TLS 1.3 is refused"}),
 		{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStateFailed, ParallelProcess: 2, Failure: types.Failure{Message: "process #1 failed"}},
 		{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStateFailed, ParallelProcess: 1, Failure: types.Failure{Message: "\x1b[1mthe target cannot be certified\x1b[0m: wrong token"}},
 	}}
@@ -68,7 +69,7 @@ func TestResultsAreJudgedByLevel(t *testing.T) {
 		t.Errorf("protocols %+v, its finding %+v", p, f)
 	}
 	for _, pr := range rep.Profiles {
-		if pr.Name == cases.ProfileTLS && (pr.Must != LevelCounts{Passed: 1} || pr.Should != LevelCounts{Failed: 1} || pr.FailedChecks[cases.CheckTLSProtocols] != 1) {
+		if pr.Name == cases.ProfileTLS && (pr.Must != LevelCounts{Passed: 1} || pr.Should != LevelCounts{Failed: 1} || pr.FailedChecks[profiles.CheckTLSProtocols] != 1) {
 			t.Errorf("TLS counts: must %+v should %+v failed checks %v", pr.Must, pr.Should, pr.FailedChecks)
 		}
 	}

@@ -8,23 +8,24 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 )
 
 // DocumentFile is the conformance document, at the repository's root.
 const DocumentFile = "CONFORMANCE.md"
 
 // Document is CONFORMANCE.md: every check of the suite with its sentence, level, source and
-// profile, made from the declarations the suite declares its specs from (cases.Declarations), so
+// profile, made from the declarations the suite declares its specs from (profiles.Declarations), so
 // it lists exactly the specs a run shows.
 func Document() ([]byte, error) {
-	all, err := cases.Declarations()
+	all, err := profiles.Declarations()
 	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
 	b.WriteString(`# Keptn API gateway conformance: the checks
 
-<!-- Generated from the suite's declarations (conformance/cases, cases.Declarations): do not edit.
+<!-- Generated from the suite's declarations (conformance/profiles, profiles.Declarations): do not edit.
      Regenerate with "make conformance-doc"; "go test ./conformance/report" fails when it is stale. -->
 
 Every check is one spec of the suite; its text is its requirement, in the words of RFC 2119.

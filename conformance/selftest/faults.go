@@ -18,6 +18,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 )
 
 // Fault is a way a gateway can break the contract, applied around the reference gateway's handler.
@@ -454,26 +455,26 @@ func Faults() []Fault {
 				})
 			}},
 		// --- TLS ---
-		{Name: "TLS 1.0 enabled", Check: cases.CheckTLSProtocols, Labels: "Profile:TLS",
+		{Name: "TLS 1.0 enabled", Check: profiles.CheckTLSProtocols, Labels: "Profile:TLS",
 			TLS: func(c *tls.Config, _ *Harness) {
 				c.MinVersion = tls.VersionTLS10
 				c.CipherSuites = append(c.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)
 			}},
-		{Name: "a CBC cipher suite enabled for TLS 1.2", Check: cases.CheckTLSCipherSuites, Labels: "Profile:TLSExtended",
+		{Name: "a CBC cipher suite enabled for TLS 1.2", Check: profiles.CheckTLSCipherSuites, Labels: "Profile:TLSExtended",
 			TLS: func(c *tls.Config, _ *Harness) {
 				c.CipherSuites = append(c.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256)
 			}},
-		{Name: "a certificate put in place never served (no reload)", Check: cases.CheckTLSCertSwap, Labels: "Profile:TLS",
+		{Name: "a certificate put in place never served (no reload)", Check: profiles.CheckTLSCertSwap, Labels: "Profile:TLS",
 			TLS: func(c *tls.Config, _ *Harness) {
 				first, _ := c.GetCertificate(&tls.ClientHelloInfo{})
 				c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return first, nil }
 			}},
-		{Name: "an expired default certificate", Check: cases.CheckTLSDefaultCert, Labels: "Profile:TLS",
+		{Name: "an expired default certificate", Check: profiles.CheckTLSDefaultCert, Labels: "Profile:TLS",
 			TLS: func(c *tls.Config, _ *Harness) {
 				expired := expiredCertificate("localhost")
 				c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return expired, nil }
 			}},
-		{Name: "a handshake for an unknown server name refused", Check: cases.CheckTLSSNI, Labels: "Profile:TLS",
+		{Name: "a handshake for an unknown server name refused", Check: profiles.CheckTLSSNI, Labels: "Profile:TLS",
 			TLS: func(c *tls.Config, _ *Harness) {
 				get := c.GetCertificate
 				c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
@@ -483,18 +484,18 @@ func Faults() []Fault {
 					return get(hello)
 				}
 			}},
-		{Name: "Strict-Transport-Security missing on HTTPS", Check: cases.CheckTLSHSTS, Labels: "Profile:TLSExtended",
+		{Name: "Strict-Transport-Security missing on HTTPS", Check: profiles.CheckTLSHSTS, Labels: "Profile:TLSExtended",
 			Listener: "https",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) { a.Header.Del("Strict-Transport-Security") })
 			}},
-		{Name: "the HTTPS listener not answering the API", Check: cases.CheckTLSListeners, Labels: "Profile:TLS", Listener: "https",
+		{Name: "the HTTPS listener not answering the API", Check: profiles.CheckTLSListeners, Labels: "Profile:TLS", Listener: "https",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("POST", "/api/v1/auth"), func(_ *http.Request, a *Answer) {
 					a.Status, a.Body = http.StatusServiceUnavailable, nil
 				})
 			}},
-		{Name: "strict mode looking at credentials before it redirects", Check: cases.CheckTLSStrict, Labels: "Profile:TLS", Listener: "http", Strict: true,
+		{Name: "strict mode looking at credentials before it redirects", Check: profiles.CheckTLSStrict, Labels: "Profile:TLS", Listener: "http", Strict: true,
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if t := r.Header.Get("x-token"); t != "" && t != h.Token {
@@ -516,7 +517,7 @@ func Faults() []Fault {
 				})
 			}},
 		// --- session ---
-		{Name: "a session cookie without HttpOnly", Check: cases.CheckSessionCookie, Labels: "Profile:Session",
+		{Name: "a session cookie without HttpOnly", Check: profiles.CheckSessionCookie, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("POST", "/api/auth"), func(_ *http.Request, a *Answer) {
 					for i, c := range a.Header.Values("Set-Cookie") {
@@ -524,7 +525,7 @@ func Faults() []Fault {
 					}
 				})
 			}},
-		{Name: "a session still valid after logout", Check: cases.CheckSessionLogout, Labels: "Profile:Session",
+		{Name: "a session still valid after logout", Check: profiles.CheckSessionLogout, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if r.Method == "DELETE" && r.URL.Path == "/api/auth" && r.Header.Get("Cookie") != "" {
@@ -534,7 +535,7 @@ func Faults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
-		{Name: "a different answer for an unknown user", Check: cases.CheckSessionEnumeration, Labels: "Profile:Session",
+		{Name: "a different answer for an unknown user", Check: profiles.CheckSessionEnumeration, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					known := strings.Contains(string(readBody(r)), `"`+h.SessionUser+`"`)
@@ -552,13 +553,13 @@ func Faults() []Fault {
 				})
 			}},
 		// --- the keptn CLI ---
-		{Name: "no log websocket for the keptn CLI", Check: cases.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
+		{Name: "no log websocket for the keptn CLI", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("", "/api/websocket"), func(_ *http.Request, a *Answer) {
 					a.Status, a.Header, a.Body = 404, http.Header{"Content-Type": {"application/json"}}, []byte(`{"code":404,"message":"no"}`)
 				})
 			}},
-		{Name: "the log websocket open without an event context's token", Check: cases.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
+		{Name: "the log websocket open without an event context's token", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if r.URL.Path == "/api/websocket" && r.Header.Get("Token") == "" {
@@ -571,23 +572,23 @@ func Faults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
-		{Name: "the project list refused with a trailing slash", Check: cases.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
+		{Name: "the project list refused with a trailing slash", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("GET", "/api/configuration-service/v1/project/"), func(_ *http.Request, a *Answer) {
 					a.Status, a.Body = 404, []byte(`{"code":404,"message":"no such path"}`)
 				})
 			}},
-		{Name: "a login without a session cookie", Check: cases.CheckSessionLogin, Labels: "Profile:Session",
+		{Name: "a login without a session cookie", Check: profiles.CheckSessionLogin, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("POST", "/api/auth"), func(_ *http.Request, a *Answer) { a.Header.Del("Set-Cookie") })
 			}},
-		{Name: "a session cookie accepted when altered (only its start is compared)", Check: cases.CheckSessionTamper, Labels: "Profile:Session",
+		{Name: "a session cookie accepted when altered (only its start is compared)", Check: profiles.CheckSessionTamper, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return lenientSessions(next) }},
-		{Name: "a session that outlives its expiration", Check: cases.CheckSessionExpiry, Labels: "Profile:Session",
+		{Name: "a session that outlives its expiration", Check: profiles.CheckSessionExpiry, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return immortalSessions(next) }},
-		{Name: "a session id chosen by the client kept at login (fixation)", Check: cases.CheckSessionFixation, Labels: "Profile:Session",
+		{Name: "a session id chosen by the client kept at login (fixation)", Check: profiles.CheckSessionFixation, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return fixation(next) }},
-		{Name: "predictable session ids (a counter)", Check: cases.CheckSessionEntropy, Labels: "Profile:Session",
+		{Name: "predictable session ids (a counter)", Check: profiles.CheckSessionEntropy, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return counterSessions(next) }},
 	}...), generatedFaults()...)
 }

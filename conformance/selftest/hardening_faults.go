@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 )
 
 // hardeningFaults break the hardening profile: no body limit, no body deadline, no throttling,
@@ -21,7 +21,7 @@ func hardeningFaults() []Fault {
 		}
 	}
 	return []Fault{
-		{Name: "a body read whole before it is looked at (no size limit)", Check: cases.CheckHardeningBodyLimit, Labels: "Profile:Hardening && Feature:BodyLimit",
+		{Name: "a body read whole before it is looked at (no size limit)", Check: profiles.CheckHardeningBodyLimit, Labels: "Profile:Hardening && Feature:BodyLimit",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return before(next, func(r *http.Request) {
 					if r.Body != nil {
@@ -30,14 +30,14 @@ func hardeningFaults() []Fault {
 					}
 				})
 			}},
-		{Name: "a body read without a deadline (a stalled body holds its connection)", Check: cases.CheckHardeningStall, Labels: "Profile:Hardening && Feature:Stall",
+		{Name: "a body read without a deadline (a stalled body holds its connection)", Check: profiles.CheckHardeningStall, Labels: "Profile:Hardening && Feature:Stall",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					// The gateway cannot reach the connection to set its read deadline.
 					next.ServeHTTP(struct{ http.ResponseWriter }{w}, r)
 				})
 			}},
-		{Name: "wrong passwords never throttled (429 turned into 401)", Check: cases.CheckHardeningThrottle, Labels: "Profile:Hardening && Feature:Throttle",
+		{Name: "wrong passwords never throttled (429 turned into 401)", Check: profiles.CheckHardeningThrottle, Labels: "Profile:Hardening && Feature:Throttle",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, login, func(_ *http.Request, a *Answer) {
 					if a.Status == http.StatusTooManyRequests {
@@ -46,7 +46,7 @@ func hardeningFaults() []Fault {
 					}
 				})
 			}},
-		{Name: "a throttled user kept out for good", Check: cases.CheckHardeningLockout, Labels: "Profile:Hardening && Feature:Throttle",
+		{Name: "a throttled user kept out for good", Check: profiles.CheckHardeningLockout, Labels: "Profile:Hardening && Feature:Throttle",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				var locked atomic.Bool
 				return rewrite(next, login, func(_ *http.Request, a *Answer) {
@@ -60,16 +60,16 @@ func hardeningFaults() []Fault {
 					}
 				})
 			}},
-		{Name: "no X-Content-Type-Options on any answer", Check: cases.CheckHardeningNoSniff, Labels: "Profile:Hardening && Feature:Headers",
+		{Name: "no X-Content-Type-Options on any answer", Check: profiles.CheckHardeningNoSniff, Labels: "Profile:Hardening && Feature:Headers",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, drop("X-Content-Type-Options"))
 			}},
-		{Name: "the Swagger UI may be framed", Check: cases.CheckHardeningFraming, Labels: "Profile:Hardening && Feature:Headers",
+		{Name: "the Swagger UI may be framed", Check: profiles.CheckHardeningFraming, Labels: "Profile:Hardening && Feature:Headers",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/swagger-ui/") },
 					drop("X-Frame-Options", "Content-Security-Policy"))
 			}},
-		{Name: "authenticated JSON answers cacheable (no Cache-Control)", Check: cases.CheckHardeningNoStore, Labels: "Profile:Hardening && Feature:Headers",
+		{Name: "authenticated JSON answers cacheable (no Cache-Control)", Check: profiles.CheckHardeningNoStore, Labels: "Profile:Hardening && Feature:Headers",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, drop("Cache-Control"))
 			}},

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
@@ -131,7 +131,7 @@ func TestEveryCheckHasAFault(t *testing.T) {
 	for _, f := range Faults() {
 		covered[f.Check] = true
 	}
-	for _, c := range cases.Checks {
+	for _, c := range profiles.Checks {
 		if !covered[c] {
 			t.Errorf("no fault shows that check %q can fail", c)
 		}

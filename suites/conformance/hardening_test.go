@@ -4,7 +4,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 )
 
 // Hardening: bounded work per request, login throttling, security headers. Upstream documents
@@ -13,12 +13,12 @@ import (
 // with --hardening.
 var _ = Describe("Hardening", Label("Profile:Hardening"), Serial, func() {
 	BeforeEach(func() {
-		if ok, why := cases.HardeningEnabled(desc, cfg.Hardening); !ok {
+		if ok, why := profiles.HardeningEnabled(desc, cfg.Hardening); !ok {
 			Skip(why)
 		}
 	})
 
-	for _, c := range cases.HardeningChecks() {
+	for _, c := range profiles.HardeningChecks() {
 		It(c.Name(), Label("Feature:"+c.Feature), func(ctx SpecContext) {
 			if c.Session {
 				requireSession()

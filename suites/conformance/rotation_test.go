@@ -9,6 +9,7 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
@@ -70,7 +71,7 @@ var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenR
 		requireSession()
 		rot := env.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
 		check(rot.Result)
-		res, err := cases.SessionChecks()[0].Run(ctx, env, env.Base)
+		res, err := profiles.SessionChecks()[0].Run(ctx, env, env.Base)
 		Expect(err).NotTo(HaveOccurred())
 		check(res)
 	})

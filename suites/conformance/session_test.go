@@ -5,6 +5,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
@@ -17,7 +18,7 @@ var _ = Describe("Session login", Label(report.ProfileLabel+cases.ProfileSession
 	})
 
 	Describe("security", func() {
-		for _, sc := range cases.SessionChecks() {
+		for _, sc := range profiles.SessionChecks() {
 			It(sc.Name(), func(ctx SpecContext) {
 				res, err := sc.Run(ctx, env, env.Base)
 				Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")

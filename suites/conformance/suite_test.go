@@ -24,6 +24,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
@@ -117,9 +118,9 @@ func check(res cases.Result) {
 // judge records a spec's problems by grade and fails the spec when one of them is of its own
 // level and that level is MUST; SHOULD problems are findings, logged and reported, never a failure.
 func judge(problems []contract.Problem, message func() string) {
-	own, ok, err := cases.GradeOf(profileOf(), CurrentSpecReport().LeafNodeText)
+	own, ok, err := profiles.GradeOf(profileOf(), CurrentSpecReport().LeafNodeText)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(ok).To(BeTrue(), "a bug in the suite: this spec is not declared in cases.Declarations")
+	Expect(ok).To(BeTrue(), "a bug in the suite: this spec is not declared in profiles.Declarations")
 	var ownProblems []contract.Problem
 	findings := map[grade.Grade][]contract.Problem{}
 	for _, p := range problems {

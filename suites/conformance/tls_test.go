@@ -5,6 +5,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
@@ -18,7 +19,7 @@ var _ = Describe("TLS", func() {
 		}
 	})
 
-	for _, c := range cases.TLSChecks() {
+	for _, c := range profiles.TLSChecks() {
 		args := []any{Label(report.ProfileLabel + c.Profile())}
 		if c.Swap {
 			args = append(args, Serial)
@@ -48,7 +49,7 @@ var _ = Describe("TLS", func() {
 			variants := append(cases.TokenVariants(), cases.AuthFirstVariants(op)...)
 			var res cases.Result
 			if tgt.Desc.StrictHTTPS {
-				res, err = env.RunRedirects(ctx, a, w, variants)
+				res, err = profiles.RunRedirects(env, ctx, a, w, variants)
 			} else {
 				res, _, err = env.RunAuth(ctx, tgt.Desc.HTTPS, a, w, variants)
 			}

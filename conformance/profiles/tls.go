@@ -1,4 +1,4 @@
-package cases
+package profiles
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"net"
 	"net/http"
 	"net/url"
@@ -53,13 +54,13 @@ type TLSCheck struct {
 	Extended bool
 	// Swap marks a check that changes the gateway's certificate (run alone).
 	Swap bool
-	Run  func(ctx context.Context, e *Env) (Result, error)
+	Run  func(ctx context.Context, e *cases.Env) (cases.Result, error)
 }
 
 // Name is the check's spec text.
-func (c TLSCheck) Name() string { return sentence("the gateway", c.Grade, c.Title) }
+func (c TLSCheck) Name() string { return cases.Sentence("the gateway", c.Grade, c.Title) }
 
-func (e *Env) httpsAddr() (string, error) {
+func httpsAddr(e *cases.Env) (string, error) {
 	u, err := url.Parse(e.Target.Desc.HTTPS)
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("the target has no HTTPS listener")
@@ -68,8 +69,8 @@ func (e *Env) httpsAddr() (string, error) {
 }
 
 // handshake dials the HTTPS listener with c and returns the connection's state.
-func (e *Env) handshake(ctx context.Context, c *tls.Config) (*tls.ConnectionState, error) {
-	addr, err := e.httpsAddr()
+func handshake(e *cases.Env, ctx context.Context, c *tls.Config) (*tls.ConnectionState, error) {
+	addr, err := httpsAddr(e)
 	if err != nil {
 		return nil, err
 	}
@@ -81,10 +82,6 @@ func (e *Env) handshake(ctx context.Context, c *tls.Config) (*tls.ConnectionStat
 	defer conn.Close()
 	st := conn.(*tls.Conn).ConnectionState()
 	return &st, nil
-}
-
-func problem(check, format string, args ...any) contract.Problem {
-	return contract.Problem{Check: check, Message: fmt.Sprintf(format, args...)}
 }
 
 func fingerprint(c *x509.Certificate) string {
@@ -122,41 +119,41 @@ func tlsDocs(ref string) grade.Grade {
 	return grade.Grade{Level: grade.Must, Source: grade.Docs("Keptn 0.6 TLS gateway: " + ref)}
 }
 
-func checkListeners(ctx context.Context, e *Env) (Result, error) {
-	var res Result
+func checkListeners(ctx context.Context, e *cases.Env) (cases.Result, error) {
+	var res cases.Result
 	d := e.Target.Desc
 	if d.HTTPS != "" {
-		ex, err := e.authOn(ctx, d.HTTPS, e.Target.Token())
+		ex, err := authOn(e, ctx, d.HTTPS, e.Target.Token())
 		if err != nil {
 			return res, err
 		}
 		res.Exchanges = append(res.Exchanges, ex)
 		if ex.Status() != http.StatusOK {
-			res.Problems = append(res.Problems, problem(CheckTLSListeners, "HTTPS: POST /api/v1/auth with the token answered %d (%v), want 200", ex.Status(), ex.Err))
+			res.Problems = append(res.Problems, cases.Problem(CheckTLSListeners, "HTTPS: POST /api/v1/auth with the token answered %d (%v), want 200", ex.Status(), ex.Err))
 		}
 	}
 	if d.HTTP == "" {
 		return res, nil
 	}
-	ex, err := e.authOn(ctx, d.HTTP, "kc-not-the-token")
+	ex, err := authOn(e, ctx, d.HTTP, "kc-not-the-token")
 	if err != nil {
 		return res, err
 	}
 	res.Exchanges = append(res.Exchanges, ex)
 	switch {
 	case ex.Response == nil:
-		res.Problems = append(res.Problems, problem(CheckTLSListeners, "HTTP: no answer: %v", ex.Err))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSListeners, "HTTP: no answer: %v", ex.Err))
 	case d.StrictHTTPS:
 		if ex.Status() != http.StatusPermanentRedirect || !strings.HasPrefix(ex.Response.Header.Get("Location"), "https://") {
-			res.Problems = append(res.Problems, problem(CheckTLSStrict, "strict mode: HTTP answered %d (Location %q), want 308 to https:// before any credential check", ex.Status(), ex.Response.Header.Get("Location")))
+			res.Problems = append(res.Problems, cases.Problem(CheckTLSStrict, "strict mode: HTTP answered %d (Location %q), want 308 to https:// before any credential check", ex.Status(), ex.Response.Header.Get("Location")))
 		}
 	case ex.Status() != http.StatusUnauthorized:
-		res.Problems = append(res.Problems, problem(CheckTLSListeners, "HTTP: POST /api/v1/auth with a wrong token answered %d, want 401", ex.Status()))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSListeners, "HTTP: POST /api/v1/auth with a wrong token answered %d, want 401", ex.Status()))
 	}
 	return res, nil
 }
 
-func (e *Env) authOn(ctx context.Context, base, token string) (*contract.Exchange, error) {
+func authOn(e *cases.Env, ctx context.Context, base, token string) (*contract.Exchange, error) {
 	h := http.Header{}
 	h.Set("x-token", token)
 	return e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/auth", Header: h})
@@ -173,17 +170,17 @@ func Mode(d *target.Description) string {
 	return "plain HTTP serves the API (not strict)"
 }
 
-func checkDefaultCert(ctx context.Context, e *Env) (Result, error) {
-	var res Result
+func checkDefaultCert(ctx context.Context, e *cases.Env) (cases.Result, error) {
+	var res cases.Result
 	d := e.Target.Desc
-	st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: d.ServerName})
+	st, err := handshake(e, ctx, &tls.Config{InsecureSkipVerify: true, ServerName: d.ServerName})
 	if err != nil {
-		res.Problems = append(res.Problems, problem(CheckTLSListeners, "no TLS handshake with the HTTPS listener: %v", err))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSListeners, "no TLS handshake with the HTTPS listener: %v", err))
 		return res, nil
 	}
 	leaf := st.PeerCertificates[0]
 	bad := func(format string, args ...any) {
-		res.Problems = append(res.Problems, problem(CheckTLSDefaultCert, format, args...))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSDefaultCert, format, args...))
 	}
 	now := time.Now()
 	if now.After(leaf.NotAfter) || now.Before(leaf.NotBefore) {
@@ -231,9 +228,9 @@ func checkDefaultCert(ctx context.Context, e *Env) (Result, error) {
 	return res, nil
 }
 
-func checkProtocols(ctx context.Context, e *Env) (Result, error) {
-	var res Result
-	addr, err := e.httpsAddr()
+func checkProtocols(ctx context.Context, e *cases.Env) (cases.Result, error) {
+	var res cases.Result
+	addr, err := httpsAddr(e)
 	if err != nil {
 		return res, err
 	}
@@ -245,53 +242,53 @@ func checkProtocols(ctx context.Context, e *Env) (Result, error) {
 			return res, err
 		}
 		if ok {
-			res.Problems = append(res.Problems, problem(CheckTLSProtocols, "%s is accepted (the server chose %s)", tlsprobe.VersionName(v), suite))
+			res.Problems = append(res.Problems, cases.Problem(CheckTLSProtocols, "%s is accepted (the server chose %s)", tlsprobe.VersionName(v), suite))
 		}
 	}
-	if _, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name, MinVersion: tls.VersionTLS13}); err != nil {
-		p := problem(CheckTLSProtocols, "TLS 1.3 is refused: %v", err)
+	if _, err := handshake(e, ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name, MinVersion: tls.VersionTLS13}); err != nil {
+		p := cases.Problem(CheckTLSProtocols, "TLS 1.3 is refused: %v", err)
 		p.Grade = tls13Grade
 		res.Problems = append(res.Problems, p)
 	}
 	return res, nil
 }
 
-func checkSNI(ctx context.Context, e *Env) (Result, error) {
-	var res Result
+func checkSNI(ctx context.Context, e *cases.Env) (cases.Result, error) {
+	var res cases.Result
 	for _, name := range []string{"unknown.keptn-conformance.invalid", ""} {
-		st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name})
+		st, err := handshake(e, ctx, &tls.Config{InsecureSkipVerify: true, ServerName: name})
 		switch {
 		case err != nil:
-			res.Problems = append(res.Problems, problem(CheckTLSSNI, "a handshake for server name %q failed: %v", name, err))
+			res.Problems = append(res.Problems, cases.Problem(CheckTLSSNI, "a handshake for server name %q failed: %v", name, err))
 		case len(st.PeerCertificates) == 0:
-			res.Problems = append(res.Problems, problem(CheckTLSSNI, "a handshake for server name %q got no certificate", name))
+			res.Problems = append(res.Problems, cases.Problem(CheckTLSSNI, "a handshake for server name %q got no certificate", name))
 		}
 	}
 	// And the gateway still answers afterwards.
-	ex, err := e.authOn(ctx, e.Target.Desc.HTTPS, e.Target.Token())
+	ex, err := authOn(e, ctx, e.Target.Desc.HTTPS, e.Target.Token())
 	if err != nil {
 		return res, err
 	}
 	if ex.Status() != http.StatusOK {
-		res.Problems = append(res.Problems, problem(CheckTLSSNI, "after those handshakes, HTTPS answered %d (%v)", ex.Status(), ex.Err))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSSNI, "after those handshakes, HTTPS answered %d (%v)", ex.Status(), ex.Err))
 	}
 	return res, nil
 }
 
-func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
-	var res Result
+func checkCertSwap(ctx context.Context, e *cases.Env) (cases.Result, error) {
+	var res cases.Result
 	store := e.Target.Certs
 	if store == nil {
-		return Result{Skip: e.Target.MissingReason(target.CapCertInstall)}, nil
+		return cases.Result{Skip: e.Target.MissingReason(target.CapCertInstall)}, nil
 	}
 	origCert, origKey, err := store.Get()
 	if err != nil {
-		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "reading the installed certificate from %s: %v", store, err))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSCertSwap, "reading the installed certificate from %s: %v", store, err))
 		return res, nil
 	}
-	before, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: e.Target.Desc.ServerName})
+	before, err := handshake(e, ctx, &tls.Config{InsecureSkipVerify: true, ServerName: e.Target.Desc.ServerName})
 	if err != nil {
-		res.Problems = append(res.Problems, problem(CheckTLSListeners, "no handshake before the swap: %v", err))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSListeners, "no handshake before the swap: %v", err))
 		return res, nil
 	}
 	original := fingerprint(before.PeerCertificates[0])
@@ -317,7 +314,7 @@ func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
 			case <-time.After(10 * time.Millisecond):
 			}
 			tried.Add(1)
-			if _, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: domain}); err != nil {
+			if _, err := handshake(e, ctx, &tls.Config{InsecureSkipVerify: true, ServerName: domain}); err != nil {
 				failed.Add(1)
 				firstErr.CompareAndSwap(nil, err.Error())
 			}
@@ -326,7 +323,7 @@ func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
 	served := func(fp string) (time.Duration, bool) {
 		start := time.Now()
 		for time.Since(start) < e.SwapMax && ctx.Err() == nil {
-			st, err := e.handshake(ctx, &tls.Config{InsecureSkipVerify: true, ServerName: domain})
+			st, err := handshake(e, ctx, &tls.Config{InsecureSkipVerify: true, ServerName: domain})
 			if err == nil && fingerprint(st.PeerCertificates[0]) == fp {
 				return time.Since(start), true
 			}
@@ -337,36 +334,36 @@ func checkCertSwap(ctx context.Context, e *Env) (Result, error) {
 	if err := store.Put(custom.CertPEM, custom.KeyPEM); err != nil {
 		close(stop)
 		wg.Wait()
-		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "installing the certificate through %s: %v", store, err))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSCertSwap, "installing the certificate through %s: %v", store, err))
 		return res, nil
 	}
 	took, ok := served(customFP)
-	res.Figures = append(res.Figures, Figure{Name: "certificate swap (installed → served)", Value: took.Seconds(), Unit: "s", Limit: e.SwapMax.Seconds()})
+	res.Figures = append(res.Figures, cases.Figure{Name: "certificate swap (installed → served)", Value: took.Seconds(), Unit: "s", Limit: e.SwapMax.Seconds()})
 	if !ok {
-		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "the new certificate is not served %s after it was installed", e.SwapMax))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSCertSwap, "the new certificate is not served %s after it was installed", e.SwapMax))
 	} else {
 		// It verifies against its CA, with the right server name, as a client would check it.
-		if _, err := e.handshake(ctx, &tls.Config{RootCAs: custom.Roots, ServerName: domain}); err != nil {
-			res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "the new certificate does not verify against its CA for %s: %v", domain, err))
+		if _, err := handshake(e, ctx, &tls.Config{RootCAs: custom.Roots, ServerName: domain}); err != nil {
+			res.Problems = append(res.Problems, cases.Problem(CheckTLSCertSwap, "the new certificate does not verify against its CA for %s: %v", domain, err))
 		}
 	}
 	// Restore the original, and see it served again.
 	if err := store.Put(origCert, origKey); err != nil {
-		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "restoring the original certificate: %v", err))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSCertSwap, "restoring the original certificate: %v", err))
 	} else if _, ok := served(original); !ok {
-		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "the original certificate is not served again %s after it was restored", e.SwapMax))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSCertSwap, "the original certificate is not served again %s after it was restored", e.SwapMax))
 	}
 	close(stop)
 	wg.Wait()
 	if n := failed.Load(); n > 0 {
-		res.Problems = append(res.Problems, problem(CheckTLSCertSwap, "%d of %d handshakes failed during the swap, e.g. %v", n, tried.Load(), firstErr.Load()))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSCertSwap, "%d of %d handshakes failed during the swap, e.g. %v", n, tried.Load(), firstErr.Load()))
 	}
 	return res, nil
 }
 
-func checkCipherSuites(ctx context.Context, e *Env) (Result, error) {
-	var res Result
-	addr, err := e.httpsAddr()
+func checkCipherSuites(ctx context.Context, e *cases.Env) (cases.Result, error) {
+	var res cases.Result
+	addr, err := httpsAddr(e)
 	if err != nil {
 		return res, err
 	}
@@ -375,39 +372,39 @@ func checkCipherSuites(ctx context.Context, e *Env) (Result, error) {
 		return res, err
 	}
 	if len(weak) > 0 {
-		res.Problems = append(res.Problems, problem(CheckTLSCipherSuites, "TLS 1.2 accepts suites without forward secrecy or without AEAD: %s", strings.Join(weak, ", ")))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSCipherSuites, "TLS 1.2 accepts suites without forward secrecy or without AEAD: %s", strings.Join(weak, ", ")))
 	}
 	return res, nil
 }
 
 var maxAgeRE = regexp.MustCompile(`(?i)max-age\s*=\s*"?(\d+)`)
 
-func checkHSTS(ctx context.Context, e *Env) (Result, error) {
-	var res Result
-	ex, err := e.authOn(ctx, e.Target.Desc.HTTPS, e.Target.Token())
+func checkHSTS(ctx context.Context, e *cases.Env) (cases.Result, error) {
+	var res cases.Result
+	ex, err := authOn(e, ctx, e.Target.Desc.HTTPS, e.Target.Token())
 	if err != nil {
 		return res, err
 	}
 	res.Exchanges = append(res.Exchanges, ex)
 	if ex.Response == nil {
-		res.Problems = append(res.Problems, problem(CheckTLSListeners, "no answer over HTTPS: %v", ex.Err))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSListeners, "no answer over HTTPS: %v", ex.Err))
 		return res, nil
 	}
 	v := ex.Response.Header.Get("Strict-Transport-Security")
 	m := maxAgeRE.FindStringSubmatch(v)
 	if m == nil {
-		res.Problems = append(res.Problems, problem(CheckTLSHSTS, "no Strict-Transport-Security with a max-age (got %q)", v))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSHSTS, "no Strict-Transport-Security with a max-age (got %q)", v))
 		return res, nil
 	}
 	if age, _ := strconv.Atoi(m[1]); age < 180*24*3600 {
-		res.Problems = append(res.Problems, problem(CheckTLSHSTS, "Strict-Transport-Security max-age=%d is less than 180 days", age))
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSHSTS, "Strict-Transport-Security max-age=%d is less than 180 days", age))
 	}
 	return res, nil
 }
 
-func checkStrict(ctx context.Context, e *Env) (Result, error) {
+func checkStrict(ctx context.Context, e *cases.Env) (cases.Result, error) {
 	if !e.Target.Desc.StrictHTTPS {
-		return Result{Skip: "the gateway is not in strict mode: " + Mode(&e.Target.Desc)}, nil
+		return cases.Result{Skip: "the gateway is not in strict mode: " + Mode(&e.Target.Desc)}, nil
 	}
 	return checkListeners(ctx, e)
 }
@@ -415,11 +412,11 @@ func checkStrict(ctx context.Context, e *Env) (Result, error) {
 // RunRedirects sends an operation's request over plain HTTP once per variant (and once with the
 // right token) to a gateway in strict mode: each must be redirected to HTTPS with 308, before the
 // gateway looks at credentials or body.
-func (e *Env) RunRedirects(ctx context.Context, a AuthCase, w *World, variants []Variant) (Result, error) {
-	var res Result
-	keep := Variant{"the right token", func(*contract.Request, string) {}}
-	for _, v := range append([]Variant{keep}, variants...) {
-		req, err := e.request(a.Base, w)
+func RunRedirects(e *cases.Env, ctx context.Context, a cases.AuthCase, w *cases.World, variants []cases.Variant) (cases.Result, error) {
+	var res cases.Result
+	keep := cases.Variant{Name: "the right token", Apply: func(*contract.Request, string) {}}
+	for _, v := range append([]cases.Variant{keep}, variants...) {
+		req, err := e.Request(a.Base, w)
 		if err != nil {
 			return res, err
 		}
@@ -430,7 +427,7 @@ func (e *Env) RunRedirects(ctx context.Context, a AuthCase, w *World, variants [
 		}
 		if ex.Response == nil || ex.Status() != http.StatusPermanentRedirect || !strings.HasPrefix(ex.Response.Header.Get("Location"), "https://") {
 			res.Exchanges = append(res.Exchanges, ex)
-			res.Problems = append(res.Problems, problem(CheckTLSStrict, "plain HTTP with %s answered %d, want 308 to https:// (strict mode)", v.Name, ex.Status()))
+			res.Problems = append(res.Problems, cases.Problem(CheckTLSStrict, "plain HTTP with %s answered %d, want 308 to https:// (strict mode)", v.Name, ex.Status()))
 		}
 	}
 	return res, nil

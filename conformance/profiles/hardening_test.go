@@ -1,4 +1,4 @@
-package cases
+package profiles
 
 import (
 	"net/http"

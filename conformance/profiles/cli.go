@@ -1,9 +1,10 @@
-package cases
+package profiles
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"net/http"
 	"strings"
 	"time"
@@ -22,8 +23,8 @@ const CheckKeptnCLI = "keptn-cli"
 // conform without them; the report says whether the CLI will be at home.
 func CLIChecks() []Check {
 	return []Check{
-		{Title: "accept POST /api/v1/auth with an empty JSON body, as `keptn auth` sends it", Grade: cli("keptn auth: POST /api/v1/auth with an empty body"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
+		{Title: "accept POST /api/v1/auth with an empty JSON body, as `keptn auth` sends it", Grade: cli("keptn auth: POST /api/v1/auth with an empty body"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
 			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
 			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/auth", Header: h, Body: []byte{}})
 			if err != nil {
@@ -31,12 +32,12 @@ func CLIChecks() []Check {
 			}
 			res.Exchanges = append(res.Exchanges, ex)
 			if ex.Status() != http.StatusOK {
-				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "POST /api/v1/auth with the token and an empty body answered %d, want 200", ex.Status()))
+				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "POST /api/v1/auth with the token and an empty body answered %d, want 200", ex.Status()))
 			}
 			return res, nil
 		}},
-		{Title: "serve the project list with a trailing slash, as `keptn get projects` asks for it", Grade: cli("keptn get projects: GET /api/configuration-service/v1/project/ (trailing slash)"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
+		{Title: "serve the project list with a trailing slash, as `keptn get projects` asks for it", Grade: cli("keptn get projects: GET /api/configuration-service/v1/project/ (trailing slash)"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
 			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
 			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "GET", Path: "/api/configuration-service/v1/project/", Header: h})
 			if err != nil {
@@ -48,15 +49,15 @@ func CLIChecks() []Check {
 				NextPageKey string `json:"nextPageKey"`
 			}
 			if ex.Status() != http.StatusOK || json.Unmarshal(ex.RespBody, &page) != nil || page.Projects == nil {
-				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "GET /api/configuration-service/v1/project/ answered %d without a project list", ex.Status()))
+				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "GET /api/configuration-service/v1/project/ answered %d without a project list", ex.Status()))
 			}
 			return res, nil
 		}},
-		{Title: "take in an event the CLI sends with its zero time at the time it receives it (`keptn get event` sorts by time)", Grade: cli("keptn send event: the CLI sends a zero time; keptn get event sorts by time"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			kctx := newUUID()
-			ev := map[string]any{"type": "sh.keptn.event." + randomName("kc") + ".triggered", "source": "https://github.com/keptn/keptn/cli",
-				"specversion": "0.2", "shkeptncontext": kctx, "time": "0001-01-01T00:00:00.000Z", "data": map[string]any{"project": randomName("kc-")}}
+		{Title: "take in an event the CLI sends with its zero time at the time it receives it (`keptn get event` sorts by time)", Grade: cli("keptn send event: the CLI sends a zero time; keptn get event sorts by time"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			kctx := cases.NewUUID()
+			ev := map[string]any{"type": "sh.keptn.event." + cases.RandomName("kc") + ".triggered", "source": "https://github.com/keptn/keptn/cli",
+				"specversion": "0.2", "shkeptncontext": kctx, "time": "0001-01-01T00:00:00.000Z", "data": map[string]any{"project": cases.RandomName("kc-")}}
 			body, _ := json.Marshal(ev)
 			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
 			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/event", Header: h, Body: body})
@@ -65,10 +66,10 @@ func CLIChecks() []Check {
 			}
 			res.Exchanges = append(res.Exchanges, ex)
 			if ex.Status() != http.StatusOK {
-				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "POST /api/v1/event answered %d", ex.Status()))
+				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "POST /api/v1/event answered %d", ex.Status()))
 				return res, nil
 			}
-			stored, err := e.awaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+kctx)
+			stored, err := e.AwaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+kctx)
 			if err != nil {
 				return res, err
 			}
@@ -80,22 +81,22 @@ func CLIChecks() []Check {
 			}
 			_ = json.Unmarshal(stored.RespBody, &page)
 			if len(page.Events) != 1 {
-				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "the event is not stored once (%d found)", len(page.Events)))
+				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "the event is not stored once (%d found)", len(page.Events)))
 				return res, nil
 			}
 			if t, err := time.Parse(time.RFC3339Nano, page.Events[0].Time); err != nil || time.Since(t).Abs() > time.Hour {
-				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "the event is stored with the time %q, not the time it was received", page.Events[0].Time))
+				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "the event is stored with the time %q, not the time it was received", page.Events[0].Time))
 			}
 			return res, nil
 		}},
-		{Title: "open the CLI's log websocket (/api/websocket with the event context's token) after a create, and refuse it without that token", Grade: cli("keptn create project: the log websocket /api/websocket with the event context's token"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			w, cleanup, err := e.Build(ctx, MakesProject)
+		{Title: "open the CLI's log websocket (/api/websocket with the event context's token) after a create, and refuse it without that token", Grade: cli("keptn create project: the log websocket /api/websocket with the event context's token"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			w, cleanup, err := e.Build(ctx, cases.MakesProject)
 			if err != nil {
 				return res, err
 			}
 			defer cleanup()
-			body, _ := json.Marshal(map[string]string{"name": w.Project, "shipyard": b64(w.Shipyard)})
+			body, _ := json.Marshal(map[string]string{"name": w.Project, "shipyard": cases.B64(w.Shipyard)})
 			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
 			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/project", Header: h, Body: body})
 			if err != nil {
@@ -104,14 +105,14 @@ func CLIChecks() []Check {
 			res.Exchanges = append(res.Exchanges, ex)
 			var ec struct{ KeptnContext, Token string }
 			if ex.Status() != http.StatusOK || json.Unmarshal(ex.RespBody, &ec) != nil {
-				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "creating a project answered %d", ex.Status()))
+				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "creating a project answered %d", ex.Status()))
 				return res, nil
 			}
-			if p := e.logSocket(ctx, base, http.Header{"X-Token": {e.Target.Token()}}); p == "" {
-				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "the log websocket opened without an event context's token"))
+			if p := logSocket(e, ctx, base, http.Header{"X-Token": {e.Target.Token()}}); p == "" {
+				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "the log websocket opened without an event context's token"))
 			}
-			if p := e.logSocket(ctx, base, http.Header{"Token": {ec.Token}, "Keptn-Ws-Channel-Id": {ec.KeptnContext}}); p != "" {
-				res.Problems = append(res.Problems, problem(CheckKeptnCLI, "the log websocket: %s", p))
+			if p := logSocket(e, ctx, base, http.Header{"Token": {ec.Token}, "Keptn-Ws-Channel-Id": {ec.KeptnContext}}); p != "" {
+				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "the log websocket: %s", p))
 			}
 			return res, nil
 		}},
@@ -120,7 +121,7 @@ func CLIChecks() []Check {
 
 // logSocket opens the log websocket with headers and reads what comes, as the CLI does; it says
 // what went wrong, or "".
-func (e *Env) logSocket(ctx context.Context, base string, h http.Header) string {
+func logSocket(e *cases.Env, ctx context.Context, base string, h http.Header) string {
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: e.Target.TLSConfig()}
 	u := "ws" + strings.TrimPrefix(base, "http") + "/api/websocket"
 	conn, resp, err := d.DialContext(ctx, u, h)

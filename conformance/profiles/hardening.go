@@ -1,4 +1,4 @@
-package cases
+package profiles
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"io"
 	"net"
 	"net/http"
@@ -90,12 +91,12 @@ func HardeningChecks() []HardeningCheck {
 	}
 }
 
-func addProblem(res *Result, check, format string, args ...any) {
+func addProblem(res *cases.Result, check, format string, args ...any) {
 	res.Problems = append(res.Problems, contract.Problem{Check: check, Message: fmt.Sprintf(format, args...)})
 }
 
 // dial opens a raw connection to base (TLS for https), for requests the HTTP client cannot make.
-func (e *Env) dial(ctx context.Context, base string) (net.Conn, string, error) {
+func dial(e *cases.Env, ctx context.Context, base string) (net.Conn, string, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, "", err
@@ -127,10 +128,10 @@ func rawRequest(host, token, framing string) string {
 // eventPrefix starts a JSON event whose data goes on with padding (never a complete body).
 const eventPrefix = `{"type":"sh.keptn.event.hardening","source":"conformance","data":{"padding":"`
 
-func runOversized(ctx context.Context, e *Env, base string) (Result, error) {
-	var res Result
+func runOversized(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+	var res cases.Result
 	// Declared: 1 GiB announced, 64 KiB sent, then the answer awaited.
-	conn, host, err := e.dial(ctx, base)
+	conn, host, err := dial(e, ctx, base)
 	if err != nil {
 		return res, err
 	}
@@ -154,12 +155,12 @@ func runOversized(ctx context.Context, e *Env, base string) (Result, error) {
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			addProblem(&res, CheckHardeningBodyLimit, "POST /api/v1/event declaring Content-Length %d: status %d, want 413", OversizedDeclared, resp.StatusCode)
 		}
-		res.Figures = append(res.Figures, Figure{Name: "oversized body (1 GiB declared) refused after", Value: time.Since(start).Seconds(), Unit: "s", Limit: OversizedWait.Seconds()})
+		res.Figures = append(res.Figures, cases.Figure{Name: "oversized body (1 GiB declared) refused after", Value: time.Since(start).Seconds(), Unit: "s", Limit: OversizedWait.Seconds()})
 	}
 	conn.Close()
 
 	// Chunked: no length announced; the gateway must stop reading at its limit.
-	conn, host, err = e.dial(ctx, base)
+	conn, host, err = dial(e, ctx, base)
 	if err != nil {
 		return res, err
 	}
@@ -196,8 +197,8 @@ func runOversized(ctx context.Context, e *Env, base string) (Result, error) {
 	return res, nil
 }
 
-func runStall(ctx context.Context, e *Env, base string) (Result, error) {
-	var res Result
+func runStall(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+	var res cases.Result
 	// With the token (the body is read) and without (it is not, and must not be waited for), at once.
 	type outcome struct {
 		took time.Duration
@@ -210,7 +211,7 @@ func runStall(ctx context.Context, e *Env, base string) (Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			conn, host, err := e.dial(ctx, base)
+			conn, host, err := dial(e, ctx, base)
 			if err != nil {
 				out[i].err = err
 				return
@@ -243,7 +244,7 @@ func runStall(ctx context.Context, e *Env, base string) (Result, error) {
 		case o.took > StallBound:
 			addProblem(&res, CheckHardeningStall, "POST /api/v1/event %s, declaring 1000 bytes, %d sent, then nothing: the connection was still open after %s", what, len(eventPrefix), o.took.Round(time.Second))
 		default:
-			res.Figures = append(res.Figures, Figure{Name: "stalled body " + what + ": connection closed after", Value: o.took.Seconds(), Unit: "s", Limit: StallBound.Seconds()})
+			res.Figures = append(res.Figures, cases.Figure{Name: "stalled body " + what + ": connection closed after", Value: o.took.Seconds(), Unit: "s", Limit: StallBound.Seconds()})
 		}
 	}
 	return res, nil
@@ -266,13 +267,13 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	return 0, false
 }
 
-func runThrottle(ctx context.Context, e *Env, base string) (Result, error) {
-	var res Result
-	c := e.creds()
+func runThrottle(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+	var res cases.Result
+	c := creds(e)
 	var statuses []int
 	var throttled *contract.Exchange
 	for range ThrottleAttempts {
-		l, err := e.login(ctx, base, c.Username, "wrong-"+newUUID())
+		l, err := logIn(e, ctx, base, c.Username, "wrong-"+cases.NewUUID())
 		if err != nil {
 			return res, err
 		}
@@ -291,7 +292,7 @@ func runThrottle(ctx context.Context, e *Env, base string) (Result, error) {
 		addProblem(&res, CheckHardeningThrottle, "%d wrong passwords in a row for user %s were answered %v: none throttled (429)", ThrottleAttempts, c.Username, statuses)
 		return res, nil
 	}
-	res.Figures = append(res.Figures, Figure{Name: "wrong passwords before the first 429", Value: float64(len(statuses) - 1), Unit: "logins", Limit: ThrottleAttempts - 1})
+	res.Figures = append(res.Figures, cases.Figure{Name: "wrong passwords before the first 429", Value: float64(len(statuses) - 1), Unit: "logins", Limit: ThrottleAttempts - 1})
 	wait, ok := retryAfter(throttled.Response.Header)
 	if !ok {
 		res.Exchanges = append(res.Exchanges, throttled)
@@ -311,7 +312,7 @@ func runThrottle(ctx context.Context, e *Env, base string) (Result, error) {
 		return res, ctx.Err()
 	}
 	for {
-		l, err := e.login(ctx, base, c.Username, c.Password)
+		l, err := logIn(e, ctx, base, c.Username, c.Password)
 		if err != nil {
 			return res, err
 		}
@@ -339,9 +340,9 @@ type probe struct {
 	token  bool
 }
 
-func (e *Env) probeHeaders(ctx context.Context, res *Result, check string, probes []probe, ok func(h http.Header) bool, want string) error {
+func probeHeaders(e *cases.Env, ctx context.Context, res *cases.Result, check string, probes []probe, ok func(h http.Header) bool, want string) error {
 	for _, p := range probes {
-		ex, err := e.do(ctx, p.method, p.path, nil, p.token, "")
+		ex, err := e.Do(ctx, p.method, p.path, nil, p.token, "")
 		if err != nil {
 			return err
 		}
@@ -359,35 +360,35 @@ func (e *Env) probeHeaders(ctx context.Context, res *Result, check string, probe
 }
 
 // swaggerUI is the Swagger UI page upstream's gateway serves; "" when the target has none.
-func (e *Env) swaggerUI(ctx context.Context) (string, error) {
-	ex, err := e.do(ctx, "GET", "/api/swagger-ui/", nil, false, "")
+func swaggerUI(e *cases.Env, ctx context.Context) (string, error) {
+	ex, err := e.Do(ctx, "GET", "/api/swagger-ui/", nil, false, "")
 	if err != nil || ex.Response == nil || ex.Status() != http.StatusOK {
 		return "", err
 	}
 	return "/api/swagger-ui/", nil
 }
 
-func runNoSniff(ctx context.Context, e *Env, _ string) (Result, error) {
-	var res Result
+func runNoSniff(ctx context.Context, e *cases.Env, _ string) (cases.Result, error) {
+	var res cases.Result
 	probes := []probe{
 		{"GET /api/v1/metadata with the token", "GET", "/api/v1/metadata", true},
 		{"GET /api/v1/metadata without a token", "GET", "/api/v1/metadata", false},
 		{"GET /api/configuration-service/v1/project with the token", "GET", "/api/configuration-service/v1/project", true},
 	}
-	if ui, err := e.swaggerUI(ctx); err != nil {
+	if ui, err := swaggerUI(e, ctx); err != nil {
 		return res, err
 	} else if ui != "" {
 		probes = append(probes, probe{"GET " + ui, "GET", ui, false})
 	}
-	err := e.probeHeaders(ctx, &res, CheckHardeningNoSniff, probes, func(h http.Header) bool {
+	err := probeHeaders(e, ctx, &res, CheckHardeningNoSniff, probes, func(h http.Header) bool {
 		return strings.EqualFold(strings.TrimSpace(h.Get("X-Content-Type-Options")), "nosniff")
 	}, "X-Content-Type-Options: nosniff")
 	return res, err
 }
 
-func runFraming(ctx context.Context, e *Env, _ string) (Result, error) {
-	var res Result
-	ui, err := e.swaggerUI(ctx)
+func runFraming(ctx context.Context, e *cases.Env, _ string) (cases.Result, error) {
+	var res cases.Result
+	ui, err := swaggerUI(e, ctx)
 	if err != nil {
 		return res, err
 	}
@@ -395,7 +396,7 @@ func runFraming(ctx context.Context, e *Env, _ string) (Result, error) {
 		res.Skip = "the target serves no Swagger UI at /api/swagger-ui/"
 		return res, nil
 	}
-	err = e.probeHeaders(ctx, &res, CheckHardeningFraming, []probe{{"GET " + ui, "GET", ui, false}}, func(h http.Header) bool {
+	err = probeHeaders(e, ctx, &res, CheckHardeningFraming, []probe{{"GET " + ui, "GET", ui, false}}, func(h http.Header) bool {
 		xfo := strings.ToUpper(strings.TrimSpace(h.Get("X-Frame-Options")))
 		if xfo == "DENY" || xfo == "SAMEORIGIN" {
 			return true
@@ -412,9 +413,9 @@ func runFraming(ctx context.Context, e *Env, _ string) (Result, error) {
 	return res, err
 }
 
-func runNoStore(ctx context.Context, e *Env, _ string) (Result, error) {
-	var res Result
-	err := e.probeHeaders(ctx, &res, CheckHardeningNoStore, []probe{
+func runNoStore(ctx context.Context, e *cases.Env, _ string) (cases.Result, error) {
+	var res cases.Result
+	err := probeHeaders(e, ctx, &res, CheckHardeningNoStore, []probe{
 		{"GET /api/v1/metadata with the token", "GET", "/api/v1/metadata", true},
 		{"GET /api/configuration-service/v1/project with the token", "GET", "/api/configuration-service/v1/project", true},
 		{"GET /api/mongodb-datastore/event with the token", "GET", "/api/mongodb-datastore/event?pageSize=1", true},

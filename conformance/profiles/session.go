@@ -1,9 +1,10 @@
-package cases
+package profiles
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"math"
 	"net/http"
 	"strings"
@@ -32,11 +33,11 @@ type Check struct {
 	Title string
 	// Grade is the check's level and source.
 	Grade grade.Grade
-	Run   func(ctx context.Context, e *Env, base string) (Result, error)
+	Run   func(ctx context.Context, e *cases.Env, base string) (cases.Result, error)
 }
 
 // Name is the check's spec text.
-func (c Check) Name() string { return sentence("the gateway", c.Grade, c.Title) }
+func (c Check) Name() string { return cases.Sentence("the gateway", c.Grade, c.Title) }
 
 type login struct {
 	ex     *contract.Exchange
@@ -44,17 +45,17 @@ type login struct {
 	user   map[string]any
 }
 
-func (e *Env) creds() *target.Credentials { return e.Target.Desc.Session }
+func creds(e *cases.Env) *target.Credentials { return e.Target.Desc.Session }
 
 // login logs the target's session user in (or whoever creds names) through base, sending the
 // given cookies too.
-func (e *Env) login(ctx context.Context, base, username, password string, cookies ...string) (login, error) {
+func logIn(e *cases.Env, ctx context.Context, base, username, password string, cookies ...string) (login, error) {
 	h := http.Header{"Content-Type": {"application/json"}}
 	if len(cookies) > 0 {
 		h.Set("Cookie", strings.Join(cookies, "; "))
 	}
 	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
-	op, _ := Operation("login")
+	op, _ := cases.Operation("login")
 	ex, err := e.Target.Client(base).Do(ctx, contract.Request{Op: op, Header: h, Body: body})
 	if err != nil {
 		return login{}, err
@@ -72,9 +73,9 @@ func (e *Env) login(ctx context.Context, base, username, password string, cookie
 }
 
 // loggedIn logs the session user in and demands a 200 with a cookie.
-func (e *Env) loggedIn(ctx context.Context, base string, res *Result, cookies ...string) (login, bool, error) {
-	c := e.creds()
-	l, err := e.login(ctx, base, c.Username, c.Password, cookies...)
+func loggedIn(e *cases.Env, ctx context.Context, base string, res *cases.Result, cookies ...string) (login, bool, error) {
+	c := creds(e)
+	l, err := logIn(e, ctx, base, c.Username, c.Password, cookies...)
 	if err != nil {
 		return l, false, err
 	}
@@ -94,14 +95,14 @@ func (e *Env) loggedIn(ctx context.Context, base string, res *Result, cookies ..
 }
 
 // withCookie sends an operation's request (or a path's GET) with a cookie and no token.
-func (e *Env) withCookie(ctx context.Context, base, opID, path, cookie string) (*contract.Exchange, error) {
+func withCookie(e *cases.Env, ctx context.Context, base, opID, path, cookie string) (*contract.Exchange, error) {
 	h := http.Header{}
 	if cookie != "" {
 		h.Set("Cookie", cookie)
 	}
 	req := contract.Request{Method: "GET", Path: path, Header: h}
 	if opID != "" {
-		op, err := Operation(opID)
+		op, err := cases.Operation(opID)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +112,7 @@ func (e *Env) withCookie(ctx context.Context, base, opID, path, cookie string) (
 }
 
 // expectStatus adds the exchange and a problem when its status is not want.
-func expectStatus(res *Result, ex *contract.Exchange, want int, check, what string) {
+func expectStatus(res *cases.Result, ex *contract.Exchange, want int, check, what string) {
 	res.Exchanges = append(res.Exchanges, ex)
 	res.Problems = append(res.Problems, contract.ValidateResponse(ex)...)
 	if ex.Response != nil && ex.Status() != want {
@@ -124,37 +125,37 @@ func cookieHeader(c *http.Cookie) string { return c.Name + "=" + c.Value }
 // SessionChecks are the checks of the session profile.
 func SessionChecks() []Check {
 	return []Check{
-		{Title: "refuse the control planes and logout without a session, and serve the control planes to a logged-in user", Grade: konnect("GET /api/control_planes: 401 without credentials, 200 with the session"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			ex, err := e.withCookie(ctx, base, "listControlPlanes", "", "")
+		{Title: "refuse the control planes and logout without a session, and serve the control planes to a logged-in user", Grade: konnect("GET /api/control_planes: 401 without credentials, 200 with the session"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			ex, err := withCookie(e, ctx, base, "listControlPlanes", "", "")
 			if err != nil {
 				return res, err
 			}
-			expectStatus(&res, ex, 401, CheckUnauthorized, "GET /api/control_planes without credentials")
-			ex, err = e.withCookie(ctx, base, "logout", "", "")
+			expectStatus(&res, ex, 401, cases.CheckUnauthorized, "GET /api/control_planes without credentials")
+			ex, err = withCookie(e, ctx, base, "logout", "", "")
 			if err != nil {
 				return res, err
 			}
-			expectStatus(&res, ex, 401, CheckUnauthorized, "DELETE /api/auth without a session")
-			l, ok, err := e.loggedIn(ctx, base, &res)
+			expectStatus(&res, ex, 401, cases.CheckUnauthorized, "DELETE /api/auth without a session")
+			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
 				return res, err
 			}
-			ex, err = e.withCookie(ctx, base, "listControlPlanes", "", cookieHeader(l.cookie))
+			ex, err = withCookie(e, ctx, base, "listControlPlanes", "", cookieHeader(l.cookie))
 			if err != nil {
 				return res, err
 			}
 			expectStatus(&res, ex, 200, CheckSessionLogin, "GET /api/control_planes with the session cookie")
 			return res, nil
 		}},
-		{Title: "accept the session cookie on the Keptn API, in place of the token", Grade: grade.Grade{Level: grade.Should, Source: grade.Ours("the web UI's users reach the Keptn API through their session, without handling the token")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			l, ok, err := e.loggedIn(ctx, base, &res)
+		{Title: "accept the session cookie on the Keptn API, in place of the token", Grade: grade.Grade{Level: grade.Should, Source: grade.Ours("the web UI's users reach the Keptn API through their session, without handling the token")}, Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
 				return res, err
 			}
 			for _, op := range []string{"getMetadata", "getProjects", "getEvents"} {
-				ex, err := e.withCookie(ctx, base, op, "", cookieHeader(l.cookie))
+				ex, err := withCookie(e, ctx, base, op, "", cookieHeader(l.cookie))
 				if err != nil {
 					return res, err
 				}
@@ -162,9 +163,9 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{Title: "set the session cookie HttpOnly, SameSite=Strict, Path=/, expiring at the user's expiration_date (and SHOULD set it without Domain, and Secure over HTTPS)", Grade: konnect("POST /api/auth: Set-Cookie with Path=/, Expires, HttpOnly, SameSite=Strict (RFC 6265 §4.1.2)"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			l, ok, err := e.loggedIn(ctx, base, &res)
+		{Title: "set the session cookie HttpOnly, SameSite=Strict, Path=/, expiring at the user's expiration_date (and SHOULD set it without Domain, and Secure over HTTPS)", Grade: konnect("POST /api/auth: Set-Cookie with Path=/, Expires, HttpOnly, SameSite=Strict (RFC 6265 §4.1.2)"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
 				return res, err
 			}
@@ -201,17 +202,17 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{Title: "answer an unknown user and a wrong password alike: 401 with the same body", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Authentication Cheat Sheet: authentication and error messages")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			wrong, err := e.login(ctx, base, e.creds().Username, "wrong-"+newUUID())
+		{Title: "answer an unknown user and a wrong password alike: 401 with the same body", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Authentication Cheat Sheet: authentication and error messages")}, Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			wrong, err := logIn(e, ctx, base, creds(e).Username, "wrong-"+cases.NewUUID())
 			if err != nil {
 				return res, err
 			}
-			unknown, err := e.login(ctx, base, randomName("nobody-"), "wrong-"+newUUID())
+			unknown, err := logIn(e, ctx, base, cases.RandomName("nobody-"), "wrong-"+cases.NewUUID())
 			if err != nil {
 				return res, err
 			}
-			expectStatus(&res, wrong.ex, 401, CheckUnauthorized, "logging in with a wrong password")
+			expectStatus(&res, wrong.ex, 401, cases.CheckUnauthorized, "logging in with a wrong password")
 			expectStatus(&res, unknown.ex, 401, CheckSessionEnumeration, "logging in as an unknown user")
 			if !res.Failed() && string(wrong.ex.RespBody) != string(unknown.ex.RespBody) {
 				res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionEnumeration,
@@ -219,9 +220,9 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{Title: "refuse a tampered or forged session cookie with 401", Grade: konnect("a request without a valid session gets 401 (a forged or altered cookie is none)"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			l, ok, err := e.loggedIn(ctx, base, &res)
+		{Title: "refuse a tampered or forged session cookie with 401", Grade: konnect("a request without a valid session gets 401 (a forged or altered cookie is none)"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
 				return res, err
 			}
@@ -231,10 +232,10 @@ func SessionChecks() []Check {
 			for what, val := range map[string]string{
 				"the cookie with one character changed": string(flipped),
 				"the cookie cut short":                  v[:len(v)/2],
-				"a forged cookie":                       "forged-" + newUUID(),
+				"a forged cookie":                       "forged-" + cases.NewUUID(),
 			} {
 				for _, op := range []string{"listControlPlanes", "getMetadata"} {
-					ex, err := e.withCookie(ctx, base, op, "", l.cookie.Name+"="+val)
+					ex, err := withCookie(e, ctx, base, op, "", l.cookie.Name+"="+val)
 					if err != nil {
 						return res, err
 					}
@@ -243,20 +244,20 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{Title: "end a session at logout: its cookie then gets 401", Grade: konnect("DELETE /api/auth ends the session"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			l, ok, err := e.loggedIn(ctx, base, &res)
+		{Title: "end a session at logout: its cookie then gets 401", Grade: konnect("DELETE /api/auth ends the session"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
 				return res, err
 			}
-			op, _ := Operation("logout")
+			op, _ := cases.Operation("logout")
 			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Op: op, Header: http.Header{"Cookie": {cookieHeader(l.cookie)}}})
 			if err != nil {
 				return res, err
 			}
 			expectStatus(&res, ex, 204, CheckSessionLogout, "DELETE /api/auth")
 			for _, op := range []string{"listControlPlanes", "getMetadata"} {
-				ex, err := e.withCookie(ctx, base, op, "", cookieHeader(l.cookie))
+				ex, err := withCookie(e, ctx, base, op, "", cookieHeader(l.cookie))
 				if err != nil {
 					return res, err
 				}
@@ -264,15 +265,15 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{Title: "issue a new session id at every login, whatever session cookie the client sends", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: renew the session ID on authentication")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			first, ok, err := e.loggedIn(ctx, base, &res)
+		{Title: "issue a new session id at every login, whatever session cookie the client sends", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: renew the session ID on authentication")}, Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			first, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
 				return res, err
 			}
-			planted := first.cookie.Name + "=planted-by-an-attacker-" + newUUID()
+			planted := first.cookie.Name + "=planted-by-an-attacker-" + cases.NewUUID()
 			for _, sent := range []string{cookieHeader(first.cookie), planted} {
-				next, ok, err := e.loggedIn(ctx, base, &res, sent)
+				next, ok, err := loggedIn(e, ctx, base, &res, sent)
 				if err != nil || !ok {
 					return res, err
 				}
@@ -282,12 +283,12 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{Title: "make session ids of at least 128 bits of randomness, never twice the same", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: session ID entropy (at least 64 bits; 128 here)")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
+		{Title: "make session ids of at least 128 bits of randomness, never twice the same", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: session ID entropy (at least 64 bits; 128 here)")}, Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
 			seen := map[string]bool{}
 			var ids []string
 			for i := 0; i < 12; i++ {
-				l, ok, err := e.loggedIn(ctx, base, &res)
+				l, ok, err := loggedIn(e, ctx, base, &res)
 				if err != nil || !ok {
 					return res, err
 				}
@@ -305,9 +306,9 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{Title: "answer an undocumented method on its session paths with 405 and an Allow header (with a session where one is needed)", Grade: grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §15.5.6 (405 Method Not Allowed with Allow)")}, Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			l, ok, err := e.loggedIn(ctx, base, &res)
+		{Title: "answer an undocumented method on its session paths with 405 and an Allow header (with a session where one is needed)", Grade: grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §15.5.6 (405 Method Not Allowed with Allow)")}, Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
 				return res, err
 			}
@@ -329,16 +330,16 @@ func SessionChecks() []Check {
 				}
 				res.Exchanges = append(res.Exchanges, ex)
 				if ex.Status() != http.StatusMethodNotAllowed {
-					res.Problems = append(res.Problems, problem(contract.CheckStatusExpected, "PATCH %s answered %d, want 405", c.path, ex.Status()))
+					res.Problems = append(res.Problems, cases.Problem(contract.CheckStatusExpected, "PATCH %s answered %d, want 405", c.path, ex.Status()))
 					continue
 				}
-				res.Problems = append(res.Problems, allowProblems(ex.Response.Header, c.allow, "PATCH")...)
+				res.Problems = append(res.Problems, cases.AllowProblems(ex.Response.Header, c.allow, "PATCH")...)
 			}
 			return res, nil
 		}},
-		{Title: "refuse a session after its expiration_date (checked when it expires within a minute)", Grade: konnect("POST /api/auth: the session lasts until the user's expiration_date"), Run: func(ctx context.Context, e *Env, base string) (Result, error) {
-			var res Result
-			l, ok, err := e.loggedIn(ctx, base, &res)
+		{Title: "refuse a session after its expiration_date (checked when it expires within a minute)", Grade: konnect("POST /api/auth: the session lasts until the user's expiration_date"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+			var res cases.Result
+			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
 				return res, err
 			}
@@ -348,7 +349,7 @@ func SessionChecks() []Check {
 				return res, nil // the cookie check reports it
 			}
 			if time.Until(when) > time.Minute {
-				return Result{Skip: fmt.Sprintf("sessions last until %s: too long to wait for in a run", exp)}, nil
+				return cases.Result{Skip: fmt.Sprintf("sessions last until %s: too long to wait for in a run", exp)}, nil
 			}
 			// Wait for the expiry to pass (one second of margin for clocks rounding down).
 			select {
@@ -356,7 +357,7 @@ func SessionChecks() []Check {
 				return res, ctx.Err()
 			case <-time.After(time.Until(when) + time.Second):
 			}
-			ex, err := e.withCookie(ctx, base, "listControlPlanes", "", cookieHeader(l.cookie))
+			ex, err := withCookie(e, ctx, base, "listControlPlanes", "", cookieHeader(l.cookie))
 			if err != nil {
 				return res, err
 			}

@@ -14,7 +14,7 @@ func TestProblemGradesAreValidShoulds(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, g := range map[string]grade.Grade{
-		"error model": errorModelGrade(op), "keep the token": keepTokenGrade,
+		"error model": errorModelGrade(op), "keep the token": keepTokenGrade, "specs in use": inUseGrade,
 	} {
 		if err := g.Valid(); err != nil || g.Level != grade.Should {
 			t.Errorf("%s: %v (%s)", name, err, g.Level)

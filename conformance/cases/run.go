@@ -184,6 +184,43 @@ func (e *Env) Request(c Case, w *World) (contract.Request, error) {
 // Run sends a case's request to a world and checks the answer; then its probes. The error is for
 // a case the suite cannot even build (a suite bug); the gateway's faults are in the Result.
 func (e *Env) Run(ctx context.Context, c Case, w *World) (Result, error) {
+	res, err := e.run(ctx, c, w)
+	if err != nil {
+		return res, err
+	}
+	inUse, err := e.inUseProblems(ctx, res.Exchanges)
+	res.Problems = append(res.Problems, inUse...)
+	return res, err
+}
+
+// inUseGrade is the grade of what the documents of --specs (served by the installation, or a
+// user's) say beside the bundled specs: a finding, never a failed certification, since the
+// certification is against upstream's facts.
+var inUseGrade = grade.Grade{Level: grade.Should, Source: grade.Ours("an installation should answer as the API documents it serves (or its user supplies) say")}
+
+// inUseProblems validates exchanges against the documents of --specs, if any: each problem names
+// the document and its digest, so a verdict says which document it used.
+func (e *Env) inUseProblems(ctx context.Context, exs []*contract.Exchange) ([]contract.Problem, error) {
+	_, v, err := e.Target.InUse(ctx)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	var out []contract.Problem
+	for _, ex := range exs {
+		vd := v.Validate(ex)
+		if vd == nil {
+			continue
+		}
+		for _, p := range vd.Problems {
+			p.Message = fmt.Sprintf("by %s (sha256 %.12s, %s): %s", vd.Document, vd.SHA256, vd.Operation, p.Message)
+			p.Grade = inUseGrade
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
 	var res Result
 	req, err := e.Request(c, w)
 	if err != nil {

@@ -5,6 +5,7 @@ package report
 
 import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/specsource"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
@@ -44,6 +45,9 @@ type ConformanceReport struct {
 	Measurements []Measurement `json:"measurements"`
 	// Notes are facts a profile found that are not numbers (the mode of the HTTP listener, say).
 	Notes []Note `json:"notes"`
+	// Drift is how the documents of --specs (served by the installation, or a user's) differ from
+	// the bundled specs the verdicts use; absent with the bundled documents alone.
+	Drift *specsource.Drift `json:"drift,omitempty"`
 	// DurationSeconds is the run's wall time.
 	DurationSeconds float64 `json:"durationSeconds"`
 }

@@ -86,6 +86,10 @@ func Summary(rep *ConformanceReport, dir string) string {
 	c := rep.Coverage
 	fmt.Fprintf(&b, "  coverage: %d/%d operations, %d/%d documented responses exercised, %d exempted\n",
 		c.Operations.Covered, c.Operations.Total, c.Statuses.Exercised, c.Statuses.Total, len(c.Exemptions))
+	if d := rep.Drift; d != nil {
+		fmt.Fprintf(&b, "  specs in use (--specs %s): %d operations added, %d missing, %d changed (%d change a verdict), %d uncovered\n",
+			d.Source, len(d.Added), len(d.Missing), len(d.Changes), d.VerdictChanges(), len(d.Uncovered))
+	}
 	for _, m := range rep.Measurements {
 		limit := ""
 		if m.Limit > 0 {
@@ -221,5 +225,6 @@ documented responses exercised: <b>{{.Report.Coverage.Statuses.Exercised}}/{{.Re
 <table><tr><th>document</th><th>operation</th><th>request</th><th>documented responses</th></tr>
 {{range .Rows}}<tr><td class="doc">{{.Doc}}</td><td><code>{{.Op}}</code></td><td class="req"><code>{{.Method}} {{.Path}}</code></td>
 <td class="cells">{{range .Cells}}<span class="cell {{.Class}}" title="{{.Title}}">{{.Status}}</span>{{end}}</td></tr>
-{{end}}</table></body></html>
+{{end}}</table>
+{{with .Report.Drift}}{{.HTML}}{{end}}</body></html>
 `))

@@ -26,6 +26,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
+	"github.com/keptn-conformance/keptn-conformance/conformance/specsource"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
@@ -97,6 +98,9 @@ var _ = ReportAfterSuite("conformance report", func(r Report) {
 	}
 	rep, err := report.Build(r, d)
 	Expect(err).NotTo(HaveOccurred())
+	if tgt != nil {
+		rep.Drift = specDrift()
+	}
 	Expect(report.Write(dir, rep)).To(Succeed())
 	fmt.Fprint(os.Stdout, report.Summary(rep, dir))
 })
@@ -199,4 +203,24 @@ func profileOf() string {
 		}
 	}
 	return ""
+}
+
+// specDrift compares the documents of --specs with the bundled ones; nil with the bundled alone,
+// or when they could not be loaded (set-up has stopped the run then already, saying why).
+func specDrift() *specsource.Drift {
+	ctx := context.Background()
+	inUse, _, err := tgt.InUse(ctx)
+	if err != nil || inUse == nil {
+		return nil
+	}
+	bundled, err := specsource.Load(ctx, specsource.Source{Kind: specsource.Bundled}, "", nil)
+	if err != nil {
+		return nil
+	}
+	covered := map[string]bool{}
+	for _, c := range cases.All() {
+		covered[c.Op] = true
+	}
+	d := specsource.Compare(bundled, inUse, func(id string) bool { return covered[id] })
+	return &d
 }

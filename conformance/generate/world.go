@@ -12,6 +12,7 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
 
@@ -174,8 +175,12 @@ func (s Stateful) After(ctx context.Context, in Input, ex *contract.Exchange) ([
 		return seen, p
 	}
 	if !gotIt {
-		return seen, []contract.Problem{{Check: contract.CheckBehaviour, Message: fmt.Sprintf(
-			"%s answered %d for %s %q, but %s does not find it (still %d after %s)", s.Chain.Create.ID(), ex.Status(), s.Chain.Param, id, s.Chain.Read.ID(), read.Status(), s.Patience)}}
+		p := contract.Problem{Check: contract.CheckBehaviour, Message: fmt.Sprintf(
+			"%s answered %d for %s %q, but %s does not find it (still %d after %s)", s.Chain.Create.ID(), ex.Status(), s.Chain.Param, id, s.Chain.Read.ID(), read.Status(), s.Patience)}
+		if asynchronous(s.Chain.Create) {
+			p.Grade = asyncCreateGrade
+		}
+		return seen, []contract.Problem{p}
 	}
 	del, err := s.Send(ctx, req(s.Chain.Delete))
 	if err != nil {
@@ -240,4 +245,15 @@ func Made(in Input, ex *contract.Exchange, known Known) []string {
 		}
 	}
 	return slices.DeleteFunc(out, func(p string) bool { return slices.Contains(known["projectName"], p) })
+}
+
+// asyncCreateGrade weakens "created, so readable" where upstream creates asynchronously:
+// api-service answers 200 before it checks anything, and a request it refuses later (a helm chart
+// that is no chart, say) is never made (facts §5, §10).
+var asyncCreateGrade = grade.Grade{Level: grade.Should, Source: grade.Ours(
+	"a create answered 200 should take effect; upstream's asynchronous lifecycle may still drop a request it refuses later")}
+
+// asynchronous says an operation is one of api-service's asynchronous creates.
+func asynchronous(op *specs.Operation) bool {
+	return op.Doc.Name == specs.APIService && op.Method == http.MethodPost && (op.ID() == "createProject" || op.ID() == "createService")
 }

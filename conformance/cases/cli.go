@@ -21,7 +21,7 @@ const CheckKeptnCLI = "keptn-cli"
 // conform without them; the report says whether the CLI will be at home.
 func CLIChecks() []Check {
 	return []Check{
-		{"accept POST /api/v1/auth with an empty JSON body, as `keptn auth` sends it, and any method there, forwarded as POST", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "accept POST /api/v1/auth with an empty JSON body, as `keptn auth` sends it, and any method there, forwarded as POST", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			for _, method := range []string{"POST", "GET"} {
 				h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
@@ -36,7 +36,7 @@ func CLIChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"serve the project list with a trailing slash, as `keptn get projects` asks for it", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "serve the project list with a trailing slash, as `keptn get projects` asks for it", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
 			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "GET", Path: "/api/configuration-service/v1/project/", Header: h})
@@ -53,7 +53,7 @@ func CLIChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"take in an event the CLI sends with its zero time at the time it receives it (`keptn get event` sorts by time)", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "take in an event the CLI sends with its zero time at the time it receives it (`keptn get event` sorts by time)", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			kctx := newUUID()
 			ev := map[string]any{"type": "sh.keptn.event." + randomName("kc") + ".triggered", "source": "https://github.com/keptn/keptn/cli",
@@ -89,7 +89,7 @@ func CLIChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"open the CLI's log websocket (/api/websocket with the event context's token) after a create, and refuse it without that token", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "open the CLI's log websocket (/api/websocket with the event context's token) after a create, and refuse it without that token", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			w, cleanup, err := e.Build(ctx, MakesProject)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
@@ -30,10 +31,18 @@ type Check struct {
 	// Title completes "the gateway MUST ...".
 	Title string
 	Run   func(ctx context.Context, e *Env, base string) (Result, error)
+	// Grade is how strongly the check is required (zero: MUST on the upstream spec).
+	Grade grade.Grade
 }
 
-// Name is the check's spec text.
-func (c Check) Name() string { return "the gateway MUST " + c.Title }
+// Name is the check's spec text, with its level.
+func (c Check) Name() string {
+	level := grade.Must
+	if c.Grade.Level != "" {
+		level = c.Grade.Level
+	}
+	return "the gateway " + string(level) + " " + c.Title
+}
 
 type login struct {
 	ex     *contract.Exchange
@@ -121,7 +130,7 @@ func cookieHeader(c *http.Cookie) string { return c.Name + "=" + c.Value }
 // SessionChecks are the checks of the session profile.
 func SessionChecks() []Check {
 	return []Check{
-		{"refuse the control planes and logout without a session, and serve the control planes to a logged-in user", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "refuse the control planes and logout without a session, and serve the control planes to a logged-in user", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			ex, err := e.withCookie(ctx, base, "listControlPlanes", "", "")
 			if err != nil {
@@ -144,7 +153,7 @@ func SessionChecks() []Check {
 			expectStatus(&res, ex, 200, CheckSessionLogin, "GET /api/control_planes with the session cookie")
 			return res, nil
 		}},
-		{"accept the session cookie on the Keptn API, in place of the token", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "accept the session cookie on the Keptn API, in place of the token", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -159,7 +168,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"set the session cookie HttpOnly, SameSite=Strict, Path=/, without Domain, expiring at the user's expiration_date (and Secure over HTTPS)", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "set the session cookie HttpOnly, SameSite=Strict, Path=/, without Domain, expiring at the user's expiration_date (and Secure over HTTPS)", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -196,7 +205,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"answer an unknown user and a wrong password alike: 401 with the same body", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "answer an unknown user and a wrong password alike: 401 with the same body", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			wrong, err := e.login(ctx, base, e.creds().Username, "wrong-"+newUUID())
 			if err != nil {
@@ -214,7 +223,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"refuse a tampered or forged session cookie with 401", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "refuse a tampered or forged session cookie with 401", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -238,7 +247,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"end a session at logout: its cookie then gets 401", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "end a session at logout: its cookie then gets 401", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -259,7 +268,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"issue a new session id at every login, whatever session cookie the client sends", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "issue a new session id at every login, whatever session cookie the client sends", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			first, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -277,7 +286,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"make session ids of at least 128 bits of randomness, never twice the same", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "make session ids of at least 128 bits of randomness, never twice the same", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			seen := map[string]bool{}
 			var ids []string
@@ -300,7 +309,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"answer an undocumented method on its session paths with 405 and an Allow header (with a session where one is needed)", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "answer an undocumented method on its session paths with 405 and an Allow header (with a session where one is needed)", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {
@@ -331,7 +340,7 @@ func SessionChecks() []Check {
 			}
 			return res, nil
 		}},
-		{"refuse a session after its expiration_date (checked when it expires within a minute)", func(ctx context.Context, e *Env, base string) (Result, error) {
+		{Title: "refuse a session after its expiration_date (checked when it expires within a minute)", Run: func(ctx context.Context, e *Env, base string) (Result, error) {
 			var res Result
 			l, ok, err := e.loggedIn(ctx, base, &res)
 			if err != nil || !ok {

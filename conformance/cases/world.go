@@ -63,6 +63,8 @@ type Env struct {
 	Interval time.Duration
 	// SwapMax is the most a certificate swap may take to be served.
 	SwapMax time.Duration
+	// Load is the load run through a rotation (RotationLoad).
+	Load Load
 }
 
 func randomName(prefix string) string {

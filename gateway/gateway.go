@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/apiservice"
@@ -100,6 +101,9 @@ type Gateway struct {
 	notes   []string
 	// httpsPort is the HTTPS listener's port once bound (for the strict-mode redirect).
 	httpsPort string
+	// stopping is set for the shutdown delay: the health path then fails, so that the Service
+	// stops forwarding here before the listeners close.
+	stopping atomic.Bool
 }
 
 func (c *Config) defaults() error {
@@ -240,7 +244,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		})
 	}
 	if cfg.Role != RoleAll && cfg.Role != RoleGateway {
-		g.handler = withHealth(withOwnSpec(g.handler, roleSpecs[cfg.Role]))
+		g.handler = withHealth(withOwnSpec(g.handler, roleSpecs[cfg.Role]), &g.stopping)
 	}
 	if cfg.HTTPSAddr != "" {
 		g.certs, err = certs.Load(certs.Config{
@@ -430,6 +434,7 @@ func (g *Gateway) Serve(ctx context.Context, httpL, httpsL net.Listener) error {
 		for _, s := range servers {
 			s.SetKeepAlivesEnabled(false)
 		}
+		g.stopping.Store(true)
 		g.log.Info("stopping: still serving for the shutdown delay", "delay", g.cfg.ShutdownDelay)
 		time.Sleep(g.cfg.ShutdownDelay)
 	}
@@ -476,9 +481,13 @@ func withOwnSpec(next http.Handler, name string) http.Handler {
 }
 
 // withHealth answers GET /healthz (for readiness probes of the internal roles) and passes the rest on.
-func withHealth(next http.Handler) http.Handler {
+func withHealth(next http.Handler, stopping *atomic.Bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			if stopping.Load() {
+				httpx.WriteError(w, http.StatusServiceUnavailable, "stopping")
+				return
+			}
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			_, _ = w.Write([]byte("ok"))
 			return

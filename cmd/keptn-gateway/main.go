@@ -93,6 +93,7 @@ var settings = []setting{
 	{"datastore-url", "KEPTN_GATEWAY_DATASTORE_URL", "", "base URL of mongodb-datastore (roles gateway, api-service)"},
 	{"reload-interval", "KEPTN_GATEWAY_RELOAD_INTERVAL", "200ms", "how often the token, users and TLS files are checked for changes"},
 	{"shutdown-delay", "KEPTN_GATEWAY_SHUTDOWN_DELAY", "0s", "keep serving this long after SIGTERM (keep-alives off), so a load balancer stops sending first"},
+	{"exit-delay", "KEPTN_GATEWAY_EXIT_DELAY", "0s", "after the listeners closed and the data was released, stay alive this long, so that the address refuses connections (retried by the gateway) rather than vanishing while a Service still forwards to it"},
 	{"store-lock-timeout", "KEPTN_GATEWAY_STORE_LOCK_TIMEOUT", "2s", "how long to wait for a data directory another process holds (a pod being replaced)"},
 	{"upstream-patience", "KEPTN_GATEWAY_UPSTREAM_PATIENCE", "15s", "split topology: how long to retry a role that refuses connections (while it restarts)"},
 	{"read-header-timeout", "KEPTN_GATEWAY_READ_HEADER_TIMEOUT", "10s", "the most reading a request's headers may take"},
@@ -149,10 +150,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--session-ttl: %q is not a positive duration", v("session-ttl"))
 	}
 	durations := map[string]time.Duration{}
-	for _, name := range []string{"reload-interval", "shutdown-delay", "store-lock-timeout", "upstream-patience",
+	for _, name := range []string{"reload-interval", "shutdown-delay", "exit-delay", "store-lock-timeout", "upstream-patience",
 		"read-header-timeout", "read-timeout", "body-stall-timeout", "write-timeout", "idle-timeout"} {
 		d, err := time.ParseDuration(v(name))
-		if err != nil || d < 0 || (d == 0 && name != "shutdown-delay") {
+		if err != nil || d < 0 || (d == 0 && name != "shutdown-delay" && name != "exit-delay") {
 			return fmt.Errorf("--%s: %q is not a positive duration", name, v(name))
 		}
 		durations[name] = d
@@ -213,6 +214,16 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = g.Serve(ctx, httpL, httpsL)
+	if cerr := g.Close(); err == nil {
+		err = cerr // the data is released: a successor waiting for it may start
+	}
+	if d := durations["exit-delay"]; d > 0 {
+		// A pod's address lives as long as its process: gone, a Service's forwarding rules that
+		// still name it send connections nowhere (or to whatever answers for unknown addresses);
+		// kept, its kernel refuses them, which the gateway retries, until the rules are updated.
+		log.Info("stopped serving; staying alive for the exit delay", "delay", d)
+		time.Sleep(d)
+	}
 	log.Info("stopped")
 	return err
 }

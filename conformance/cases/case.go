@@ -7,6 +7,7 @@ package cases
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -158,3 +159,16 @@ func headerOf(m map[string]string) http.Header {
 	}
 	return h
 }
+
+// Check is one check of a profile that is a procedure rather than one request (the session,
+// rotation, TLS, keptn CLI and hardening profiles).
+type Check struct {
+	// Title completes "the gateway MUST ..." (or SHOULD, by the grade).
+	Title string
+	// Grade is the check's level and source.
+	Grade grade.Grade
+	Run   func(ctx context.Context, e *Env, base string) (Result, error)
+}
+
+// Name is the check's spec text.
+func (c Check) Name() string { return Sentence("the gateway", c.Grade, c.Title) }

@@ -184,8 +184,7 @@ var RotationChecks = struct {
 		Grade: grade.Grade{Level: grade.Must, Source: grade.Docs("Keptn 0.7 API authentication: every operation requires the token (an empty one is no token)")}},
 	MalformedSecret: RotationCheck{Title: "refuse a malformed secret: never open the API, never drop the working token",
 		Grade: grade.Grade{Level: grade.Should, Source: grade.Ours("a secret that is no token (spaces, a control byte) is a mistake: it should neither become the token nor lock clients out")}},
-	Load: RotationCheck{Title: "serve a steady load through a rotation without a failed request, and without refusing the new token once it took effect",
-		Grade: grade.Grade{Level: grade.Should, Source: grade.Ours("a rotation is routine maintenance: clients with the new token must not see errors")}},
+	Load: RotationCheck{Title: RotationLoad.Title, Grade: RotationLoad.Grade},
 }
 
 func (r RotationCheck) declared() Declared {

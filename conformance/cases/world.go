@@ -67,6 +67,8 @@ type Env struct {
 	SwapMax time.Duration
 
 	broken brokenWorlds
+	// Load is the load run through a rotation (RotationLoad).
+	Load Load
 }
 
 // brokenWorlds remembers the first world that could not be built because what set-up made never

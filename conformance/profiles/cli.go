@@ -21,8 +21,8 @@ const CheckKeptnCLI = "keptn-cli"
 // CLIChecks are the KeptnCLI profile (extended): what the keptn CLI 0.7.x relies on that the
 // specs do not say, from the facts of its requests and of the upstream gateway. A gateway can
 // conform without them; the report says whether the CLI will be at home.
-func CLIChecks() []Check {
-	return []Check{
+func CLIChecks() []cases.Check {
+	return []cases.Check{
 		{Title: "accept POST /api/v1/auth with an empty JSON body, as `keptn auth` sends it", Grade: cli("keptn auth: POST /api/v1/auth with an empty body"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
 			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}

@@ -52,7 +52,7 @@ const (
 
 // HardeningCheck is one check of the hardening profile (extended: reported, not required).
 type HardeningCheck struct {
-	Check
+	cases.Check
 	// Feature is the check's label, Feature:<Feature>.
 	Feature string
 	// Session marks a check that needs the session user.
@@ -70,22 +70,22 @@ var (
 // every check is a SHOULD, on published guidance or an RFC's permission.
 func HardeningChecks() []HardeningCheck {
 	return []HardeningCheck{
-		{Check: Check{Title: "refuse a body larger than it accepts with 413 before it has arrived (declared by Content-Length, or chunked)", Run: runOversized,
+		{Check: cases.Check{Title: "refuse a body larger than it accepts with 413 before it has arrived (declared by Content-Length, or chunked)", Run: runOversized,
 			Grade: grade.Grade{Level: grade.Should, Source: grade.RFCSection("RFC 9110 §15.5.14 (413 Content Too Large)")}},
 			Feature: "BodyLimit"},
-		{Check: Check{Title: "close a connection whose request body stalls, within 30 s", Run: runStall,
+		{Check: cases.Check{Title: "close a connection whose request body stalls, within 30 s", Run: runStall,
 			Grade: grade.Grade{Level: grade.Should, Source: owaspDoS}},
 			Feature: "Stall"},
-		{Check: Check{Title: "throttle wrong passwords at login (429 with Retry-After within 10 in a row), and let the user in again once Retry-After has passed (at most a minute)", Run: runThrottle,
+		{Check: cases.Check{Title: "throttle wrong passwords at login (429 with Retry-After within 10 in a row), and let the user in again once Retry-After has passed (at most a minute)", Run: runThrottle,
 			Grade: grade.Grade{Level: grade.Should, Source: owaspAuthn}},
 			Feature: "Throttle", Session: true},
-		{Check: Check{Title: "send X-Content-Type-Options: nosniff on its answers (JSON, errors, the Swagger UI)", Run: runNoSniff,
+		{Check: cases.Check{Title: "send X-Content-Type-Options: nosniff on its answers (JSON, errors, the Swagger UI)", Run: runNoSniff,
 			Grade: grade.Grade{Level: grade.Should, Source: owaspHeaders}},
 			Feature: "Headers"},
-		{Check: Check{Title: "forbid framing the Swagger UI (X-Frame-Options or CSP frame-ancestors)", Run: runFraming,
+		{Check: cases.Check{Title: "forbid framing the Swagger UI (X-Frame-Options or CSP frame-ancestors)", Run: runFraming,
 			Grade: grade.Grade{Level: grade.Should, Source: owaspHeaders}},
 			Feature: "Headers"},
-		{Check: Check{Title: "send Cache-Control: no-store on authenticated JSON answers", Run: runNoStore,
+		{Check: cases.Check{Title: "send Cache-Control: no-store on authenticated JSON answers", Run: runNoStore,
 			Grade: grade.Grade{Level: grade.Should, Source: owaspREST}},
 			Feature: "Headers"},
 	}

@@ -27,18 +27,6 @@ const (
 	CheckSessionExpiry      = "session-expiry"      // a session outlives its expiration
 )
 
-// Check is one check of a profile that is procedure rather than one request (session, CLI).
-type Check struct {
-	// Title completes "the gateway MUST ..." (or SHOULD, by the grade).
-	Title string
-	// Grade is the check's level and source.
-	Grade grade.Grade
-	Run   func(ctx context.Context, e *cases.Env, base string) (cases.Result, error)
-}
-
-// Name is the check's spec text.
-func (c Check) Name() string { return cases.Sentence("the gateway", c.Grade, c.Title) }
-
 type login struct {
 	ex     *contract.Exchange
 	cookie *http.Cookie
@@ -123,8 +111,8 @@ func expectStatus(res *cases.Result, ex *contract.Exchange, want int, check, wha
 func cookieHeader(c *http.Cookie) string { return c.Name + "=" + c.Value }
 
 // SessionChecks are the checks of the session profile.
-func SessionChecks() []Check {
-	return []Check{
+func SessionChecks() []cases.Check {
+	return []cases.Check{
 		{Title: "refuse the control planes and logout without a session, and serve the control planes to a logged-in user", Grade: konnect("GET /api/control_planes: 401 without credentials, 200 with the session"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
 			ex, err := withCookie(e, ctx, base, "listControlPlanes", "", "")

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
-	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
@@ -104,22 +103,8 @@ var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenR
 	}
 
 	It(checks.Load.Name(), func(ctx SpecContext) {
-		fig, rot := env.LoadDuringRotation(ctx, store, cfg.LoadRate, cfg.LoadDuration, cfg.RotationMax)
-		check(rot.Result)
-		measure("load during rotation: requests", float64(fig.Requests), "requests", 0)
-		measure("load during rotation: achieved rate", float64(int(fig.Rate)), "requests/s", 0)
-		measure("load during rotation: failed (5xx or no answer), must be 0", float64(fig.Failed), "requests", 0)
-		measure("load during rotation: 401 for the new token after it took effect, must be 0", float64(fig.NewRefused), "requests", 0)
-		measure("load during rotation: rotation latency", fig.Latency.Seconds(), "s", cfg.RotationMax.Seconds())
-		var res cases.Result
-		if fig.Failed > 0 {
-			res.Problems = append(res.Problems, contract.Problem{Check: cases.CheckRotationLoad,
-				Message: fmt.Sprintf("%d of %d requests failed during the rotation (5xx or no answer), e.g. %v", fig.Failed, fig.Requests, fig.Examples)})
-		}
-		if fig.NewRefused > 0 {
-			res.Problems = append(res.Problems, contract.Problem{Check: cases.CheckRotationLoad,
-				Message: fmt.Sprintf("%d requests with the new token were refused after it took effect, e.g. %v", fig.NewRefused, fig.Examples)})
-		}
+		res, err := cases.RotationLoad.Run(ctx, env, env.Base)
+		Expect(err).NotTo(HaveOccurred())
 		check(res)
 	})
 })

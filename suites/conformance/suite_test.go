@@ -67,7 +67,8 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	Expect(err).NotTo(HaveOccurred())
 	tgt, err = target.Connect(desc)
 	Expect(err).NotTo(HaveOccurred())
-	env = &cases.Env{Target: tgt, Base: tgt.Base(), Timeout: cfg.EventuallyTimeout, Interval: cfg.EventuallyInterval, SwapMax: cfg.CertSwapMax}
+	env = &cases.Env{Target: tgt, Base: tgt.Base(), Timeout: cfg.EventuallyTimeout, Interval: cfg.EventuallyInterval, SwapMax: cfg.CertSwapMax,
+		Load: cases.Load{Rate: cfg.LoadRate, Duration: cfg.LoadDuration, RotationMax: cfg.RotationMax}}
 	if desc.Kubeconfig != "" {
 		// On a cluster, the first failure of each process leaves the pods, events and logs behind.
 		var once sync.Once

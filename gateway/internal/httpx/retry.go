@@ -18,15 +18,25 @@ import (
 //
 // Without a Base it opens a connection per request: a pooled connection to a role that is being
 // replaced can fail after the request was written, when nobody can tell whether it was applied;
-// a fresh connection to a stopped role is refused, which is safe to retry.
+// a fresh connection to a stopped role is refused, which is safe to retry. A connection that is
+// not made within ConnectTimeout is given up and tried anew, for the same reason.
 type Retrying struct {
 	Base     http.RoundTripper
 	Patience time.Duration
 }
 
+// ConnectTimeout bounds each attempt to connect to a role. Inside a cluster a connection is made
+// in milliseconds even on a loaded node (the kernel answers the SYN), or refused at once; a
+// connection attempt that gets no answer went to an address that is gone: a restarted pod's,
+// still in a Service's forwarding rules, or pinned by the connection-tracking entry of the
+// attempt's first SYN, which the kernel's own retransmissions reuse. Only a new attempt, from a
+// new port, is forwarded by the rules as they are now, so waiting longer on the first never helps.
+const ConnectTimeout = time.Second
+
 var unpooled = func() http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DisableKeepAlives = true
+	t.DialContext = (&net.Dialer{Timeout: ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	return t
 }()
 

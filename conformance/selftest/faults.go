@@ -589,6 +589,35 @@ func Faults() []Fault {
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return fixation(next) }},
 		{Name: "predictable session ids (a counter)", Check: cases.CheckSessionEntropy, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return counterSessions(next) }},
+		// --- recall: what the mutation run showed the suite did not read back ---
+		{Name: "a datastore page that says it is the last while more events are due (nextPageKey \"0\")", Check: contract.CheckBehaviour, Labels: "Op:getEvents",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/mongodb-datastore/event"), func(_ *http.Request, a *Answer) {
+					if a.Status == 200 {
+						a.JSON(func(m map[string]any) { m["nextPageKey"] = "0" })
+					}
+				})
+			}},
+		{Name: "a page size ignored (the datastore answers a default page)", Check: contract.CheckBehaviour, Labels: "Op:getEvents",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if route("GET", "/api/mongodb-datastore/event")(r) {
+						q := r.URL.Query()
+						q.Del("pageSize")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "a paging key ignored (the stages' next page repeats the first)", Check: contract.CheckBehaviour, Labels: "Op:getStages",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/stage") {
+						q := r.URL.Query()
+						q.Del("nextPageKey")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
 	}...), generatedFaults()...)
 }
 

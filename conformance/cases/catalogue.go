@@ -46,6 +46,16 @@ func async(c Case, refusal []int, nothing ...Probe) []Case {
 	return []Case{must, should}
 }
 
+// onSpec is a MUST on the upstream spec of an operation other than the case's own: a case that
+// writes what that operation must then answer.
+func onSpec(opID, what string) grade.Grade {
+	op, err := Operation(opID)
+	if err != nil {
+		return grade.Grade{} // the catalogue's tests name the unknown operation
+	}
+	return specGrade(op, what)
+}
+
 // unknownProject names a project that does not exist.
 const unknownProject = "{{.Missing}}"
 
@@ -229,6 +239,14 @@ func configurationService() []Case {
 		{Op: "getStages", Title: "page: the key of the second page gives the second stage and ends with \"0\"", Needs: NeedsProject,
 			Query: map[string]string{"pageSize": "1", "nextPageKey": "1"}, Status: s(200),
 			Expect: []Expectation{Len("/stages", 1), Eq("/stages/0/stageName", "{{.OtherStage}}"), Eq("/nextPageKey", "0")}},
+		{Op: "getStages", Title: "page: walking the pages of size 1 by the keys answered gives each stage once, then ends", Needs: NeedsProject,
+			Query: map[string]string{"pageSize": "1"}, Status: s(200),
+			Expect: []Expectation{Len("/stages", 1), Eq("/stages/0/stageName", "{{.Stage}}"), Eq("/pageSize", "1"), Eq("/totalCount", "2"), NextPage("/nextPageKey")},
+			Probes: []Probe{{Op: "getStages", Query: map[string]string{"pageSize": "1", "nextPageKey": "{{.Response.nextPageKey}}"}, Status: s(200),
+				Expect: []Expectation{Len("/stages", 1), Eq("/stages/0/stageName", "{{.OtherStage}}"), Eq("/pageSize", "1"), Eq("/totalCount", "2"), LastPage("/nextPageKey")}}}},
+		{Op: "getStages", Title: "page: a page size of 2 gives both stages on one page, the last", Needs: NeedsProject,
+			Query: map[string]string{"pageSize": "2"}, Status: s(200),
+			Expect: []Expectation{Len("/stages", 2), Eq("/pageSize", "2"), Eq("/totalCount", "2"), LastPage("/nextPageKey")}},
 		{Op: "getStages", Title: "answer 404 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(404)},
 		{Op: "getStages", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
 		{Op: "createStageInternal", Title: "create a stage", Needs: NeedsProject, Body: "requests/createStageInternal.json", Status: s(204),
@@ -342,10 +360,43 @@ func mongodbDatastore() []Case {
 		{Op: "getEvents", Title: "find no event of another project", Needs: NeedsEvent,
 			Query: map[string]string{"project": "{{.Missing}}", "type": "{{.EventType}}"}, Status: s(200),
 			Expect: []Expectation{Eq("/totalCount", "0"), Len("/events", 0)}},
+		{Op: "getEvents", Title: "page: a page size of 1 gives one event and the key of the next page, which gives the other event and ends the walk", Needs: NeedsEventPair,
+			Query: map[string]string{"keptnContext": "{{.NewContext}}", "pageSize": "1"}, Status: s(200),
+			Expect: []Expectation{Len("/events", 1), Eq("/pageSize", "1"), Eq("/totalCount", "2"), Eq("/events/0/data/marker", "second"), NextPage("/nextPageKey")},
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.NewContext}}", "pageSize": "1", "nextPageKey": "{{.Response.nextPageKey}}"}, Status: s(200),
+				Expect: []Expectation{Len("/events", 1), Eq("/pageSize", "1"), Eq("/totalCount", "2"), Eq("/events/0/data/marker", "first"), LastPage("/nextPageKey")}}}},
+		{Op: "getEvents", Title: "page: a page size of 2 gives both events of a context on one page, the last", Needs: NeedsEventPair,
+			Query: map[string]string{"keptnContext": "{{.NewContext}}", "pageSize": "2"}, Status: s(200),
+			Expect: []Expectation{Len("/events", 2), Eq("/pageSize", "2"), Eq("/totalCount", "2"), Eq("/events/0/data/marker", "second"), Eq("/events/1/data/marker", "first"), LastPage("/nextPageKey")}},
 		{Op: "getEvents", Title: "answer a client error for a page size of 0", Query: map[string]string{"pageSize": "0"}, Any4xx: true, Negative: true},
-		{Op: "getEventsByType", Title: "answer the events of a type, filtered", Needs: NeedsEvent,
+		{Op: "saveEventInternal", Title: "keep the time an event carries when it is a valid time", Needs: NeedsProject, Body: "requests/saveEventInternal.json", Status: s(201),
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"eventID": "{{.NewID}}"}, Status: s(200),
+				Expect: []Expectation{Eq("/totalCount", "1"), SameTime("/events/0/time", "2020-08-01T10:00:00Z")}}}},
+		// The control: an event of the world's type in another project, which the project filter leaves out.
+		{Op: "saveEventInternal", Title: "store an event of another project, which getEvents filtered by project leaves out", Needs: NeedsEvent,
+			Body: `{"type": "{{.EventType}}", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", ` +
+				`"data": {"project": "{{.Missing}}", "stage": "{{.Stage}}", "service": "{{.Service}}"}}`, Status: s(201),
+			Probes: []Probe{
+				{Op: "getEvents", Query: map[string]string{"eventID": "{{.NewID}}"}, Status: s(200), Expect: []Expectation{Eq("/totalCount", "1")}},
+				{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "type": "{{.EventType}}"}, Status: s(200),
+					Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/id", "{{.EventID}}"), Every("/events/*/data/project", "{{.Project}}")}},
+			},
+			Grade: onSpec("getEvents", "200: the project parameter narrows the events to the project's")},
+		// The world has three events of its type: the pair has no data.service, so the filter must leave it out.
+		{Op: "getEventsByType", Title: "answer only the events of a type that match the filter", Needs: NeedsEvent | NeedsEventPair,
 			Query: map[string]string{"filter": "data.project:{{.Project}} AND data.service:{{.Service}}"}, Status: s(200),
 			Expect: []Expectation{Len("/events", 1), Eq("/events/0/id", "{{.EventID}}")}},
+		{Op: "getEventsByType", Title: "answer every event of the type when no filter is given", Needs: NeedsEvent | NeedsEventPair, Status: s(200),
+			Expect: []Expectation{Len("/events", 3), Every("/events/*/type", "{{.EventType}}"), Includes("/events/*/id", "{{.EventID}}")}},
+		{Op: "saveEventInternal", Title: "store an invalidation, after which getEventsByType with excludeInvalidated leaves the invalidated event out", Needs: NeedsEvent,
+			Body: `{"type": "sh.keptn.event.evaluation.invalidated", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.EventContext}}", ` +
+				`"id": "{{.NewID}}", "triggeredid": "{{.EventID}}", "data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}"}}`, Status: s(201),
+			Probes: []Probe{
+				{Op: "getEventsByType", Query: map[string]string{"excludeInvalidated": "true"}, Status: s(200), Expect: []Expectation{Len("/events", 0)}},
+				{Op: "getEventsByType", Status: s(200), Expect: []Expectation{Len("/events", 1), Eq("/events/0/id", "{{.EventID}}")}},
+			},
+			Grade: recommend("clients (the bridge) hide invalidated evaluations with excludeInvalidated; upstream's spec names the parameter but not the event that invalidates: " +
+				"the check sends Keptn's sh.keptn.event.evaluation.invalidated naming the event as its triggeredid")},
 		{Op: "getEventsByType", Title: "answer a client error for a limit of 0", Needs: NeedsEvent, Query: map[string]string{"limit": "0"}, Any4xx: true, Negative: true},
 	}
 }

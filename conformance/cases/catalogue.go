@@ -66,6 +66,8 @@ func apiService() []Case {
 		{Op: "getMetadata", Title: "answer 200 with the installation's metadata", Status: s(200)},
 		{Op: "getMetadata", Title: "name the installation's keptnversion in its metadata", Status: s(200),
 			Expect: []Expectation{Has("/keptnversion")}, Grade: recommend("clients show and compare the installation's version from it; upstream's spec does not require it")},
+		{Op: "getMetadata", Title: "name the namespace Keptn runs in in its metadata", Status: s(200),
+			Expect: []Expectation{Has("/namespace")}, Grade: recommend("clients show where Keptn is installed from it; upstream's spec marks no metadata field required (facts §10)")},
 
 		{Op: "sendEvent", Title: "accept an event and answer its new Keptn context with a websocket token", Needs: NeedsProject,
 			Body: "events/sendEvent.json", Status: s(200),
@@ -101,6 +103,11 @@ func apiService() []Case {
 					Expect: []Expectation{Includes("/events/*/data/project", "{{.Project}}")}},
 			}},
 	}
+	// No git token: the git user and remote are recorded without a push to the remote.
+	out = append(out, Case{Op: "createProject", Title: "create a project with the git user and remote it names, as getProject answers them", Needs: MakesProject,
+		Body:   `{"name": "{{.Project}}", "shipyard": "{{b64 .Shipyard}}", "gitUser": "keptn-conformance", "gitRemoteURL": "https://git.example.com/{{.Project}}.git"}`,
+		Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+		Probes: []Probe{{Op: "getProject", Status: s(200), Expect: []Expectation{Eq("/gitUser", "keptn-conformance"), Eq("/gitRemoteURI", "https://git.example.com/{{.Project}}.git")}}}})
 	out = append(out, async(Case{Op: "createProject", Title: "refuse a project name that is not lower case letters, digits and dashes with 400",
 		Body: `{"name": "Not_A_Valid_Name", "shipyard": "{{b64 .Shipyard}}"}`}, s(400),
 		Probe{Op: "getProject", Params: map[string]string{"projectName": "Not_A_Valid_Name"}, Status: s(404)})...)
@@ -210,6 +217,9 @@ func configurationService() []Case {
 		{Op: "getProjects", Title: "answer 400 for a page size of 0", Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
 		{Op: "createProjectInternal", Title: "create a project with its stages", Needs: MakesProject, Body: "requests/createProjectInternal.json", Status: s(204),
 			Probes: []Probe{{Op: "getStages", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Eq("/stages/0/stageName", "{{.Stage}}")}}}},
+		{Op: "createProjectInternal", Title: "create a project with the git user and remote it names, as getProject answers them", Needs: MakesProject,
+			Body: "requests/createProjectInternal.json", Status: s(204),
+			Probes: []Probe{{Op: "getProject", Status: s(200), Expect: []Expectation{Eq("/gitUser", "keptn-conformance"), Eq("/gitRemoteURI", "https://git.example.com/{{.Project}}.git")}}}},
 		{Op: "createProjectInternal", Title: "answer 400 for a project that exists", Needs: NeedsProject, Body: "requests/createProjectInternal.json", Status: s(400)},
 
 		{Op: "getProject", Title: "answer the project with its stages, services and shipyard, never its git token", Needs: NeedsService, Status: s(200),

@@ -618,6 +618,69 @@ func Faults() []Fault {
 					}
 				})
 			}},
+		{Name: "an event's own time replaced when it is stored", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					var ev map[string]any
+					if route("POST", "/api/mongodb-datastore/event")(r) && json.Unmarshal(readBody(r), &ev) == nil && ev["time"] != nil {
+						ev["time"] = time.Now().UTC().Format(time.RFC3339Nano)
+						b, _ := json.Marshal(ev)
+						r.Body, r.ContentLength = io.NopCloser(strings.NewReader(string(b))), int64(len(b))
+					}
+				})
+			}},
+		{Name: "the project filter of getEvents ignored", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if route("GET", "/api/mongodb-datastore/event")(r) {
+						q := r.URL.Query()
+						q.Del("project")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "the filter of getEventsByType ignored", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if route("GET", "/api/mongodb-datastore/event/type/*")(r) {
+						q := r.URL.Query()
+						q.Del("filter")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "getEventsByType answering no event when no filter is given", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					return route("GET", "/api/mongodb-datastore/event/type/*")(r) && r.URL.Query().Get("filter") == ""
+				}, func(_ *http.Request, a *Answer) {
+					if a.Status == 200 {
+						a.JSON(func(m map[string]any) { m["events"] = []any{} })
+					}
+				})
+			}},
+		{Name: "excludeInvalidated ignored", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					q := r.URL.Query()
+					q.Del("excludeInvalidated")
+					r.URL.RawQuery = q.Encode()
+				})
+			}},
+		{Name: "a created project's git user and remote dropped (configuration-service)", Check: contract.CheckBehaviour, Labels: "Op:createProjectInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return dropFields(next, "/api/configuration-service/v1/project", "gitUser", "gitRemoteURI")
+			}},
+		{Name: "a created project's git user and remote dropped (api-service)", Check: contract.CheckBehaviour, Labels: "Op:createProject",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return dropFields(next, "/api/v1/project", "gitUser", "gitRemoteURL")
+			}},
+		{Name: "metadata without its namespace", Check: contract.CheckBehaviour, Labels: "Op:getMetadata", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/v1/metadata"), func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) { delete(m, "namespace") })
+				})
+			}},
 	}...), generatedFaults()...)
 }
 
@@ -741,5 +804,20 @@ func immortalSessions(next http.Handler) http.Handler {
 				}
 			}
 		}).ServeHTTP(w, r)
+	})
+}
+
+// dropFields removes fields from the JSON body of POSTs to a path before the gateway reads it.
+func dropFields(next http.Handler, path string, fields ...string) http.Handler {
+	return before(next, func(r *http.Request) {
+		var m map[string]any
+		if r.Method != "POST" || r.URL.Path != path || json.Unmarshal(readBody(r), &m) != nil {
+			return
+		}
+		for _, f := range fields {
+			delete(m, f)
+		}
+		b, _ := json.Marshal(m)
+		r.Body, r.ContentLength = io.NopCloser(strings.NewReader(string(b))), int64(len(b))
 	})
 }

@@ -77,6 +77,9 @@ func apiService() []Case {
 		{Op: "sendEvent", Title: "keep the Keptn context an event carries when it is a UUID", Needs: NeedsProject,
 			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "{{.NewContext}}", "data": {"project": "{{.Project}}"}}`,
 			Status: s(200), Expect: []Expectation{Eq("/keptnContext", "{{.NewContext}}")}},
+		{Op: "sendEvent", Title: "answer a UUID Keptn context for an event whose shkeptncontext is not a UUID", Needs: NeedsProject,
+			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "keptn-conformance", "data": {"project": "{{.Project}}"}}`,
+			Status: s(200), Expect: []Expectation{UUID("/keptnContext")}},
 		{Op: "sendEvent", Title: "accept an event sent as application/cloudevents+json", Needs: NeedsProject,
 			Body: "events/sendEvent.json", Header: map[string]string{"Content-Type": "application/cloudevents+json"}, Status: s(200),
 			Expect: []Expectation{Has("/keptnContext")}},
@@ -120,6 +123,10 @@ func apiService() []Case {
 		Probe{Op: "getProject", Status: s(200), Expect: []Expectation{Len("/stages", 2), Eq("/stages/0/stageName", "{{.Stage}}")}})...)
 	out = append(out, Case{Op: "deleteProject", Title: "delete a project", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
 		Probes: []Probe{{Op: "getProject", Status: s(404)}}})
+	out = append(out, Case{Op: "deleteProject", Title: "delete the project's events too, so that a project made again under its name starts without them", Needs: NeedsProject | NeedsEvent,
+		Status: s(200), Probes: []Probe{{Op: "getProject", Status: s(404)},
+			{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "type": "{{.EventType}}"}, Status: s(200), Expect: []Expectation{Eq("/totalCount", "0")}}},
+		Grade: recommend("a project made again under a deleted one's name would show the deleted project's events as its own")})
 	out = append(out, async(Case{Op: "deleteProject", Title: "refuse to delete an unknown project with 400 or 404",
 		Params: map[string]string{"projectName": unknownProject}}, s(400, 404),
 		Probe{Op: "getProject", Params: map[string]string{"projectName": unknownProject}, Status: s(404)})...)

@@ -3,6 +3,7 @@ package cases
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +13,7 @@ import (
 // "*" for every element of an array (or value of an object): "/stages/*/stageName".
 type Expectation struct {
 	Path  string
-	Kind  string // eq, has, len, includes, all, absent, contains, nextpage, lastpage, time
+	Kind  string // eq, has, len, includes, all, absent, contains, nextpage, lastpage, time, uuid
 	Value string // a template over the World
 	N     int
 }
@@ -48,6 +49,11 @@ func LastPage(path string) Expectation { return Expectation{Path: path, Kind: "l
 // SameTime: the RFC 3339 time at path is the instant v names (a gateway may write it in another
 // form: upstream's go-swagger services answer milliseconds, "2020-08-01T10:00:00.000Z").
 func SameTime(path, v string) Expectation { return Expectation{Path: path, Kind: "time", Value: v} }
+
+// UUID: the string at path is an RFC 4122 UUID (its variant bits 10).
+func UUID(path string) Expectation { return Expectation{Path: path, Kind: "uuid"} }
+
+var uuidRE = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // resolve returns the values at a path (more than one through "*").
 func resolve(doc any, path string) []any {
@@ -164,6 +170,10 @@ func (e Expectation) check(doc any, w *World) (string, error) {
 	case "lastpage":
 		if len(got) > 1 || len(got) == 1 && vals[0] != "" && vals[0] != "0" && vals[0] != "null" {
 			return fmt.Sprintf("%s must end the walk on the last page (absent, empty or \"0\"), is %s", e.Path, short()), nil
+		}
+	case "uuid":
+		if len(got) != 1 || !uuidRE.MatchString(vals[0]) {
+			return fmt.Sprintf("%s must be an RFC 4122 UUID, is %s", e.Path, short()), nil
 		}
 	case "time":
 		at, err := time.Parse(time.RFC3339Nano, want)

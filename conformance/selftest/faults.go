@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -681,6 +683,18 @@ func Faults() []Fault {
 					a.JSON(func(m map[string]any) { delete(m, "namespace") })
 				})
 			}},
+		{Name: "a Keptn context derived from a name that is not an RFC 4122 UUID (its variant bits wrong)", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("POST", "/api/v1/event"), func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						if c, ok := m["keptnContext"].(string); ok && len(c) == 36 {
+							m["keptnContext"] = c[:19] + "c" + c[20:]
+						}
+					})
+				})
+			}},
+		{Name: "a deleted project's events still answered by project", Check: contract.CheckBehaviour, Labels: "Op:deleteProject", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return keptEvents(next) }},
 	}...), generatedFaults()...)
 }
 
@@ -819,5 +833,36 @@ func dropFields(next http.Handler, path string, fields ...string) http.Handler {
 		}
 		b, _ := json.Marshal(m)
 		r.Body, r.ContentLength = io.NopCloser(strings.NewReader(string(b))), int64(len(b))
+	})
+}
+
+// keptEvents answers a deleted project's events as they were before its deletion, to a query by
+// that project.
+func keptEvents(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	kept := map[string][]byte{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := strings.CutPrefix(r.URL.Path, "/api/v1/project/"); ok && r.Method == "DELETE" && !strings.Contains(p, "/") {
+			rec := httptest.NewRecorder()
+			q := httptest.NewRequest("GET", "/api/mongodb-datastore/event?project="+url.QueryEscape(p), nil)
+			q.Header.Set("x-token", r.Header.Get("x-token"))
+			next.ServeHTTP(rec, q)
+			if rec.Code == http.StatusOK {
+				mu.Lock()
+				kept[p] = rec.Body.Bytes()
+				mu.Unlock()
+			}
+		}
+		if route("GET", "/api/mongodb-datastore/event")(r) {
+			mu.Lock()
+			page, ok := kept[r.URL.Query().Get("project")]
+			mu.Unlock()
+			if ok {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(page)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
 }

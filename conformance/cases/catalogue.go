@@ -339,6 +339,12 @@ func configurationService() []Case {
 	for _, l := range levels {
 		out = append(out, resourceCases(l)...)
 	}
+	// A project's resources are at least its shipyard and the world's resource; upstream may hold more.
+	out = append(out, Case{Op: "getProjectResources", Title: "page: a page size of 1 gives one resource and the key of the next page, which gives another", Needs: NeedsResources,
+		Query: map[string]string{"pageSize": "1"}, Status: s(200),
+		Expect: []Expectation{Len("/resources", 1), Eq("/pageSize", "1"), NextPage("/nextPageKey")},
+		Probes: []Probe{{Op: "getProjectResources", Query: map[string]string{"pageSize": "1", "nextPageKey": "{{.Response.nextPageKey}}"}, Status: s(200),
+			Expect: []Expectation{Len("/resources", 1), Eq("/pageSize", "1"), Ne("/resources/0/resourceURI", "{{(index .Response.resources 0).resourceURI}}")}}}})
 	out = append(out,
 		Case{Op: "putProjectResource", Title: "answer 400 for a resourceURI that climbs out with ..", Needs: NeedsProject,
 			Params: map[string]string{"resourceURI": "../../etc/passwd"}, Body: `{"resourceURI": "../../etc/passwd", "resourceContent": "eA=="}`, Status: s(400)},

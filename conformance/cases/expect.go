@@ -13,7 +13,7 @@ import (
 // "*" for every element of an array (or value of an object): "/stages/*/stageName".
 type Expectation struct {
 	Path  string
-	Kind  string // eq, has, len, includes, all, absent, contains, nextpage, lastpage, time, uuid
+	Kind  string // eq, has, len, includes, all, absent, contains, ne, nextpage, lastpage, time, uuid
 	Value string // a template over the World
 	N     int
 }
@@ -38,6 +38,9 @@ func Absent(path string) Expectation { return Expectation{Path: path, Kind: "abs
 
 // Contains: the string at path contains v.
 func Contains(path, v string) Expectation { return Expectation{Path: path, Kind: "contains", Value: v} }
+
+// Ne: the value at path is there and is not v.
+func Ne(path, v string) Expectation { return Expectation{Path: path, Kind: "ne", Value: v} }
 
 // NextPage: the paging key at path names a further page: present, not empty and not "0".
 func NextPage(path string) Expectation { return Expectation{Path: path, Kind: "nextpage"} }
@@ -162,6 +165,10 @@ func (e Expectation) check(doc any, w *World) (string, error) {
 	case "contains":
 		if len(got) != 1 || !strings.Contains(vals[0], want) {
 			return fmt.Sprintf("%s must contain %q, is %s", e.Path, want, short()), nil
+		}
+	case "ne":
+		if len(got) != 1 || vals[0] == want {
+			return fmt.Sprintf("%s must be there and not be %q, is %s", e.Path, want, short()), nil
 		}
 	case "nextpage":
 		if len(got) != 1 || vals[0] == "" || vals[0] == "0" || vals[0] == "null" {

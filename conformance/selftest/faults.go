@@ -693,6 +693,16 @@ func Faults() []Fault {
 					})
 				})
 			}},
+		{Name: "a resource page key ignored (the next page repeats the first)", Check: contract.CheckBehaviour, Labels: "Op:getProjectResources",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && strings.HasSuffix(r.URL.Path, "/resource") {
+						q := r.URL.Query()
+						q.Del("nextPageKey")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
 		{Name: "a deleted project's events still answered by project", Check: contract.CheckBehaviour, Labels: "Op:deleteProject", Level: grade.Should,
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return keptEvents(next) }},
 	}...), generatedFaults()...)

@@ -339,6 +339,19 @@ func configurationService() []Case {
 	for _, l := range levels {
 		out = append(out, resourceCases(l)...)
 	}
+	// A resource stays at the level it was written at (the service-default level is left out: its
+	// resources are used in every stage).
+	newURI := map[string]string{"resourceURI": "{{.NewResourceURI}}"}
+	otherStage := map[string]string{"resourceURI": "{{.NewResourceURI}}", "stageName": "{{.OtherStage}}"}
+	out = append(out,
+		Case{Op: "postStageResources", Title: "add resources to one stage only: neither the project, the other stage nor the stage's service shows them", Needs: NeedsService,
+			Body: "requests/resources.json", Status: s(201), Expect: []Expectation{Has("/version")},
+			Probes: []Probe{{Op: "getStageResource", Params: newURI, Status: s(200)}, {Op: "getProjectResource", Params: newURI, Status: s(404)},
+				{Op: "getStageResource", Params: otherStage, Status: s(404)}, {Op: "getServiceResource", Params: newURI, Status: s(404)}}},
+		Case{Op: "postServiceResources", Title: "add resources to a service in one stage only: neither the stage, the service in the other stage nor the project shows them", Needs: NeedsService,
+			Body: "requests/resources.json", Status: s(201), Expect: []Expectation{Has("/version")},
+			Probes: []Probe{{Op: "getServiceResource", Params: newURI, Status: s(200)}, {Op: "getStageResource", Params: newURI, Status: s(404)},
+				{Op: "getServiceResource", Params: otherStage, Status: s(404)}, {Op: "getProjectResource", Params: newURI, Status: s(404)}}})
 	// A project's resources are at least its shipyard and the world's resource; upstream may hold more.
 	out = append(out, Case{Op: "getProjectResources", Title: "page: a page size of 1 gives one resource and the key of the next page, which gives another", Needs: NeedsResources,
 		Query: map[string]string{"pageSize": "1"}, Status: s(200),

@@ -703,6 +703,8 @@ func Faults() []Fault {
 					}
 				})
 			}},
+		{Name: "a resource written to a stage or a stage's service written one level up as well", Check: contract.CheckBehaviour, Labels: "Op:postStageResources || Op:postServiceResources",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return leakUp(next) }},
 		{Name: "a deleted project's events still answered by project", Check: contract.CheckBehaviour, Labels: "Op:deleteProject", Level: grade.Should,
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return keptEvents(next) }},
 	}...), generatedFaults()...)
@@ -872,6 +874,20 @@ func keptEvents(next http.Handler) http.Handler {
 				_, _ = w.Write(page)
 				return
 			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// leakUp writes the resources POSTed to a stage (or a stage's service) to the level above as well.
+func leakUp(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seg := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+		if n := len(seg); r.Method == "POST" && strings.HasPrefix(r.URL.Path, cs) && n >= 8 && seg[n-1] == "resource" && (seg[n-3] == "stage" || seg[n-3] == "service") {
+			body := readBody(r)
+			up := httptest.NewRequest("POST", "/"+strings.Join(append(seg[:n-3:n-3], "resource"), "/"), strings.NewReader(string(body)))
+			up.Header = r.Header.Clone()
+			next.ServeHTTP(httptest.NewRecorder(), up)
 		}
 		next.ServeHTTP(w, r)
 	})

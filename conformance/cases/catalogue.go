@@ -46,6 +46,16 @@ func async(c Case, refusal []int, nothing ...Probe) []Case {
 	return []Case{must, should}
 }
 
+// onSpec is a MUST on the upstream spec of an operation other than the case's own: a case that
+// writes what that operation must then answer.
+func onSpec(opID, what string) grade.Grade {
+	op, err := Operation(opID)
+	if err != nil {
+		return grade.Grade{} // the catalogue's tests name the unknown operation
+	}
+	return specGrade(op, what)
+}
+
 // unknownProject names a project that does not exist.
 const unknownProject = "{{.Missing}}"
 
@@ -56,6 +66,8 @@ func apiService() []Case {
 		{Op: "getMetadata", Title: "answer 200 with the installation's metadata", Status: s(200)},
 		{Op: "getMetadata", Title: "name the installation's keptnversion in its metadata", Status: s(200),
 			Expect: []Expectation{Has("/keptnversion")}, Grade: recommend("clients show and compare the installation's version from it; upstream's spec does not require it")},
+		{Op: "getMetadata", Title: "name the namespace Keptn runs in in its metadata", Status: s(200),
+			Expect: []Expectation{Has("/namespace")}, Grade: recommend("clients show where Keptn is installed from it; upstream's spec marks no metadata field required (facts §10)")},
 
 		{Op: "sendEvent", Title: "accept an event and answer its new Keptn context with a websocket token", Needs: NeedsProject,
 			Body: "events/sendEvent.json", Status: s(200),
@@ -65,6 +77,9 @@ func apiService() []Case {
 		{Op: "sendEvent", Title: "keep the Keptn context an event carries when it is a UUID", Needs: NeedsProject,
 			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "{{.NewContext}}", "data": {"project": "{{.Project}}"}}`,
 			Status: s(200), Expect: []Expectation{Eq("/keptnContext", "{{.NewContext}}")}},
+		{Op: "sendEvent", Title: "answer a UUID Keptn context for an event whose shkeptncontext is not a UUID", Needs: NeedsProject,
+			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "keptn-conformance", "data": {"project": "{{.Project}}"}}`,
+			Status: s(200), Expect: []Expectation{UUID("/keptnContext")}},
 		{Op: "sendEvent", Title: "accept an event sent as application/cloudevents+json", Needs: NeedsProject,
 			Body: "events/sendEvent.json", Header: map[string]string{"Content-Type": "application/cloudevents+json"}, Status: s(200),
 			Expect: []Expectation{Has("/keptnContext")}},
@@ -91,6 +106,11 @@ func apiService() []Case {
 					Expect: []Expectation{Includes("/events/*/data/project", "{{.Project}}")}},
 			}},
 	}
+	// No git token: the git user and remote are recorded without a push to the remote.
+	out = append(out, Case{Op: "createProject", Title: "create a project with the git user and remote it names, as getProject answers them", Needs: MakesProject,
+		Body:   `{"name": "{{.Project}}", "shipyard": "{{b64 .Shipyard}}", "gitUser": "keptn-conformance", "gitRemoteURL": "https://git.example.com/{{.Project}}.git"}`,
+		Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+		Probes: []Probe{{Op: "getProject", Status: s(200), Expect: []Expectation{Eq("/gitUser", "keptn-conformance"), Eq("/gitRemoteURI", "https://git.example.com/{{.Project}}.git")}}}})
 	out = append(out, async(Case{Op: "createProject", Title: "refuse a project name that is not lower case letters, digits and dashes with 400",
 		Body: `{"name": "Not_A_Valid_Name", "shipyard": "{{b64 .Shipyard}}"}`}, s(400),
 		Probe{Op: "getProject", Params: map[string]string{"projectName": "Not_A_Valid_Name"}, Status: s(404)})...)
@@ -103,6 +123,10 @@ func apiService() []Case {
 		Probe{Op: "getProject", Status: s(200), Expect: []Expectation{Len("/stages", 2), Eq("/stages/0/stageName", "{{.Stage}}")}})...)
 	out = append(out, Case{Op: "deleteProject", Title: "delete a project", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
 		Probes: []Probe{{Op: "getProject", Status: s(404)}}})
+	out = append(out, Case{Op: "deleteProject", Title: "delete the project's events too, so that a project made again under its name starts without them", Needs: NeedsProject | NeedsEvent,
+		Status: s(200), Probes: []Probe{{Op: "getProject", Status: s(404)},
+			{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "type": "{{.EventType}}"}, Status: s(200), Expect: []Expectation{Eq("/totalCount", "0")}}},
+		Grade: recommend("a project made again under a deleted one's name would show the deleted project's events as its own")})
 	out = append(out, async(Case{Op: "deleteProject", Title: "refuse to delete an unknown project with 400 or 404",
 		Params: map[string]string{"projectName": unknownProject}}, s(400, 404),
 		Probe{Op: "getProject", Params: map[string]string{"projectName": unknownProject}, Status: s(404)})...)
@@ -200,6 +224,9 @@ func configurationService() []Case {
 		{Op: "getProjects", Title: "answer 400 for a page size of 0", Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
 		{Op: "createProjectInternal", Title: "create a project with its stages", Needs: MakesProject, Body: "requests/createProjectInternal.json", Status: s(204),
 			Probes: []Probe{{Op: "getStages", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Eq("/stages/0/stageName", "{{.Stage}}")}}}},
+		{Op: "createProjectInternal", Title: "create a project with the git user and remote it names, as getProject answers them", Needs: MakesProject,
+			Body: "requests/createProjectInternal.json", Status: s(204),
+			Probes: []Probe{{Op: "getProject", Status: s(200), Expect: []Expectation{Eq("/gitUser", "keptn-conformance"), Eq("/gitRemoteURI", "https://git.example.com/{{.Project}}.git")}}}},
 		{Op: "createProjectInternal", Title: "answer 400 for a project that exists", Needs: NeedsProject, Body: "requests/createProjectInternal.json", Status: s(400)},
 
 		{Op: "getProject", Title: "answer the project with its stages, services and shipyard, never its git token", Needs: NeedsService, Status: s(200),
@@ -229,6 +256,14 @@ func configurationService() []Case {
 		{Op: "getStages", Title: "page: the key of the second page gives the second stage and ends with \"0\"", Needs: NeedsProject,
 			Query: map[string]string{"pageSize": "1", "nextPageKey": "1"}, Status: s(200),
 			Expect: []Expectation{Len("/stages", 1), Eq("/stages/0/stageName", "{{.OtherStage}}"), Eq("/nextPageKey", "0")}},
+		{Op: "getStages", Title: "page: walking the pages of size 1 by the keys answered gives each stage once, then ends", Needs: NeedsProject,
+			Query: map[string]string{"pageSize": "1"}, Status: s(200),
+			Expect: []Expectation{Len("/stages", 1), Eq("/stages/0/stageName", "{{.Stage}}"), Eq("/totalCount", "2"), NextPage("/nextPageKey")},
+			Probes: []Probe{{Op: "getStages", Query: map[string]string{"pageSize": "1", "nextPageKey": "{{.Response.nextPageKey}}"}, Status: s(200),
+				Expect: []Expectation{Len("/stages", 1), Eq("/stages/0/stageName", "{{.OtherStage}}"), Eq("/totalCount", "2"), LastPage("/nextPageKey")}}}},
+		{Op: "getStages", Title: "page: a page size of 2 gives both stages on one page, the last", Needs: NeedsProject,
+			Query: map[string]string{"pageSize": "2"}, Status: s(200),
+			Expect: []Expectation{Len("/stages", 2), Eq("/totalCount", "2"), LastPage("/nextPageKey")}},
 		{Op: "getStages", Title: "answer 404 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(404)},
 		{Op: "getStages", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
 		{Op: "createStageInternal", Title: "create a stage", Needs: NeedsProject, Body: "requests/createStageInternal.json", Status: s(204),
@@ -304,6 +339,25 @@ func configurationService() []Case {
 	for _, l := range levels {
 		out = append(out, resourceCases(l)...)
 	}
+	// A resource stays at the level it was written at (the service-default level is left out: its
+	// resources are used in every stage).
+	newURI := map[string]string{"resourceURI": "{{.NewResourceURI}}"}
+	otherStage := map[string]string{"resourceURI": "{{.NewResourceURI}}", "stageName": "{{.OtherStage}}"}
+	out = append(out,
+		Case{Op: "postStageResources", Title: "add resources to one stage only: neither the project, the other stage nor the stage's service shows them", Needs: NeedsService,
+			Body: "requests/resources.json", Status: s(201), Expect: []Expectation{Has("/version")},
+			Probes: []Probe{{Op: "getStageResource", Params: newURI, Status: s(200)}, {Op: "getProjectResource", Params: newURI, Status: s(404)},
+				{Op: "getStageResource", Params: otherStage, Status: s(404)}, {Op: "getServiceResource", Params: newURI, Status: s(404)}}},
+		Case{Op: "postServiceResources", Title: "add resources to a service in one stage only: neither the stage, the service in the other stage nor the project shows them", Needs: NeedsService,
+			Body: "requests/resources.json", Status: s(201), Expect: []Expectation{Has("/version")},
+			Probes: []Probe{{Op: "getServiceResource", Params: newURI, Status: s(200)}, {Op: "getStageResource", Params: newURI, Status: s(404)},
+				{Op: "getServiceResource", Params: otherStage, Status: s(404)}, {Op: "getProjectResource", Params: newURI, Status: s(404)}}})
+	// A project's resources are at least its shipyard and the world's resource; upstream may hold more.
+	out = append(out, Case{Op: "getProjectResources", Title: "page: a page size of 1 gives one resource and the key of the next page, which gives another", Needs: NeedsResources,
+		Query: map[string]string{"pageSize": "1"}, Status: s(200),
+		Expect: []Expectation{Len("/resources", 1), NextPage("/nextPageKey")},
+		Probes: []Probe{{Op: "getProjectResources", Query: map[string]string{"pageSize": "1", "nextPageKey": "{{.Response.nextPageKey}}"}, Status: s(200),
+			Expect: []Expectation{Len("/resources", 1), Ne("/resources/0/resourceURI", "{{(index .Response.resources 0).resourceURI}}")}}}})
 	out = append(out,
 		Case{Op: "putProjectResource", Title: "answer 400 for a resourceURI that climbs out with ..", Needs: NeedsProject,
 			Params: map[string]string{"resourceURI": "../../etc/passwd"}, Body: `{"resourceURI": "../../etc/passwd", "resourceContent": "eA=="}`, Status: s(400)},
@@ -342,10 +396,43 @@ func mongodbDatastore() []Case {
 		{Op: "getEvents", Title: "find no event of another project", Needs: NeedsEvent,
 			Query: map[string]string{"project": "{{.Missing}}", "type": "{{.EventType}}"}, Status: s(200),
 			Expect: []Expectation{Eq("/totalCount", "0"), Len("/events", 0)}},
+		{Op: "getEvents", Title: "page: a page size of 1 gives one event and the key of the next page, which gives the other event and ends the walk", Needs: NeedsEventPair,
+			Query: map[string]string{"keptnContext": "{{.NewContext}}", "pageSize": "1"}, Status: s(200),
+			Expect: []Expectation{Len("/events", 1), Eq("/totalCount", "2"), Eq("/events/0/data/marker", "second"), NextPage("/nextPageKey")},
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.NewContext}}", "pageSize": "1", "nextPageKey": "{{.Response.nextPageKey}}"}, Status: s(200),
+				Expect: []Expectation{Len("/events", 1), Eq("/totalCount", "2"), Eq("/events/0/data/marker", "first"), LastPage("/nextPageKey")}}}},
+		{Op: "getEvents", Title: "page: a page size of 2 gives both events of a context on one page, the last", Needs: NeedsEventPair,
+			Query: map[string]string{"keptnContext": "{{.NewContext}}", "pageSize": "2"}, Status: s(200),
+			Expect: []Expectation{Len("/events", 2), Eq("/totalCount", "2"), Eq("/events/0/data/marker", "second"), Eq("/events/1/data/marker", "first"), LastPage("/nextPageKey")}},
 		{Op: "getEvents", Title: "answer a client error for a page size of 0", Query: map[string]string{"pageSize": "0"}, Any4xx: true, Negative: true},
-		{Op: "getEventsByType", Title: "answer the events of a type, filtered", Needs: NeedsEvent,
+		{Op: "saveEventInternal", Title: "keep the time an event carries when it is a valid time", Needs: NeedsProject, Body: "requests/saveEventInternal.json", Status: s(201),
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"eventID": "{{.NewID}}"}, Status: s(200),
+				Expect: []Expectation{Eq("/totalCount", "1"), SameTime("/events/0/time", "2020-08-01T10:00:00Z")}}}},
+		// The control: an event of the world's type in another project, which the project filter leaves out.
+		{Op: "saveEventInternal", Title: "store an event of another project, which getEvents filtered by project leaves out", Needs: NeedsEvent,
+			Body: `{"type": "{{.EventType}}", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", ` +
+				`"data": {"project": "{{.Missing}}", "stage": "{{.Stage}}", "service": "{{.Service}}"}}`, Status: s(201),
+			Probes: []Probe{
+				{Op: "getEvents", Query: map[string]string{"eventID": "{{.NewID}}"}, Status: s(200), Expect: []Expectation{Eq("/totalCount", "1")}},
+				{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "type": "{{.EventType}}"}, Status: s(200),
+					Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/id", "{{.EventID}}"), Every("/events/*/data/project", "{{.Project}}")}},
+			},
+			Grade: onSpec("getEvents", "200: the project parameter narrows the events to the project's")},
+		// The world has three events of its type: the pair has no data.service, so the filter must leave it out.
+		{Op: "getEventsByType", Title: "answer only the events of a type that match the filter", Needs: NeedsEvent | NeedsEventPair,
 			Query: map[string]string{"filter": "data.project:{{.Project}} AND data.service:{{.Service}}"}, Status: s(200),
 			Expect: []Expectation{Len("/events", 1), Eq("/events/0/id", "{{.EventID}}")}},
+		{Op: "getEventsByType", Title: "answer every event of the type when no filter is given", Needs: NeedsEvent | NeedsEventPair, Status: s(200),
+			Expect: []Expectation{Len("/events", 3), Every("/events/*/type", "{{.EventType}}"), Includes("/events/*/id", "{{.EventID}}")}},
+		{Op: "saveEventInternal", Title: "store an invalidation, after which getEventsByType with excludeInvalidated leaves the invalidated event out", Needs: NeedsEvent,
+			Body: `{"type": "sh.keptn.event.evaluation.invalidated", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.EventContext}}", ` +
+				`"id": "{{.NewID}}", "triggeredid": "{{.EventID}}", "data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}"}}`, Status: s(201),
+			Probes: []Probe{
+				{Op: "getEventsByType", Query: map[string]string{"excludeInvalidated": "true"}, Status: s(200), Expect: []Expectation{Len("/events", 0)}},
+				{Op: "getEventsByType", Status: s(200), Expect: []Expectation{Len("/events", 1), Eq("/events/0/id", "{{.EventID}}")}},
+			},
+			Grade: recommend("clients (the bridge) hide invalidated evaluations with excludeInvalidated; upstream's spec names the parameter but not the event that invalidates: " +
+				"the check sends Keptn's sh.keptn.event.evaluation.invalidated naming the event as its triggeredid")},
 		{Op: "getEventsByType", Title: "answer a client error for a limit of 0", Needs: NeedsEvent, Query: map[string]string{"limit": "0"}, Any4xx: true, Negative: true},
 	}
 }

@@ -3,15 +3,17 @@ package cases
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Expectation is what part of an answer's JSON body must say. Paths are slash-separated keys, with
 // "*" for every element of an array (or value of an object): "/stages/*/stageName".
 type Expectation struct {
 	Path  string
-	Kind  string // eq, has, len, includes, all, absent, contains
+	Kind  string // eq, has, len, includes, all, absent, contains, ne, nextpage, lastpage, time, uuid
 	Value string // a template over the World
 	N     int
 }
@@ -36,6 +38,25 @@ func Absent(path string) Expectation { return Expectation{Path: path, Kind: "abs
 
 // Contains: the string at path contains v.
 func Contains(path, v string) Expectation { return Expectation{Path: path, Kind: "contains", Value: v} }
+
+// Ne: the value at path is there and is not v.
+func Ne(path, v string) Expectation { return Expectation{Path: path, Kind: "ne", Value: v} }
+
+// NextPage: the paging key at path names a further page: present, not empty and not "0".
+func NextPage(path string) Expectation { return Expectation{Path: path, Kind: "nextpage"} }
+
+// LastPage: the paging key at path ends the walk: absent, empty or "0" (the keptn CLI stops on
+// an empty key or "0"; upstream's services answer "0" on the last page).
+func LastPage(path string) Expectation { return Expectation{Path: path, Kind: "lastpage"} }
+
+// SameTime: the RFC 3339 time at path is the instant v names (a gateway may write it in another
+// form: upstream's go-swagger services answer milliseconds, "2020-08-01T10:00:00.000Z").
+func SameTime(path, v string) Expectation { return Expectation{Path: path, Kind: "time", Value: v} }
+
+// UUID: the string at path is an RFC 4122 UUID (its variant bits 10).
+func UUID(path string) Expectation { return Expectation{Path: path, Kind: "uuid"} }
+
+var uuidRE = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // resolve returns the values at a path (more than one through "*").
 func resolve(doc any, path string) []any {
@@ -144,6 +165,33 @@ func (e Expectation) check(doc any, w *World) (string, error) {
 	case "contains":
 		if len(got) != 1 || !strings.Contains(vals[0], want) {
 			return fmt.Sprintf("%s must contain %q, is %s", e.Path, want, short()), nil
+		}
+	case "ne":
+		if len(got) != 1 || vals[0] == want {
+			return fmt.Sprintf("%s must be there and not be %q, is %s", e.Path, want, short()), nil
+		}
+	case "nextpage":
+		if len(got) != 1 || vals[0] == "" || vals[0] == "0" || vals[0] == "null" {
+			return fmt.Sprintf("%s must name the next page (more items are due), is %s", e.Path, short()), nil
+		}
+	case "lastpage":
+		if len(got) > 1 || len(got) == 1 && vals[0] != "" && vals[0] != "0" && vals[0] != "null" {
+			return fmt.Sprintf("%s must end the walk on the last page (absent, empty or \"0\"), is %s", e.Path, short()), nil
+		}
+	case "uuid":
+		if len(got) != 1 || !uuidRE.MatchString(vals[0]) {
+			return fmt.Sprintf("%s must be an RFC 4122 UUID, is %s", e.Path, short()), nil
+		}
+	case "time":
+		at, err := time.Parse(time.RFC3339Nano, want)
+		if err != nil {
+			return "", fmt.Errorf("expectation %s: %q is not an RFC 3339 time", e.Path, want)
+		}
+		if len(got) != 1 {
+			return fmt.Sprintf("%s must be the time %s, is %s", e.Path, want, short()), nil
+		}
+		if t, err := time.Parse(time.RFC3339Nano, vals[0]); err != nil || !t.Equal(at) {
+			return fmt.Sprintf("%s must be the time %s, is %s", e.Path, want, short()), nil
 		}
 	default:
 		return "", fmt.Errorf("unknown expectation %q", e.Kind)

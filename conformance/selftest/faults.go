@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -590,6 +592,122 @@ func Faults() []Fault {
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return fixation(next) }},
 		{Name: "predictable session ids (a counter)", Check: profiles.CheckSessionEntropy, Labels: "Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return counterSessions(next) }},
+		// --- recall: what the mutation run showed the suite did not read back ---
+		{Name: "a datastore page that says it is the last while more events are due (nextPageKey \"0\")", Check: contract.CheckBehaviour, Labels: "Op:getEvents",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/mongodb-datastore/event"), func(_ *http.Request, a *Answer) {
+					if a.Status == 200 {
+						a.JSON(func(m map[string]any) { m["nextPageKey"] = "0" })
+					}
+				})
+			}},
+		{Name: "a page size ignored (the datastore answers a default page)", Check: contract.CheckBehaviour, Labels: "Op:getEvents",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if route("GET", "/api/mongodb-datastore/event")(r) {
+						q := r.URL.Query()
+						q.Del("pageSize")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "a paging key ignored (the stages' next page repeats the first)", Check: contract.CheckBehaviour, Labels: "Op:getStages",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/stage") {
+						q := r.URL.Query()
+						q.Del("nextPageKey")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "an event's own time replaced when it is stored", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					var ev map[string]any
+					if route("POST", "/api/mongodb-datastore/event")(r) && json.Unmarshal(readBody(r), &ev) == nil && ev["time"] != nil {
+						ev["time"] = time.Now().UTC().Format(time.RFC3339Nano)
+						b, _ := json.Marshal(ev)
+						r.Body, r.ContentLength = io.NopCloser(strings.NewReader(string(b))), int64(len(b))
+					}
+				})
+			}},
+		{Name: "the project filter of getEvents ignored", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if route("GET", "/api/mongodb-datastore/event")(r) {
+						q := r.URL.Query()
+						q.Del("project")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "the filter of getEventsByType ignored", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if route("GET", "/api/mongodb-datastore/event/type/*")(r) {
+						q := r.URL.Query()
+						q.Del("filter")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "getEventsByType answering no event when no filter is given", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					return route("GET", "/api/mongodb-datastore/event/type/*")(r) && r.URL.Query().Get("filter") == ""
+				}, func(_ *http.Request, a *Answer) {
+					if a.Status == 200 {
+						a.JSON(func(m map[string]any) { m["events"] = []any{} })
+					}
+				})
+			}},
+		{Name: "excludeInvalidated ignored", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					q := r.URL.Query()
+					q.Del("excludeInvalidated")
+					r.URL.RawQuery = q.Encode()
+				})
+			}},
+		{Name: "a created project's git user and remote dropped (configuration-service)", Check: contract.CheckBehaviour, Labels: "Op:createProjectInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return dropFields(next, "/api/configuration-service/v1/project", "gitUser", "gitRemoteURI")
+			}},
+		{Name: "a created project's git user and remote dropped (api-service)", Check: contract.CheckBehaviour, Labels: "Op:createProject",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return dropFields(next, "/api/v1/project", "gitUser", "gitRemoteURL")
+			}},
+		{Name: "metadata without its namespace", Check: contract.CheckBehaviour, Labels: "Op:getMetadata", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", "/api/v1/metadata"), func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) { delete(m, "namespace") })
+				})
+			}},
+		{Name: "a Keptn context derived from a name that is not an RFC 4122 UUID (its variant bits wrong)", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("POST", "/api/v1/event"), func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						if c, ok := m["keptnContext"].(string); ok && len(c) == 36 {
+							m["keptnContext"] = c[:19] + "c" + c[20:]
+						}
+					})
+				})
+			}},
+		{Name: "a resource page key ignored (the next page repeats the first)", Check: contract.CheckBehaviour, Labels: "Op:getProjectResources",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && strings.HasSuffix(r.URL.Path, "/resource") {
+						q := r.URL.Query()
+						q.Del("nextPageKey")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "a resource written to a stage or a stage's service written one level up as well", Check: contract.CheckBehaviour, Labels: "Op:postStageResources || Op:postServiceResources",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return leakUp(next) }},
+		{Name: "a deleted project's events still answered by project", Check: contract.CheckBehaviour, Labels: "Op:deleteProject", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return keptEvents(next) }},
 	}...), generatedFaults()...)
 }
 
@@ -713,5 +831,65 @@ func immortalSessions(next http.Handler) http.Handler {
 				}
 			}
 		}).ServeHTTP(w, r)
+	})
+}
+
+// dropFields removes fields from the JSON body of POSTs to a path before the gateway reads it.
+func dropFields(next http.Handler, path string, fields ...string) http.Handler {
+	return before(next, func(r *http.Request) {
+		var m map[string]any
+		if r.Method != "POST" || r.URL.Path != path || json.Unmarshal(readBody(r), &m) != nil {
+			return
+		}
+		for _, f := range fields {
+			delete(m, f)
+		}
+		b, _ := json.Marshal(m)
+		r.Body, r.ContentLength = io.NopCloser(strings.NewReader(string(b))), int64(len(b))
+	})
+}
+
+// keptEvents answers a deleted project's events as they were before its deletion, to a query by
+// that project.
+func keptEvents(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	kept := map[string][]byte{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := strings.CutPrefix(r.URL.Path, "/api/v1/project/"); ok && r.Method == "DELETE" && !strings.Contains(p, "/") {
+			rec := httptest.NewRecorder()
+			q := httptest.NewRequest("GET", "/api/mongodb-datastore/event?project="+url.QueryEscape(p), nil)
+			q.Header.Set("x-token", r.Header.Get("x-token"))
+			next.ServeHTTP(rec, q)
+			if rec.Code == http.StatusOK {
+				mu.Lock()
+				kept[p] = rec.Body.Bytes()
+				mu.Unlock()
+			}
+		}
+		if route("GET", "/api/mongodb-datastore/event")(r) {
+			mu.Lock()
+			page, ok := kept[r.URL.Query().Get("project")]
+			mu.Unlock()
+			if ok {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(page)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// leakUp writes the resources POSTed to a stage (or a stage's service) to the level above as well.
+func leakUp(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seg := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+		if n := len(seg); r.Method == "POST" && strings.HasPrefix(r.URL.Path, cs) && n >= 8 && seg[n-1] == "resource" && (seg[n-3] == "stage" || seg[n-3] == "service") {
+			body := readBody(r)
+			up := httptest.NewRequest("POST", "/"+strings.Join(append(seg[:n-3:n-3], "resource"), "/"), strings.NewReader(string(body)))
+			up.Header = r.Header.Clone()
+			next.ServeHTTP(httptest.NewRecorder(), up)
+		}
+		next.ServeHTTP(w, r)
 	})
 }

@@ -11,7 +11,7 @@ SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(
 
 .PHONY: test lint vet run-gateway conformance conformance-doc certify e2e bench mutation
 test: vet ## Run the project's tests (what CI runs)
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout=30m ./...
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

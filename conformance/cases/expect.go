@@ -49,6 +49,10 @@ func NextPage(path string) Expectation { return Expectation{Path: path, Kind: "n
 // an empty key or "0"; upstream's services answer "0" on the last page).
 func LastPage(path string) Expectation { return Expectation{Path: path, Kind: "lastpage"} }
 
+// Zero: the count or list at path is zero or empty, or absent: upstream's go-swagger models leave
+// zero values out of their answers (omitempty), so a missing totalCount is a count of 0.
+func Zero(path string) Expectation { return Expectation{Path: path, Kind: "zero"} }
+
 // SameTime: the RFC 3339 time at path is the instant v names (a gateway may write it in another
 // form: upstream's go-swagger services answer milliseconds, "2020-08-01T10:00:00.000Z").
 func SameTime(path, v string) Expectation { return Expectation{Path: path, Kind: "time", Value: v} }
@@ -177,6 +181,10 @@ func (e Expectation) check(doc any, w *World) (string, error) {
 	case "lastpage":
 		if len(got) > 1 || len(got) == 1 && vals[0] != "" && vals[0] != "0" && vals[0] != "null" {
 			return fmt.Sprintf("%s must end the walk on the last page (absent, empty or \"0\"), is %s", e.Path, short()), nil
+		}
+	case "zero":
+		if len(got) > 1 || len(got) == 1 && vals[0] != "0" && vals[0] != "null" && vals[0] != "[]" {
+			return fmt.Sprintf("%s must be 0, empty or absent, is %s", e.Path, short()), nil
 		}
 	case "uuid":
 		if len(got) != 1 || !uuidRE.MatchString(vals[0]) {

@@ -12,6 +12,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/generate"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
@@ -89,6 +90,16 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 				if decodeEntry(e, &o) == nil {
 					outcomes = append(outcomes, o)
 				}
+			case generate.EntryName:
+				var g generate.Entry
+				if decodeEntry(e, &g) == nil {
+					if rep.Generated == nil {
+						rep.Generated = &Generated{Seed: g.Seed}
+					}
+					rep.Generated.Examples += g.Examples
+					rep.Generated.Exchanges += g.Exchanges
+					rep.Generated.Operations = append(rep.Generated.Operations, g)
+				}
 			}
 		}
 		name := profileOf(sr.Labels())
@@ -152,6 +163,9 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 		rep.Notes = append(rep.Notes, Note{Profile: cases.ProfileTLS, Name: "HTTP listener", Value: profiles.Mode(d)})
 	}
 	sort.Slice(rep.Profiles, func(i, j int) bool { return profileOrder(rep.Profiles[i].Name) < profileOrder(rep.Profiles[j].Name) })
+	if g := rep.Generated; g != nil {
+		sort.Slice(g.Operations, func(i, j int) bool { return g.Operations[i].Operation < g.Operations[j].Operation })
+	}
 
 	rep.Coverage = coverage(ops, exercised)
 	return rep, nil

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"github.com/keptn-conformance/keptn-conformance/conformance/generate"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/specsource"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
@@ -45,6 +46,9 @@ type ConformanceReport struct {
 	Measurements []Measurement `json:"measurements"`
 	// Notes are facts a profile found that are not numbers (the mode of the HTTP listener, say).
 	Notes []Note `json:"notes"`
+	// Generated is what the generated requests (Feature:Generated) drew and sent, with the seed
+	// that replays them (--seed); absent when none ran.
+	Generated *Generated `json:"generated,omitempty"`
 	// Drift is how the documents of --specs (served by the installation, or a user's) differ from
 	// the bundled specs the verdicts use; absent with the bundled documents alone.
 	Drift *specsource.Drift `json:"drift,omitempty"`
@@ -175,4 +179,13 @@ type Note struct {
 	Profile string `json:"profile"`
 	Name    string `json:"name"`
 	Value   string `json:"value"`
+}
+
+// Generated sums up the run's generated requests: the seed, and per operation how many examples
+// were drawn (schema-valid and schema-violating) and how many exchanges they made.
+type Generated struct {
+	Seed       uint64           `json:"seed"`
+	Examples   int              `json:"examples"`
+	Exchanges  int              `json:"exchanges"`
+	Operations []generate.Entry `json:"operations"`
 }

@@ -86,6 +86,10 @@ func Summary(rep *ConformanceReport, dir string) string {
 	c := rep.Coverage
 	fmt.Fprintf(&b, "  coverage: %d/%d operations, %d/%d documented responses exercised, %d exempted\n",
 		c.Operations.Covered, c.Operations.Total, c.Statuses.Exercised, c.Statuses.Total, len(c.Exemptions))
+	if g := rep.Generated; g != nil {
+		fmt.Fprintf(&b, "  generated: %d examples (%d exchanges) over %d operations, seed %d (replay: --seed=%d)\n",
+			g.Examples, g.Exchanges, len(g.Operations), g.Seed, g.Seed)
+	}
 	if d := rep.Drift; d != nil {
 		fmt.Fprintf(&b, "  specs in use (--specs %s): %d operations added, %d missing, %d changed (%d change a verdict), %d uncovered\n",
 			d.Source, len(d.Added), len(d.Missing), len(d.Changes), d.VerdictChanges(), len(d.Uncovered))

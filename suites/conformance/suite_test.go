@@ -1,7 +1,13 @@
 package conformance
 
-import "testing"
+import (
+	"testing"
 
+	"github.com/onsi/ginkgo/v2"
+)
+
+// TestConformance runs the suite under `go test`. The ginkgo CLI tells a Ginkgo suite from plain
+// tests by the ginkgo import of its _test files, hence the conversion through ginkgo's type.
 func TestConformance(t *testing.T) {
-	Run(t)
+	Run(ginkgo.GinkgoTestingT(t))
 }

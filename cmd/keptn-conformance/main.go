@@ -119,8 +119,16 @@ func orchestrate(args []string) int {
 			}
 		}
 	}
-	// The suite's flags are checked here, so that a typo gets one message, not one per process.
+	// Both sets of flags are checked here, so that a typo gets one message, not a usage page or
+	// one message per process.
+	runCommand := run.BuildRunCommand()
+	suiteFlags.SetOutput(io.Discard)
 	if err := suiteFlags.Parse(suiteArgs); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v (see --help)\n", name, err)
+		return 2
+	}
+	if _, err := runCommand.Flags.Parse(ginkgoArgs); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v (see --help)\n", name, err)
 		return 2
 	}
 
@@ -148,7 +156,7 @@ func orchestrate(args []string) int {
 	os.Setenv(workDirEnv, wd)
 
 	code := 0
-	program := command.Program{Name: name, DefaultCommand: run.BuildRunCommand(), Exiter: func(c int) { code = c }}
+	program := command.Program{Name: name, DefaultCommand: runCommand, Exiter: func(c int) { code = c }}
 	program.RunAndExit(append(append(append([]string{name}, ginkgoArgs...), suite, "--"), suiteArgs...))
 	return code
 }

@@ -3,13 +3,15 @@ SHELL := /bin/bash
 GO ?= go
 REDOCLY_VERSION := 2.77.0
 
-GINKGO := $(GO) run github.com/onsi/ginkgo/v2/ginkgo
+# The suite as one static binary; conformance, certify and e2e build it once and run it.
+KEPTN_CONFORMANCE := bin/keptn-conformance
+COMMIT = $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +modified)
 # Parallel processes of the conformance suite (its specs mostly wait on HTTP).
 PROCS ?= 4
 ARTIFACTS ?= $(CURDIR)/_artifacts
 SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)')
 
-.PHONY: test lint vet run-gateway conformance conformance-doc certify e2e bench mutation
+.PHONY: test lint vet run-gateway keptn-conformance conformance conformance-doc certify e2e bench mutation
 test: vet ## Run the project's tests (what CI runs)
 	$(GO) test -count=1 -timeout=30m ./...
 
@@ -23,20 +25,23 @@ lint: ## Lint the OpenAPI documents with Redocly CLI (needs npm)
 run-gateway: ## Run the reference gateway all-in-one on loopback (data in _artifacts/gateway-data)
 	$(GO) run ./cmd/keptn-gateway serve --data-dir _artifacts/gateway-data $(ARGS)
 
-conformance: ## Certify the reference gateway (embedded target); reports in _artifacts/
-	$(GINKGO) $(SUITE_FLAGS) ./suites/conformance -- --target=embedded --artifacts=$(ARTIFACTS)
+keptn-conformance: ## Build the suite as one static binary: bin/keptn-conformance (runs without Go or a checkout)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-X main.commit=$(COMMIT)' -o $(KEPTN_CONFORMANCE) ./cmd/keptn-conformance
+
+conformance: keptn-conformance ## Certify the reference gateway (embedded target); reports in _artifacts/
+	$(KEPTN_CONFORMANCE) $(SUITE_FLAGS) --target=embedded --artifacts=$(ARTIFACTS)
 
 conformance-doc: ## Regenerate CONFORMANCE.md (every check, its level and source) from the suite's declarations
 	$(GO) test ./conformance/report -run TestConformanceDocumentIsCurrent -update
 
-certify: ## Certify an installation: make certify ENDPOINT=http://... TOKEN=... [HTTPS_ENDPOINT=... CA_FILE=... INSECURE=true]
+certify: keptn-conformance ## Certify an installation: make certify ENDPOINT=http://... TOKEN=... [HTTPS_ENDPOINT=... CA_FILE=... INSECURE=true]
 	@test -n "$(ENDPOINT)$(HTTPS_ENDPOINT)" || { echo "make certify needs ENDPOINT=<gateway base URL> (and TOKEN=<API token>)"; exit 2; }
 	@test -n "$(TOKEN)" || { echo "make certify needs TOKEN=<API token>"; exit 2; }
-	KEPTN_CONFORMANCE_TOKEN='$(TOKEN)' $(GINKGO) $(SUITE_FLAGS) ./suites/conformance -- --target=external --artifacts=$(ARTIFACTS) \
+	KEPTN_CONFORMANCE_TOKEN='$(TOKEN)' $(KEPTN_CONFORMANCE) $(SUITE_FLAGS) --target=external --artifacts=$(ARTIFACTS) \
 		--endpoint='$(ENDPOINT)' $(if $(HTTPS_ENDPOINT),--https-endpoint='$(HTTPS_ENDPOINT)') $(if $(CA_FILE),--ca-file='$(CA_FILE)') \
 		$(if $(INSECURE),--insecure=$(INSECURE)) $(CERTIFY_FLAGS)
 
-e2e: ## The kind path: make a cluster, install the gateway, run every profile, delete it (KEEP_CLUSTER=1 keeps it)
+e2e: keptn-conformance ## The kind path: make a cluster, install the gateway, run every profile, delete it (KEEP_CLUSTER=1 keeps it)
 	bash scripts/e2e.sh
 
 bench: ## Time full embedded conformance runs (RUNS=3 PROCS=4): checks and wall time

@@ -61,8 +61,8 @@ keep=false
 [[ "$KEEP" == 1 ]] && keep=true
 t=$(now)
 status=0
-go run github.com/onsi/ginkgo/v2/ginkgo --procs="$PROCS" --timeout=45m --poll-progress-after=120s \
-  ${LABELS:+--label-filter="$LABELS"} ./suites/conformance -- \
+bin/keptn-conformance --procs="$PROCS" --timeout=45m --poll-progress-after=120s \
+  ${LABELS:+--label-filter="$LABELS"} \
   --target=kind --kind-cluster="$CLUSTER" --kind-node-image="$NODE_IMAGE" --gateway-image="$GATEWAY" \
   --keep-cluster="$keep" --artifacts="$ARTIFACTS" || status=$?
 timing suites "$t"

@@ -1,4 +1,4 @@
-package conformance_test
+package conformance
 
 import (
 	. "github.com/onsi/ginkgo/v2"

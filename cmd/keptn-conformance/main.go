@@ -1,0 +1,231 @@
+// Command keptn-conformance is the conformance suite for the Keptn API gateway as one binary: it
+// needs no Go toolchain and no checkout, only the target.
+//
+//	keptn-conformance --procs=4 --target=external --endpoint=https://keptn.example.com --token=...
+//
+// It takes the suite's own flags (--target, --endpoint, --artifacts, ...; see --help) and the
+// flags of `ginkgo run` (--procs, --label-filter, --randomize-all, ...), in any order. It is its
+// own Ginkgo CLI: the run command of the ginkgo package orchestrates the run, on a `.test` link to
+// this very executable, which Ginkgo then starts once per parallel process as a worker (Ginkgo
+// always passes --test.timeout to its workers, which is how a worker knows what it is).
+package main
+
+import (
+	"cmp"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/ginkgo/command"
+	"github.com/onsi/ginkgo/v2/ginkgo/run"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/target"
+	"github.com/keptn-conformance/keptn-conformance/specs"
+	"github.com/keptn-conformance/keptn-conformance/suites/conformance"
+)
+
+const name = "keptn-conformance"
+
+// commit is the commit the binary was built from, stamped by `make keptn-conformance` (-ldflags
+// -X), for builds without Go's VCS stamping (a worktree, -buildvcs=false); else vcs.revision.
+var commit string
+
+// workDirEnv carries the directory the run was started in to the workers, which Ginkgo starts in
+// the directory of the suite's executable (here: the temporary one holding the .test link).
+const workDirEnv = "KEPTN_CONFORMANCE_WORKDIR"
+
+func main() {
+	if isWorker(os.Args[1:]) {
+		os.Exit(worker())
+	}
+	os.Exit(orchestrate(os.Args[1:]))
+}
+
+// isWorker tells a worker's command line (Ginkgo's, starting with --test.timeout) from a user's.
+func isWorker(args []string) bool {
+	return len(args) > 0 && (strings.HasPrefix(args[0], "--test.") || strings.HasPrefix(args[0], "-test."))
+}
+
+// failT is the testing.T Ginkgo needs outside `go test`: it only records a failure.
+type failT struct{ failed bool }
+
+func (t *failT) Fail() { t.failed = true }
+
+// worker runs the specs in this process, as one of Ginkgo's parallel processes (or the only one).
+func worker() int {
+	if dir := os.Getenv(workDirEnv); dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+			return 2
+		}
+	}
+	testing.Init() // the --test.* flags Ginkgo passes
+	flag.Parse()
+	t := &failT{}
+	if !conformance.Run(t) || t.failed {
+		return 1
+	}
+	return 0
+}
+
+// orchestrate splits the command line into the suite's flags and Ginkgo's, and runs Ginkgo's run
+// command on this executable.
+func orchestrate(args []string) int {
+	suiteFlags := flag.NewFlagSet(name, flag.ContinueOnError)
+	var cfg target.Config
+	if err := cfg.RegisterFlags(suiteFlags); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	var suiteArgs, ginkgoArgs []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			suiteArgs = append(suiteArgs, args[i+1:]...)
+			break
+		}
+		flagName, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case !strings.HasPrefix(a, "-"):
+			fmt.Fprintf(os.Stderr, "%s: unexpected argument %q (the suite takes flags only; see --help)\n", name, a)
+			return 2
+		case flagName == "help" || flagName == "h":
+			usage(os.Stdout, suiteFlags)
+			return 0
+		case flagName == "version":
+			if err := version(os.Stdout); err != nil {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+				return 1
+			}
+			return 0
+		case suiteFlags.Lookup(flagName) != nil:
+			suiteArgs = append(suiteArgs, a)
+			if !hasValue && !isBool(suiteFlags.Lookup(flagName)) && i+1 < len(args) {
+				i++
+				suiteArgs = append(suiteArgs, args[i])
+			}
+		default:
+			ginkgoArgs = append(ginkgoArgs, a)
+			// The value of a Ginkgo flag given as its own argument goes with it.
+			if !hasValue && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+				i++
+				ginkgoArgs = append(ginkgoArgs, args[i])
+			}
+		}
+	}
+	// Both sets of flags are checked here, so that a typo gets one message, not a usage page or
+	// one message per process.
+	runCommand := run.BuildRunCommand()
+	suiteFlags.SetOutput(io.Discard)
+	if err := suiteFlags.Parse(suiteArgs); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v (see --help)\n", name, err)
+		return 2
+	}
+	if _, err := runCommand.Flags.Parse(ginkgoArgs); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v (see --help)\n", name, err)
+		return 2
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	dir, err := os.MkdirTemp("", name+"-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	suite := filepath.Join(dir, name+".test")
+	if err := os.Symlink(self, suite); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	os.Setenv(workDirEnv, wd)
+
+	code := 0
+	program := command.Program{Name: name, DefaultCommand: runCommand, Exiter: func(c int) { code = c }}
+	program.RunAndExit(append(append(append([]string{name}, ginkgoArgs...), suite, "--"), suiteArgs...))
+	return code
+}
+
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+func usage(w io.Writer, suiteFlags *flag.FlagSet) {
+	fmt.Fprintf(w, `%[1]s: the conformance suite for the Keptn API gateway.
+
+It certifies a target against the Keptn API specs it carries, profile by profile, and writes the
+reports (conformance report, JUnit, coverage page) to the artifacts directory.
+
+Usage:
+  %[1]s [flags]
+  %[1]s --procs=4 --target=external --endpoint=http://keptn.example.com --token=...
+  %[1]s --label-filter='Profile:Core' --target=embedded
+  %[1]s --version
+
+Every suite flag can be set through the environment variable named after it.
+
+Suite flags:
+`, name)
+	suiteFlags.SetOutput(w)
+	suiteFlags.PrintDefaults()
+	fmt.Fprintf(w, "\nGinkgo flags (those of `ginkgo run`; the most used: --procs, --label-filter, --randomize-all,\n--poll-progress-after, --timeout, -v):\n\n")
+	fmt.Fprint(w, stripColor(run.BuildRunCommand().Flags.Usage()))
+}
+
+// stripColor removes Ginkgo's {{color}} markup from its flag usage.
+func stripColor(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.Index(s[i:], "}}")
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		s = s[i+j+2:]
+	}
+}
+
+// version prints the module version, the commit it was built from, and the digests of the spec
+// documents the binary carries (the identity of what it certifies against).
+func version(w io.Writer) error {
+	v, rev := "(unknown)", cmp.Or(commit, "(unknown)")
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v = bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && commit == "" {
+				rev = s.Value
+			}
+		}
+	}
+	fmt.Fprintf(w, "%s %s\ncommit: %s\nginkgo: %s\nspecs:\n", name, v, rev, types.VERSION)
+	docs, err := specs.All()
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		fmt.Fprintf(w, "  %s sha256:%s\n", d.Name, d.SHA256)
+	}
+	return nil
+}

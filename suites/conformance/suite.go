@@ -1,0 +1,231 @@
+// Package conformance is the conformance suite for the Keptn API gateway: its specs, declared at
+// init. It certifies a target (the reference gateway in process by default; any installation with
+// --target=external; a kind cluster with --target=kind) against specs/, profile by profile, and
+// writes the reports to the artifacts directory. It runs as `go test` (suite_test.go) or as the
+// keptn-conformance binary (cmd/keptn-conformance):
+//
+//	keptn-conformance --procs=4 --target=external --endpoint=... --token=...
+//	go run github.com/onsi/ginkgo/v2/ginkgo -p ./suites/conformance -- --target=external --endpoint=... --token=...
+package conformance
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/reporters"
+	. "github.com/onsi/gomega"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
+	"github.com/keptn-conformance/keptn-conformance/conformance/specsource"
+	"github.com/keptn-conformance/keptn-conformance/conformance/target"
+)
+
+var (
+	cfg     target.Config
+	flagErr = cfg.RegisterFlags(flag.CommandLine)
+
+	desc     *target.Description // the target, in every process
+	tgt      *target.Target
+	env      *cases.Env
+	teardown = func() {}
+)
+
+// Run runs the suite's specs with the flags on flag.CommandLine (parsed by the caller); false
+// when a spec failed.
+func Run(t GinkgoTestingT) bool {
+	RegisterFailHandler(Fail)
+	return RunSpecs(t, "Keptn API gateway conformance")
+}
+
+var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	// ctx ends on Ctrl-C, so an interrupted set-up stops and tears down what it made.
+	if flagErr != nil {
+		Fail(flagErr.Error())
+	}
+	cfg.Resolve()
+	sctx, cancel := context.WithTimeout(ctx, cfg.SetupTimeout)
+	defer cancel()
+	d, td, err := target.Setup(sctx, cfg)
+	if err != nil {
+		Fail("the target cannot be certified: " + err.Error())
+	}
+	teardown = td
+	fmt.Fprintf(GinkgoWriter, "target %s: %s %s, HTTP %s, HTTPS %s (random seed %d)\n", d.Kind, d.Implementation.Name,
+		d.Implementation.Version, d.HTTP, d.HTTPS, GinkgoRandomSeed())
+	return d.Encode()
+}, func(data []byte) {
+	var err error
+	desc, err = target.Decode(data)
+	Expect(err).NotTo(HaveOccurred())
+	tgt, err = target.Connect(desc)
+	Expect(err).NotTo(HaveOccurred())
+	env = &cases.Env{Target: tgt, Base: tgt.Base(), Timeout: cfg.EventuallyTimeout, Interval: cfg.EventuallyInterval, SwapMax: cfg.CertSwapMax,
+		Load: cases.Load{Rate: cfg.LoadRate, Duration: cfg.LoadDuration, RotationMax: cfg.RotationMax}}
+	if desc.Kubeconfig != "" {
+		// On a cluster, the first failure of each process leaves the pods, events and logs behind.
+		var once sync.Once
+		DeferOnFailure(func(ctx SpecContext) {
+			once.Do(func() {
+				dir := filepath.Join(cfg.ArtifactsDir, "diagnostics", fmt.Sprintf("process-%d", GinkgoParallelProcess()))
+				if err := tgt.Diagnose(ctx, dir); err != nil {
+					fmt.Fprintf(GinkgoWriter, "collecting diagnostics: %v\n", err)
+				}
+			})
+		})
+	}
+})
+
+var _ = SynchronizedAfterSuite(func() {}, func() { teardown() })
+
+var _ = ReportAfterSuite("conformance report", func(r Report) {
+	cfg.Resolve()
+	dir := cfg.ArtifactsDir
+	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+	Expect(reporters.GenerateJUnitReport(r, filepath.Join(dir, "junit.xml"))).To(Succeed())
+	Expect(reporters.GenerateJSONReport(r, filepath.Join(dir, "ginkgo-report.json"))).To(Succeed())
+	d := desc
+	if d == nil {
+		// The target could not be set up: the report still names what was to be certified.
+		d = &target.Description{Implementation: target.Implementation{Name: cmp.Or(cfg.Implementation, "unnamed Keptn API gateway"), Target: cfg.Target,
+			Endpoint: cmp.Or(cfg.Endpoint, cfg.HTTPSEndpoint)}}
+	}
+	rep, err := report.Build(r, d)
+	Expect(err).NotTo(HaveOccurred())
+	if tgt != nil {
+		rep.Drift = specDrift()
+	}
+	Expect(report.Write(dir, rep)).To(Succeed())
+	fmt.Fprint(os.Stdout, report.Summary(rep, dir))
+})
+
+// check records what a case or check exercised, and judges its problems by level (one spec, one
+// level; see cases.Declared): the problems of a MUST spec fail it; those of a SHOULD spec, and the
+// SHOULD problems a MUST spec found, are findings: recorded for the report, never a failed spec.
+func check(res cases.Result) {
+	if res.Skip != "" {
+		Skip(res.Skip)
+	}
+	for _, f := range res.Figures {
+		measureIn(profileOf(), f.Name, f.Value, f.Unit, f.Limit)
+	}
+	AddReportEntry(report.EntryExercised, res.Exercised(), ReportEntryVisibilityNever)
+	judge(res.Problems, res.Report)
+}
+
+// judge records a spec's problems by grade and fails the spec when one of them is of its own
+// level and that level is MUST; SHOULD problems are findings, logged and reported, never a failure.
+func judge(problems []contract.Problem, message func() string) {
+	own, ok, err := profiles.GradeOf(profileOf(), CurrentSpecReport().LeafNodeText)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(ok).To(BeTrue(), "a bug in the suite: this spec is not declared in profiles.Declarations")
+	var ownProblems []contract.Problem
+	findings := map[grade.Grade][]contract.Problem{}
+	for _, p := range problems {
+		// A problem's own grade only weakens its spec's: a MUST spec's SHOULD problems are findings.
+		if p.Grade.Level != grade.Should || own.Level == grade.Should {
+			ownProblems = append(ownProblems, p)
+		} else {
+			findings[p.Grade] = append(findings[p.Grade], p)
+		}
+	}
+	for g, ps := range findings {
+		recordOutcome(g, ps)
+	}
+	if len(ownProblems) > 0 {
+		recordOutcome(grade.Grade{}, ownProblems)
+		if own.Level == grade.Must {
+			Fail(message())
+		}
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(GinkgoWriter, "SHOULD findings:\n%s", message())
+	}
+}
+
+// recordOutcome records problems of a spec for the report: its own (g zero) or findings of grade g.
+func recordOutcome(g grade.Grade, problems []contract.Problem) {
+	o := report.Outcome{Grade: g}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.String()
+		if !slices.Contains(o.Checks, p.Check) {
+			o.Checks = append(o.Checks, p.Check)
+		}
+	}
+	o.Message = strings.Join(lines, "\n")
+	AddReportEntry(report.EntryOutcome, o, ReportEntryVisibilityNever)
+}
+
+// setupFailed fails a spec whose state could not be built: the gateway failed an operation the
+// case depends on.
+func setupFailed(err error) {
+	AddReportEntry(report.EntryOutcome, report.Outcome{Checks: []string{"set-up"}, Message: err.Error()}, ReportEntryVisibilityNever)
+	Fail(err.Error())
+}
+
+// runCase builds the world a case needs, runs it, and removes the world afterwards.
+func runCase(ctx SpecContext, c cases.Case) {
+	w, cleanup, err := env.Build(ctx, c.Needs)
+	if err != nil {
+		setupFailed(err)
+	}
+	DeferCleanup(cleanup)
+	res, err := env.Run(ctx, c, w)
+	Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+	check(res)
+}
+
+// requireSession skips a spec when the target has no session user.
+func requireSession() {
+	if tgt.Desc.Session == nil {
+		Skip(tgt.MissingReason(target.CapSession))
+	}
+}
+
+// measureIn records a figure a profile measured.
+func measureIn(profile, name string, value float64, unit string, limit float64) {
+	AddReportEntry(report.EntryMeasurement, report.Measurement{Profile: profile, Name: name, Value: value, Unit: unit, Limit: limit},
+		ReportEntryVisibilityNever)
+}
+
+// profileOf is the profile of the running spec (from its labels).
+func profileOf() string {
+	for _, l := range CurrentSpecReport().Labels() {
+		if p, ok := strings.CutPrefix(l, report.ProfileLabel); ok {
+			return p
+		}
+	}
+	return ""
+}
+
+// specDrift compares the documents of --specs with the bundled ones; nil with the bundled alone,
+// or when they could not be loaded (set-up has stopped the run then already, saying why).
+func specDrift() *specsource.Drift {
+	ctx := context.Background()
+	inUse, _, err := tgt.InUse(ctx)
+	if err != nil || inUse == nil {
+		return nil
+	}
+	bundled, err := specsource.Load(ctx, specsource.Source{Kind: specsource.Bundled}, "", nil)
+	if err != nil {
+		return nil
+	}
+	covered := map[string]bool{}
+	for _, c := range cases.All() {
+		covered[c.Op] = true
+	}
+	d := specsource.Compare(bundled, inUse, func(id string) bool { return covered[id] })
+	return &d
+}

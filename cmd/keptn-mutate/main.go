@@ -103,7 +103,7 @@ func run() error {
 		}
 	}
 	rep.Sample = len(sample)
-	drawn := fmt.Sprintf("sample %d of %d, stratified by file and operator, seed %d", len(sample), rep.Runnable, *seed)
+	drawn := fmt.Sprintf("sample %d of %d, by operator, then file, seed %d", len(sample), rep.Runnable, *seed)
 	if *only != "" {
 		drawn = fmt.Sprintf("%d chosen by id", len(sample))
 	}

@@ -220,17 +220,24 @@ func TestSampleIsDeterministicStratifiedAndSized(t *testing.T) {
 	if !differs {
 		t.Error("seeds 8 to 11 all drew seed 7's sample")
 	}
-	// Proportional: 20 of 100 runnable, so each stratum gets a fifth of its size, give or take one.
-	count := map[string]int{}
+	// By operator first: remove-call has one mutant, so boundary (15) and constant (84) share the
+	// other 19 evenly; within an operator, files in proportion to their mutants, give or take one.
+	byOp, byStratum := map[string]int{}, map[string]int{}
 	for _, m := range Sample(all, 20, 7) {
 		if m.Skip != "" {
 			t.Errorf("drew the skipped mutant %s", m.ID)
 		}
-		count[m.File+"|"+m.Operator]++
+		byOp[m.Operator]++
+		byStratum[m.File+"|"+m.Operator]++
 	}
-	for k, size := range map[string]int{"a.go|boundary": 10, "a.go|constant": 30, "b.go|boundary": 5, "b.go|remove-call": 1, "c.go|constant": 54} {
-		if lo := size / 5; count[k] < lo || count[k] > lo+1 {
-			t.Errorf("stratum %s (%d mutants) got %d of 20", k, size, count[k])
+	if byOp["remove-call"] != 1 || byOp["boundary"] < 9 || byOp["boundary"] > 10 || byOp["constant"] < 9 || byOp["constant"] > 10 {
+		t.Errorf("per operator %v, want remove-call 1, boundary and constant 9 or 10", byOp)
+	}
+	for k, size := range map[string]int{"a.go|boundary": 10, "b.go|boundary": 5, "a.go|constant": 30, "c.go|constant": 54} {
+		file, op, _ := strings.Cut(k, "|")
+		opSize := map[string]int{"boundary": 15, "constant": 84}[op]
+		if lo := size * byOp[op] / opSize; byStratum[k] < lo || byStratum[k] > lo+1 {
+			t.Errorf("%s of %s (%d of %d mutants) got %d of the operator's %d", file, op, size, opSize, byStratum[k], byOp[op])
 		}
 	}
 	if n := len(Sample(all, 0, 7)); n != 100 {

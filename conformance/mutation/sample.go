@@ -7,65 +7,39 @@ import (
 	"slices"
 )
 
-// Sample draws n of the mutants, deterministically for a seed: stratified by file and operator,
-// each stratum's share proportional to its size (largest remainder; ties broken by a seeded
-// order), and the mutants of a stratum drawn at random from it. Skipped mutants are not drawn.
-// n <= 0 or n >= the number of runnable mutants returns all of them. The result is in the
-// order of the input.
+// Sample draws n of the mutants, deterministically for a seed, by operator first: every operator
+// gets an equal share of n (capped at how many mutants it has; what a small operator cannot use
+// goes to the others, evenly), so that the rare operators (boundaries, logical operators) are
+// drawn at all; within an operator the share is spread over the files in proportion to their
+// mutants (largest remainder, ties broken by a seeded order), and each file's mutants are drawn at
+// random. Skipped mutants are not drawn. n <= 0 or n >= the number of runnable mutants returns all
+// of them. The result is in the order of the input.
 func Sample(all []*Mutant, n int, seed uint64) []*Mutant {
-	strata := map[string][]*Mutant{}
-	var keys []string
+	byOp := map[string][]*Mutant{}
 	total := 0
 	for _, m := range all {
 		if m.Skip != "" {
 			continue
 		}
-		k := m.File + "|" + m.Operator
-		if strata[k] == nil {
-			keys = append(keys, k)
-		}
-		strata[k] = append(strata[k], m)
+		byOp[m.Operator] = append(byOp[m.Operator], m)
 		total++
 	}
 	if n <= 0 || n >= total {
 		n = total
 	}
-	slices.Sort(keys)
-
-	// Proportional shares: the integer parts, then one more for the largest remainders.
-	type share struct {
-		key       string
-		n         int
-		remainder int // of size*n/total, in units of 1/total
-		order     uint64
-	}
-	shares := make([]share, len(keys))
-	given := 0
-	for i, k := range keys {
-		size := len(strata[k])
-		shares[i] = share{key: k, n: size * n / total, remainder: size * n % total, order: keyed(seed, k)}
-		given += shares[i].n
-	}
-	byRemainder := slices.Clone(shares)
-	slices.SortFunc(byRemainder, func(a, b share) int {
-		return cmp.Or(cmp.Compare(b.remainder, a.remainder), cmp.Compare(a.order, b.order))
-	})
-	extra := map[string]bool{}
-	for _, s := range byRemainder[:n-given] {
-		extra[s.key] = true
-	}
-
 	chosen := map[*Mutant]bool{}
-	for _, s := range shares {
-		k := s.n
-		if extra[s.key] {
-			k++
+	for op, k := range evenShares(byOp, n, seed) {
+		byFile := map[string][]*Mutant{}
+		for _, m := range byOp[op] {
+			byFile[m.File] = append(byFile[m.File], m)
 		}
-		ms := slices.Clone(strata[s.key])
-		r := rand.New(rand.NewPCG(seed, keyed(seed, s.key)))
-		r.Shuffle(len(ms), func(i, j int) { ms[i], ms[j] = ms[j], ms[i] })
-		for _, m := range ms[:k] {
-			chosen[m] = true
+		for file, j := range proportionalShares(byFile, k, seed) {
+			ms := slices.Clone(byFile[file])
+			r := rand.New(rand.NewPCG(seed, keyed(seed, op+"|"+file)))
+			r.Shuffle(len(ms), func(a, b int) { ms[a], ms[b] = ms[b], ms[a] })
+			for _, m := range ms[:j] {
+				chosen[m] = true
+			}
 		}
 	}
 	var out []*Mutant
@@ -75,6 +49,73 @@ func Sample(all []*Mutant, n int, seed uint64) []*Mutant {
 		}
 	}
 	return out
+}
+
+// evenShares splits n over the groups equally, each capped at its size: a round gives every group
+// that still has mutants the same number, and the last round's remainder goes to groups in a
+// seeded order.
+func evenShares(groups map[string][]*Mutant, n int, seed uint64) map[string]int {
+	keys := seededKeys(groups, seed)
+	got := map[string]int{}
+	for n > 0 {
+		var open []string
+		for _, k := range keys {
+			if got[k] < len(groups[k]) {
+				open = append(open, k)
+			}
+		}
+		if len(open) == 0 {
+			break
+		}
+		each := max(n/len(open), 1)
+		for _, k := range open {
+			give := min(each, len(groups[k])-got[k], n)
+			got[k] += give
+			n -= give
+		}
+	}
+	return got
+}
+
+// proportionalShares splits n over the groups in proportion to their sizes: the integer parts,
+// then one more for the largest remainders (ties in a seeded order).
+func proportionalShares(groups map[string][]*Mutant, n int, seed uint64) map[string]int {
+	total := 0
+	for _, g := range groups {
+		total += len(g)
+	}
+	got := map[string]int{}
+	if total == 0 {
+		return got
+	}
+	type share struct {
+		key       string
+		remainder int
+	}
+	var shares []share
+	given := 0
+	for _, k := range seededKeys(groups, seed) {
+		size := len(groups[k])
+		got[k] = size * n / total
+		given += got[k]
+		shares = append(shares, share{k, size * n % total})
+	}
+	// A stable sort keeps the seeded order among equal remainders.
+	slices.SortStableFunc(shares, func(a, b share) int { return cmp.Compare(b.remainder, a.remainder) })
+	for _, s := range shares[:n-given] {
+		got[s.key]++
+	}
+	return got
+}
+
+// seededKeys are the groups' keys in an order fixed by the seed.
+func seededKeys(groups map[string][]*Mutant, seed uint64) []string {
+	var keys []string
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(keyed(seed, a), keyed(seed, b)), cmp.Compare(a, b)) })
+	return keys
 }
 
 // keyed is a seeded hash of a stratum's key.

@@ -204,13 +204,7 @@ func Faults() []Fault {
 				})
 			}},
 		{Name: "an event filter ignored (fromTime)", Check: contract.CheckBehaviour, Labels: "Op:getEvents",
-			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return before(next, func(r *http.Request) {
-					q := r.URL.Query()
-					q.Del("fromTime")
-					r.URL.RawQuery = q.Encode()
-				})
-			}},
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return ignoreQuery(next, route("", "*"), "fromTime") }},
 		{Name: "events listed oldest first", Check: contract.CheckBehaviour, Labels: "Op:getEvents",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("GET", "/api/mongodb-datastore/event"), func(_ *http.Request, a *Answer) {
@@ -603,23 +597,11 @@ func Faults() []Fault {
 			}},
 		{Name: "a page size ignored (the datastore answers a default page)", Check: contract.CheckBehaviour, Labels: "Op:getEvents",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return before(next, func(r *http.Request) {
-					if route("GET", "/api/mongodb-datastore/event")(r) {
-						q := r.URL.Query()
-						q.Del("pageSize")
-						r.URL.RawQuery = q.Encode()
-					}
-				})
+				return ignoreQuery(next, route("GET", "/api/mongodb-datastore/event"), "pageSize")
 			}},
 		{Name: "a paging key ignored (the stages' next page repeats the first)", Check: contract.CheckBehaviour, Labels: "Op:getStages",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return before(next, func(r *http.Request) {
-					if r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/stage") {
-						q := r.URL.Query()
-						q.Del("nextPageKey")
-						r.URL.RawQuery = q.Encode()
-					}
-				})
+				return ignoreQuery(next, func(r *http.Request) bool { return r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/stage") }, "nextPageKey")
 			}},
 		{Name: "an event's own time replaced when it is stored", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
@@ -634,23 +616,11 @@ func Faults() []Fault {
 			}},
 		{Name: "the project filter of getEvents ignored", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return before(next, func(r *http.Request) {
-					if route("GET", "/api/mongodb-datastore/event")(r) {
-						q := r.URL.Query()
-						q.Del("project")
-						r.URL.RawQuery = q.Encode()
-					}
-				})
+				return ignoreQuery(next, route("GET", "/api/mongodb-datastore/event"), "project")
 			}},
 		{Name: "the filter of getEventsByType ignored", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return before(next, func(r *http.Request) {
-					if route("GET", "/api/mongodb-datastore/event/type/*")(r) {
-						q := r.URL.Query()
-						q.Del("filter")
-						r.URL.RawQuery = q.Encode()
-					}
-				})
+				return ignoreQuery(next, route("GET", "/api/mongodb-datastore/event/type/*"), "filter")
 			}},
 		{Name: "getEventsByType answering no event when no filter is given", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
@@ -664,11 +634,7 @@ func Faults() []Fault {
 			}},
 		{Name: "excludeInvalidated ignored", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal", Level: grade.Should,
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return before(next, func(r *http.Request) {
-					q := r.URL.Query()
-					q.Del("excludeInvalidated")
-					r.URL.RawQuery = q.Encode()
-				})
+				return ignoreQuery(next, route("", "*"), "excludeInvalidated")
 			}},
 		{Name: "a created project's git user and remote dropped (configuration-service)", Check: contract.CheckBehaviour, Labels: "Op:createProjectInternal",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
@@ -696,13 +662,9 @@ func Faults() []Fault {
 			}},
 		{Name: "a resource page key ignored (the next page repeats the first)", Check: contract.CheckBehaviour, Labels: "Op:getProjectResources",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return before(next, func(r *http.Request) {
-					if r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && strings.HasSuffix(r.URL.Path, "/resource") {
-						q := r.URL.Query()
-						q.Del("nextPageKey")
-						r.URL.RawQuery = q.Encode()
-					}
-				})
+				return ignoreQuery(next, func(r *http.Request) bool {
+					return r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && strings.HasSuffix(r.URL.Path, "/resource")
+				}, "nextPageKey")
 			}},
 		{Name: "a resource written to a stage or a stage's service written one level up as well", Check: contract.CheckBehaviour, Labels: "Op:postStageResources || Op:postServiceResources",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return leakUp(next) }},

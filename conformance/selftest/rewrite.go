@@ -55,6 +55,18 @@ func before(next http.Handler, change func(r *http.Request)) http.Handler {
 	})
 }
 
+// ignoreQuery drops a query parameter from the requests that match, as a gateway that ignores it
+// would.
+func ignoreQuery(next http.Handler, match func(*http.Request) bool, key string) http.Handler {
+	return before(next, func(r *http.Request) {
+		if match(r) {
+			q := r.URL.Query()
+			q.Del(key)
+			r.URL.RawQuery = q.Encode()
+		}
+	})
+}
+
 // route matches a method and a path: exact, or a prefix when it ends with "*".
 func route(method, path string) func(r *http.Request) bool {
 	return func(r *http.Request) bool {

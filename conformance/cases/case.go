@@ -10,11 +10,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"text/template"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/fixtures"
 )
@@ -95,9 +97,33 @@ func render(tmpl string, w *World) (string, error) {
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, w); err != nil {
+		if strings.Contains(tmpl, ".Response") {
+			return "", answerLacks{tmpl, err}
+		}
 		return "", fmt.Errorf("template %q: %w", tmpl, err)
 	}
 	return b.String(), nil
+}
+
+// answerLacks is a template over the gateway's last answer that the answer cannot fill (a
+// property the next request needs is missing or of another shape): the gateway's failure, not
+// the suite's.
+type answerLacks struct {
+	tmpl string
+	err  error
+}
+
+func (a answerLacks) Error() string {
+	return fmt.Sprintf("the answer lacks what the next request takes from it (%s): %v", a.tmpl, a.err)
+}
+
+// answerProblem turns an error that is the answer's fault into a behaviour problem.
+func answerProblem(err error) (contract.Problem, bool) {
+	var a answerLacks
+	if errors.As(err, &a) {
+		return contract.Problem{Check: contract.CheckBehaviour, Message: a.Error()}, true
+	}
+	return contract.Problem{}, false
 }
 
 func renderMap(m map[string]string, w *World) (map[string]string, error) {

@@ -117,3 +117,17 @@ func TestExplicitGradesAreValid(t *testing.T) {
 		}
 	}
 }
+
+// A template over the gateway's answer that the answer cannot fill is the gateway's failure (a
+// behaviour problem), while a broken template of the suite's own stays an error.
+func TestAnAnswerLackingWhatTheNextRequestNeedsIsAProblem(t *testing.T) {
+	w := &World{Response: map[string]any{"totalCount": 3}}
+	_, err := render("{{.Response.nextPageKey}}", w)
+	if p, ok := answerProblem(err); !ok || p.Check != contract.CheckBehaviour || !strings.Contains(p.Message, "nextPageKey") {
+		t.Errorf("a missing nextPageKey: %v (problem %+v, %v)", err, p, ok)
+	}
+	_, err = render("{{.NoSuchField}}", w)
+	if _, ok := answerProblem(err); ok || err == nil {
+		t.Errorf("a template bug of the suite's own became a gateway problem: %v", err)
+	}
+}

@@ -253,6 +253,10 @@ func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
 	}
 	for _, x := range c.Expect {
 		msg, err := x.check(doc, w)
+		if p, ok := answerProblem(err); ok {
+			res.Problems = append(res.Problems, p)
+			return res, nil
+		}
 		if err != nil {
 			return res, err
 		}
@@ -265,6 +269,10 @@ func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
 	}
 	for _, p := range c.Probes {
 		pex, problems, err := e.probe(ctx, p, w)
+		if ap, ok := answerProblem(err); ok {
+			res.Problems = append(res.Problems, ap)
+			return res, nil
+		}
 		if err != nil {
 			return res, err
 		}

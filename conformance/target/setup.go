@@ -148,6 +148,9 @@ func firstOf(s ...string) string {
 // preflight checks, once and up front, that the endpoint serves the Keptn API and takes the
 // token, so a wrong endpoint or token is one clear error instead of hundreds of failures. It
 // also reads the installation's version and whether HTTP only redirects to HTTPS.
+// httpsPatience is how long the preflight waits for the HTTPS listener's first answer.
+var httpsPatience = 10 * time.Second
+
 func preflight(ctx context.Context, d *Description) error {
 	t, err := Connect(d)
 	if err != nil {
@@ -166,12 +169,22 @@ func preflight(ctx context.Context, d *Description) error {
 	if d.HTTPS != "" && base != d.HTTPS {
 		// The HTTPS listener is only the TLS profile's, but an untrusted certificate there would
 		// fail every one of its checks: say it once, up front.
-		ex, err := t.Client(d.HTTPS).Do(ctx, contract.Request{Method: "GET", Path: "/api/v1/metadata"})
+		hctx, cancel := context.WithTimeout(ctx, httpsPatience)
+		ex, err := t.Client(d.HTTPS).Do(hctx, contract.Request{Method: "GET", Path: "/api/v1/metadata"})
+		cancel()
 		if err != nil {
 			return err
 		}
 		if untrusted(ex.Err) {
 			return untrustedError(d, ex.Err)
+		}
+		if ex.Err != nil && ctx.Err() == nil {
+			if d.Broken == nil {
+				d.Broken = map[string]string{}
+			}
+			d.Broken[CapHTTPS] = fmt.Sprintf("the HTTPS listener at %s gave no answer to GET /api/v1/metadata (within %s): %v", d.HTTPS, httpsPatience, ex.Err)
+		} else {
+			delete(d.Broken, CapHTTPS)
 		}
 	}
 	c := t.Client(base)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // keptnStandIn answers the preflight's requests as a gateway that takes the token "t".
@@ -76,5 +78,29 @@ func TestPreflightNamesAWrongToken(t *testing.T) {
 	teardown()
 	if err == nil || !strings.Contains(err.Error(), "--token") || strings.ContainsAny(err.Error(), "\x1b\n") {
 		t.Fatalf("a wrong token gave %v", err)
+	}
+}
+
+// An HTTPS listener that accepts connections and never answers does not stop the run, nor make
+// each TLS check wait out its timeout: the preflight marks the capability broken, once, naming
+// the listener.
+func TestPreflightMarksADeadHTTPSListenerBroken(t *testing.T) {
+	httpsPatience = 200 * time.Millisecond
+	defer func() { httpsPatience = 10 * time.Second }()
+	dead, err := net.Listen("tcp", "127.0.0.1:0") // the kernel accepts; nothing ever answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	plain := httptest.NewServer(keptnStandIn())
+	defer plain.Close()
+	https := "https://" + dead.Addr().String()
+	d, teardown, err := Setup(context.Background(), Config{Target: KindExternal, Endpoint: plain.URL, HTTPSEndpoint: https, Token: "t", Insecure: true})
+	teardown()
+	if err != nil {
+		t.Fatalf("a dead HTTPS listener stopped the run: %v", err)
+	}
+	if msg := d.Broken[CapHTTPS]; !strings.Contains(msg, https) || strings.Contains(msg, "\n") {
+		t.Errorf("the HTTPS capability is not marked broken in one line naming %s: %q", https, msg)
 	}
 }

@@ -41,6 +41,9 @@ type Description struct {
 	Kubeconfig string `json:"kubeconfig,omitempty"`
 	// Missing says why a capability is absent, for skip messages.
 	Missing map[string]string `json:"missing,omitempty"`
+	// Broken says why a capability that was given does not work (an HTTPS listener that never
+	// answers): its checks fail at once with this, instead of each waiting out its timeout.
+	Broken map[string]string `json:"broken,omitempty"`
 	// Specs is the --specs value: documents to validate against besides the bundled ones.
 	Specs string `json:"specs,omitempty"`
 }

@@ -187,6 +187,15 @@ func runCase(ctx SpecContext, c cases.Case) {
 	check(res)
 }
 
+// capabilityBroken fails a spec at once when the target was given a capability that does not
+// work (found by the preflight), with that one message rather than each check's own timeout.
+func capabilityBroken(capability string) {
+	if r := tgt.Desc.Broken[capability]; r != "" {
+		AddReportEntry(report.EntryOutcome, report.Outcome{Checks: []string{contract.CheckTransport}, Message: r}, ReportEntryVisibilityNever)
+		Fail(r)
+	}
+}
+
 // requireSession skips a spec when the target has no session user.
 func requireSession() {
 	if tgt.Desc.Session == nil {

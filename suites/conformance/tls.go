@@ -17,6 +17,7 @@ var _ = Describe("TLS", func() {
 		if tgt.Desc.HTTPS == "" {
 			Skip(tgt.MissingReason(target.CapHTTPS))
 		}
+		capabilityBroken(target.CapHTTPS)
 	})
 
 	for _, c := range profiles.TLSChecks() {

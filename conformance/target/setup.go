@@ -199,11 +199,13 @@ func preflight(ctx context.Context, d *Description) error {
 	case ex.Err != nil:
 		return fmt.Errorf("cannot reach the gateway at %s: %v", base, ex.Err)
 	case ex.Status() == http.StatusUnauthorized:
-		return fmt.Errorf("the gateway at %s refuses the token (POST /api/v1/auth answered 401): check --token / $KEPTN_CONFORMANCE_TOKEN", base)
+		return answeredWrongly{fmt.Sprintf("the gateway at %s refuses the token (POST /api/v1/auth answered 401): check --token / $KEPTN_CONFORMANCE_TOKEN", base)}
 	case ex.Status() == http.StatusNotFound:
-		return fmt.Errorf("%s does not serve the Keptn API (POST /api/v1/auth answered 404): give the gateway's base URL, without /api", base)
+		return answeredWrongly{fmt.Sprintf("%s does not serve the Keptn API (POST /api/v1/auth answered 404): give the gateway's base URL, without /api", base)}
+	case ex.Status() == http.StatusBadGateway || ex.Status() == http.StatusServiceUnavailable || ex.Status() == http.StatusGatewayTimeout:
+		return fmt.Errorf("the gateway at %s answered POST /api/v1/auth with %d: it is not ready yet", base, ex.Status())
 	case ex.Status() != http.StatusOK:
-		return fmt.Errorf("the gateway at %s answered POST /api/v1/auth with %d, not 200: it is not ready, or not a Keptn API gateway", base, ex.Status())
+		return answeredWrongly{fmt.Sprintf("the gateway at %s answered POST /api/v1/auth with %d, not 200: it is not ready, or not a Keptn API gateway", base, ex.Status())}
 	}
 	ex, err = c.Do(ctx, contract.Request{Method: "GET", Path: "/api/v1/metadata", Header: withToken})
 	if err == nil && ex.Err == nil && ex.Status() == http.StatusOK {
@@ -239,12 +241,30 @@ func untrustedError(d *Description, err error) error {
 		"the TLS server name asked for is %q (--server-name)", d.HTTPS, cause, d.ServerName)
 }
 
-// Ready polls until POST /api/v1/auth with the token answers 200, or ctx ends.
+// Ready polls until POST /api/v1/auth with the token answers 200, or ctx ends. A gateway that
+// answers, but wrongly (the token refused, not the Keptn API, another status), is given a while
+// to settle (an installation still coming up) and then ends the wait with that one message,
+// rather than the whole set-up timeout: at once for the embedded gateway, which serves as soon
+// as it listens.
 func Ready(ctx context.Context, d *Description) error {
+	settle := 30 * time.Second
+	if d.Kind == KindEmbedded {
+		settle = time.Second
+	}
 	var last error
+	var answeredSince time.Time
 	for {
 		if last = preflight(ctx, d); last == nil {
 			return nil
+		}
+		var wrong answeredWrongly
+		switch {
+		case !errors.As(last, &wrong):
+			answeredSince = time.Time{}
+		case answeredSince.IsZero():
+			answeredSince = time.Now()
+		case time.Since(answeredSince) >= settle:
+			return last
 		}
 		select {
 		case <-ctx.Done():
@@ -253,3 +273,9 @@ func Ready(ctx context.Context, d *Description) error {
 		}
 	}
 }
+
+// answeredWrongly is a preflight failure where the gateway answered, but not as a Keptn API
+// gateway that takes the token does.
+type answeredWrongly struct{ msg string }
+
+func (a answeredWrongly) Error() string { return a.msg }

@@ -104,3 +104,19 @@ func TestPreflightMarksADeadHTTPSListenerBroken(t *testing.T) {
 		t.Errorf("the HTTPS capability is not marked broken in one line naming %s: %q", https, msg)
 	}
 }
+
+// A gateway that answers, but not as a Keptn API gateway (404 on POST /api/v1/auth), ends the
+// wait for readiness with that message, not after the whole set-up timeout.
+func TestReadyEndsOnAWrongAnswer(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := Ready(ctx, &Description{Kind: KindEmbedded, HTTP: srv.URL, Token: "t"})
+	if err == nil || !strings.Contains(err.Error(), "does not serve the Keptn API") {
+		t.Fatalf("Ready gave %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Ready waited out the set-up timeout")
+	}
+}

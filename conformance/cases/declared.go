@@ -207,6 +207,9 @@ func Declarations() ([]Declared, error) {
 	for _, rc := range RouteChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: rc.Name(), Grade: rc.Graded()})
 	}
+	for _, pc := range PagingChecks() {
+		out = append(out, Declared{Profile: ProfileCore, Text: pc.Name(), Grade: pagingGrade})
+	}
 	ops, err := specs.AllOperations()
 	if err != nil {
 		return nil, err

@@ -39,6 +39,18 @@ var _ = Describe("Keptn API contract", Label(report.ProfileLabel+cases.ProfileCo
 		specCases(cases.ProfileCore)
 	})
 
+	Describe("paging", func() {
+		for _, pc := range cases.PagingChecks() {
+			It(pc.Name(), Label("Op:"+pc.Op, "Feature:Paging"), func(ctx SpecContext) {
+				res, err := env.RunPaging(ctx, pc)
+				if err != nil {
+					setupFailed(err)
+				}
+				check(res)
+			})
+		}
+	})
+
 	Describe("gateway", func() {
 		for _, rc := range cases.RouteChecks() {
 			It(rc.Name(), Label("Feature:"+rc.Group), func(ctx SpecContext) {

@@ -1,0 +1,61 @@
+package selftest
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+)
+
+// pagingFaults break the paging of lists the way offset arithmetic goes wrong.
+func pagingFaults() []Fault {
+	lists := func(r *http.Request) bool {
+		return r.Method == "GET" && (strings.HasPrefix(r.URL.Path, "/api/configuration-service/") || r.URL.Path == "/api/mongodb-datastore/event")
+	}
+	return []Fault{
+		{Name: "a next page key one short (each page repeats the last item of the one before)", Check: cases.CheckPaging, Labels: "Feature:Paging",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, lists, func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						if k, _ := m["nextPageKey"].(string); k != "" && k != "0" {
+							if n, err := strconv.Atoi(k); err == nil && n > 1 {
+								m["nextPageKey"] = strconv.Itoa(n - 1)
+							}
+						}
+					})
+				})
+			}},
+		{Name: "a totalCount one too many on the configuration-service's lists", Check: cases.CheckPaging, Labels: "Feature:Paging",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, lists, func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						if n, ok := m["totalCount"].(float64); ok && m["events"] == nil {
+							m["totalCount"] = n + 1
+						}
+					})
+				})
+			}},
+		{Name: "a last page that keeps a key (the walk goes on past the end, from the start)", Check: cases.CheckPaging, Labels: "Feature:Paging",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, lists, func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						if k, _ := m["nextPageKey"].(string); k == "0" || k == "" {
+							m["nextPageKey"] = "1"
+						}
+					})
+				})
+			}},
+		{Name: "a page key past the end answering the first page again", Check: cases.CheckPaging, Labels: "Feature:Paging", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					q := r.URL.Query()
+					if n, err := strconv.Atoi(q.Get("nextPageKey")); lists(r) && err == nil && n >= 100 {
+						q.Del("nextPageKey")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+	}
+}

@@ -131,3 +131,12 @@ func TestAnAnswerLackingWhatTheNextRequestNeedsIsAProblem(t *testing.T) {
 		t.Errorf("a template bug of the suite's own became a gateway problem: %v", err)
 	}
 }
+
+// The walks read the documented default page size from the specs.
+func TestPagingReadsTheDocumentedDefaultPageSize(t *testing.T) {
+	for _, p := range PagingChecks() {
+		if d := defaultPageSize(p.Op); d != 20 {
+			t.Errorf("%s: default page size %d, want the specs' 20", p.Op, d)
+		}
+	}
+}

@@ -51,13 +51,20 @@ func (p PagingCheck) Name() string {
 
 const csProject = "/api/configuration-service/v1/project/"
 
+// moreThanADefaultPage is how many resources and events a walk makes: one more than the
+// documented default page size (20), so that the walk without a page size must page.
+const moreThanADefaultPage = 21
+
+// shortPageGrade: a page before the last with fewer items than asked for.
+var shortPageGrade = grade.Grade{Level: grade.Should, Source: grade.Spec("pageSize: the number of items per page")}
+
 // makeResources posts n resources to a level of the world's project.
 func makeResources(level func(w *World) string) func(context.Context, *Env, *World) ([]string, error) {
 	return func(ctx context.Context, e *Env, w *World) ([]string, error) {
 		var uris []string
 		var rs []map[string]string
-		for i := range 3 {
-			u := fmt.Sprintf("conformance/paging-%d.txt", i)
+		for i := range moreThanADefaultPage {
+			u := fmt.Sprintf("conformance/paging-%02d.txt", i)
 			uris = append(uris, u)
 			rs = append(rs, map[string]string{"resourceURI": u, "resourceContent": B64("page " + strconv.Itoa(i))})
 		}
@@ -114,10 +121,10 @@ func PagingChecks() []PagingCheck {
 		{Op: "getEvents", Items: "events", Key: "id", Query: map[string]string{"keptnContext": "{{.EventContext}}"},
 			Make: func(ctx context.Context, e *Env, w *World) ([]string, error) {
 				var ids []string
-				for i := range 3 {
+				for i := range moreThanADefaultPage {
 					id := NewUUID()
 					ev := map[string]any{"type": w.EventType, "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2",
-						"shkeptncontext": w.EventContext, "id": id, "time": fmt.Sprintf("2020-08-01T10:00:0%dZ", i),
+						"shkeptncontext": w.EventContext, "id": id, "time": fmt.Sprintf("2020-08-01T10:00:%02dZ", i),
 						"data": map[string]any{"project": w.Project, "marker": strconv.Itoa(i)}}
 					if err := e.setup(ctx, "POST", "/api/mongodb-datastore/event", ev); err != nil {
 						return nil, err
@@ -235,6 +242,7 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 	}
 	var exs []*contract.Exchange
 	var numeric []string
+	var problems []contract.Problem
 	seen := map[string]int{}
 	var order []string
 	key := ""
@@ -242,7 +250,7 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 	// Enough pages for every item one at a time, and two more: a longer walk does not end.
 	for pages := 0; ; pages++ {
 		if pages > len(want)+20 {
-			return numeric, exs, fail("the walk did not end after %d pages (items seen: %s)", pages, strings.Join(order, ", ")), nil
+			return numeric, exs, append(problems, fail("the walk did not end after %d pages (items seen: %s)", pages, strings.Join(order, ", "))...), nil
 		}
 		ex, doc, err := e.page(ctx, p, w, size, key)
 		if err != nil {
@@ -253,8 +261,18 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 			return numeric, exs, problems, nil
 		}
 		items, _ := doc[p.Items].([]any)
-		if size > 0 && len(items) > size {
-			return numeric, exs, fail("a page holds %d items, more than the page size", len(items)), nil
+		limit := size
+		if limit == 0 {
+			limit = defaultPageSize(p.Op)
+		}
+		if limit > 0 && len(items) > limit {
+			return numeric, exs, fail("a page holds %d items, more than the page size (%d)", len(items), limit), nil
+		}
+		next, _ := doc["nextPageKey"].(string)
+		if limit > 0 && len(items) < limit && next != "" && next != "0" {
+			short := fail("a page before the last holds %d items, fewer than the page size (%d)", len(items), limit)
+			short[0].Grade = shortPageGrade
+			problems = append(problems, short...)
 		}
 		for _, it := range items {
 			m, _ := it.(map[string]any)
@@ -267,7 +285,6 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 				total = int(t)
 			}
 		}
-		next, _ := doc["nextPageKey"].(string)
 		if next == "" || next == "0" {
 			break
 		}
@@ -279,7 +296,6 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 		}
 		key = next
 	}
-	var problems []contract.Problem
 	var twice, missing []string
 	for k, n := range seen {
 		if n > 1 {
@@ -302,4 +318,20 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 		problems = append(problems, fail("totalCount is %d, but the walk answered %d items", total, len(order))...)
 	}
 	return numeric, exs, problems, nil
+}
+
+// defaultPageSize is the default of an operation's pageSize parameter in the specs (0: none).
+func defaultPageSize(opID string) int {
+	op, err := Operation(opID)
+	if err != nil {
+		return 0
+	}
+	for _, p := range op.Operation.Parameters {
+		if p.Value != nil && p.Value.Name == "pageSize" && p.Value.Schema != nil && p.Value.Schema.Value != nil {
+			if d, ok := p.Value.Schema.Value.Default.(float64); ok {
+				return int(d)
+			}
+		}
+	}
+	return 0
 }

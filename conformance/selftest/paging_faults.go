@@ -15,6 +15,25 @@ func pagingFaults() []Fault {
 		return r.Method == "GET" && (strings.HasPrefix(r.URL.Path, "/api/configuration-service/") || r.URL.Path == "/api/mongodb-datastore/event")
 	}
 	return []Fault{
+		{Name: "a default page size of 21 where the specs document 20 (datastore)", Check: cases.CheckPaging, Labels: "Feature:Paging",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if q := r.URL.Query(); route("GET", "/api/mongodb-datastore/event")(r) && q.Get("pageSize") == "" {
+						q.Set("pageSize", "21")
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "pages one item short of the page size asked for", Check: cases.CheckPaging, Labels: "Feature:Paging", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					q := r.URL.Query()
+					if n, err := strconv.Atoi(q.Get("pageSize")); lists(r) && err == nil && n > 1 {
+						q.Set("pageSize", strconv.Itoa(n-1))
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
 		{Name: "a next page key one short (each page repeats the last item of the one before)", Check: cases.CheckPaging, Labels: "Feature:Paging",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, lists, func(_ *http.Request, a *Answer) {

@@ -207,6 +207,9 @@ func Declarations() ([]Declared, error) {
 	for _, rc := range RouteChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: rc.Name(), Grade: rc.Graded()})
 	}
+	for _, f := range EventFilters() {
+		out = append(out, Declared{Profile: ProfileCore, Text: f.Name(), Grade: eventFilterGrade})
+	}
 	for _, pc := range PagingChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: pc.Name(), Grade: pagingGrade})
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 )
 
@@ -77,4 +78,16 @@ func pagingFaults() []Fault {
 				})
 			}},
 	}
+}
+
+// eventFilterFaults ignore one of getEvents' filters each.
+func eventFilterFaults() []Fault {
+	var out []Fault
+	for _, param := range []string{"keptnContext", "type", "source", "eventID", "stage", "service"} {
+		out = append(out, Fault{Name: "getEvents' " + param + " filter ignored", Check: contract.CheckBehaviour, Labels: "Feature:EventFilters",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return ignoreQuery(next, route("GET", "/api/mongodb-datastore/event"), param)
+			}})
+	}
+	return out
 }

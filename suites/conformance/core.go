@@ -39,6 +39,18 @@ var _ = Describe("Keptn API contract", Label(report.ProfileLabel+cases.ProfileCo
 		specCases(cases.ProfileCore)
 	})
 
+	Describe("event filters", func() {
+		for _, f := range cases.EventFilters() {
+			It(f.Name(), Label("Op:getEvents", "Feature:EventFilters"), func(ctx SpecContext) {
+				res, err := env.RunEventFilter(ctx, f)
+				if err != nil {
+					setupFailed(err)
+				}
+				check(res)
+			})
+		}
+	})
+
 	Describe("paging", func() {
 		for _, pc := range cases.PagingChecks() {
 			It(pc.Name(), Label("Op:"+pc.Op, "Feature:Paging"), func(ctx SpecContext) {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
@@ -269,6 +270,16 @@ func TestClassifyReadsTheConformanceReport(t *testing.T) {
 	if st != Killed || !slices.Equal(by, []string{"Session: cookie attributes", "Session: logout"}) || checks["session-cookie"] != 2 {
 		t.Errorf("got %s %q %v, want killed by the two Session specs", st, by, checks)
 	}
+	// A passed run with a failed SHOULD result: noticed (the reference fails no SHOULD).
+	rep.Results = []report.Result{{Profile: "Core", Check: "getEvents SHOULD exclude invalidated evaluations", Level: grade.Should,
+		Outcome: report.Failed, FailedChecks: []string{"behaviour"}}, {Profile: "Core", Check: "a passed one", Level: grade.Should, Outcome: report.Passed}}
+	if err := report.Write(dir, rep); err != nil {
+		t.Fatal(err)
+	}
+	if st, by, checks := Classify(dir, true, ""); st != Noticed || len(by) != 1 || !strings.Contains(by[0], "invalidated") || checks["behaviour"] != 1 {
+		t.Errorf("a passed run with a SHOULD finding: %s %q %v, want noticed", st, by, checks)
+	}
+	rep.Results = nil
 	rep.Profiles = nil
 	rep.Run.Failure = "SynchronizedBeforeSuite: the target cannot be certified: listen\nmore"
 	if err := report.Write(dir, rep); err != nil {

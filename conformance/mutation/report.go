@@ -72,8 +72,8 @@ func ReadReport(dir string) (*Report, error) {
 // Summary is the score in a line.
 func (rep *Report) Summary() string {
 	s := rep.Score
-	return fmt.Sprintf("mutation score %.1f%%: %d killed (%d by the time limit), %d survived (%d in code the suite never ran), %d equivalent, %d did not build; sample %d of %d runnable mutants (seed %d), %.0f s a mutant",
-		s.Percent, s.Killed, s.TimedOut, s.Survived, s.NotReached, s.Equivalent, s.BuildFailed, rep.Sample, rep.Runnable, rep.Seed, rep.PerMutantSeconds)
+	return fmt.Sprintf("mutation score %.1f%%: %d killed (%d by the time limit, %d by a SHOULD finding only), %d survived (%d in code the suite never ran), %d equivalent, %d did not build; sample %d of %d runnable mutants (seed %d), %.0f s a mutant",
+		s.Percent, s.Killed, s.TimedOut, s.Noticed, s.Survived, s.NotReached, s.Equivalent, s.BuildFailed, rep.Sample, rep.Runnable, rep.Seed, rep.PerMutantSeconds)
 }
 
 // Markdown is the report for a person.
@@ -100,7 +100,7 @@ func (rep *Report) Markdown() string {
 	}
 	for _, op := range Operators {
 		c := by[op]
-		w("| %s | %d | %d | %d | %d | %d | %d |\n", op, rep.Generated[op], c["sampled"], c[Killed]+c[TimedOut], c[Survived], c[Equivalent], c[BuildFailed])
+		w("| %s | %d | %d | %d | %d | %d | %d |\n", op, rep.Generated[op], c["sampled"], c[Killed]+c[TimedOut]+c[Noticed], c[Survived], c[Equivalent], c[BuildFailed])
 	}
 	reasons := slices.Sorted(maps.Keys(rep.SkippedBy))
 	for _, why := range reasons {
@@ -131,7 +131,7 @@ func (rep *Report) Markdown() string {
 		w("\n  ```diff\n%s  ```\n", indent(r.Diff, "  "))
 	}
 	section("Survived", func(r Result) bool { return r.Status == Survived }, diffBlock)
-	section("Killed", func(r Result) bool { return r.Status == Killed || r.Status == TimedOut }, func(r Result) {
+	section("Killed", func(r Result) bool { return r.Status == Killed || r.Status == TimedOut || r.Status == Noticed }, func(r Result) {
 		n := len(r.KilledBy)
 		shown := r.KilledBy[:min(n, 3)]
 		w("  - `%s` → `%s`; by %s", r.Original, r.Mutated, strings.Join(shown, "; "))

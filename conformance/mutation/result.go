@@ -12,12 +12,14 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
 // Statuses of a mutant after its run.
 const (
 	Killed      = "killed"       // the suite failed
+	Noticed     = "noticed"      // the suite passed, with a SHOULD finding the reference never has (counted as killed)
 	TimedOut    = "timed-out"    // the run passed its time limit (counted as killed)
 	Survived    = "survived"     // the suite passed
 	Equivalent  = "equivalent"   // survived, and argued equivalent in equivalent.yaml (not counted)
@@ -45,11 +47,31 @@ type Result struct {
 
 // Classify reads a mutant's run: the suite's exit (passed) and the artifacts it left in dir.
 // A failed run without a conformance report (a crash of the gateway's process) is killed by that.
+//
+// A passed run whose report holds a failed SHOULD result is noticed: the reference gateway
+// fails no SHOULD (its self-test holds it to every one), so the finding is the mutant's.
 func Classify(dir string, passed bool, output string) (status string, killedBy []string, checks map[string]int) {
+	rep, err := report.Read(filepath.Join(dir, report.FileJSON))
 	if passed {
+		if err != nil {
+			return Survived, nil, nil
+		}
+		for _, r := range rep.Results {
+			if r.Outcome == report.Failed && r.Level == grade.Should {
+				killedBy = append(killedBy, "SHOULD "+r.Profile+": "+r.Check)
+				if checks == nil {
+					checks = map[string]int{}
+				}
+				for _, c := range r.FailedChecks {
+					checks[c]++
+				}
+			}
+		}
+		if len(killedBy) > 0 {
+			return Noticed, killedBy, checks
+		}
 		return Survived, nil, nil
 	}
-	rep, err := report.Read(filepath.Join(dir, report.FileJSON))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Killed, []string{"no conformance report: " + lastLine(output)}, nil
 	}
@@ -136,8 +158,9 @@ func parseEquivalents(b []byte) (map[string]EquivalentEntry, error) {
 
 // Score is the killed share of the counted mutants.
 type Score struct {
-	Killed      int     `json:"killed"` // timed-out included
+	Killed      int     `json:"killed"` // timed-out and noticed included
 	TimedOut    int     `json:"timedOut"`
+	Noticed     int     `json:"noticed"` // by a SHOULD finding only
 	Survived    int     `json:"survived"`
 	NotReached  int     `json:"notReached"` // of the survivors: code the suite never ran
 	Equivalent  int     `json:"equivalent"`
@@ -155,6 +178,9 @@ func Tally(rs []Result) Score {
 		case TimedOut:
 			s.Killed++
 			s.TimedOut++
+		case Noticed:
+			s.Killed++
+			s.Noticed++
 		case Survived:
 			s.Survived++
 			if r.NotReached {

@@ -352,6 +352,11 @@ func configurationService() []Case {
 			Body: "requests/resources.json", Status: s(201), Expect: []Expectation{Has("/version")},
 			Probes: []Probe{{Op: "getServiceResource", Params: newURI, Status: s(200)}, {Op: "getStageResource", Params: newURI, Status: s(404)},
 				{Op: "getServiceResource", Params: otherStage, Status: s(404)}, {Op: "getProjectResource", Params: newURI, Status: s(404)}}})
+	// A service holds the resources written to it, and nothing else (a Helm chart only when the
+	// createService request carried one).
+	out = append(out, Case{Op: "getServiceResources", Title: "answer no resource for a service in a stage that none was written to (created without a Helm chart)", Needs: NeedsService,
+		Grade:  recommend("a service's resources are the ones written to it: a resource nobody wrote (an empty Helm chart) would be deployed"),
+		Status: s(200), Expect: []Expectation{Zero("/totalCount"), Zero("/resources")}})
 	// A project's resources are at least its shipyard and the world's resource; upstream may hold more.
 	out = append(out, Case{Op: "getProjectResources", Title: "page: a page size of 1 gives one resource and the key of the next page, which gives another", Needs: NeedsResources,
 		Query: map[string]string{"pageSize": "1"}, Status: s(200),

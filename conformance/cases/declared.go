@@ -208,7 +208,7 @@ func Declarations() ([]Declared, error) {
 		out = append(out, Declared{Profile: ProfileCore, Text: rc.Name(), Grade: rc.Graded()})
 	}
 	for _, f := range EventFilters() {
-		out = append(out, Declared{Profile: ProfileCore, Text: f.Name(), Grade: eventFilterGrade})
+		out = append(out, Declared{Profile: ProfileCore, Text: f.Name(), Grade: f.Graded()})
 	}
 	for _, pc := range PagingChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: pc.Name(), Grade: pagingGrade})

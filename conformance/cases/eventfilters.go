@@ -25,7 +25,15 @@ type EventFilter struct {
 	Value func(evs [3]storedEvent) string
 	// Want are the indexes of the events the filter answers.
 	Want []int
+	// Grade, when not the documented filters' MUST.
+	Grade grade.Grade
 }
+
+// Graded is the filter check's grade.
+func (f EventFilter) Graded() grade.Grade { return cmp.Or(f.Grade, eventFilterGrade) }
+
+// rootGrade: the datastore documents root as a filter without saying what a root event is.
+var rootGrade = grade.Grade{Level: grade.Should, Source: grade.Ours("root=true should answer only the events that started a Keptn context (its first event): upstream names the filter without defining it")}
 
 type storedEvent struct{ id, ctx, typ, source, stage, service string }
 
@@ -34,12 +42,16 @@ var eventFilterGrade = grade.Grade{Level: grade.Must, Source: grade.Spec("mongod
 // Name is the filter check's spec text.
 func (f EventFilter) Name() string {
 	if f.Param == "project" {
-		return Sentence("getEvents", eventFilterGrade, "answer, filtered by project alone, exactly the stored events of that project")
+		return Sentence("getEvents", f.Graded(), "answer, filtered by project alone, exactly the stored events of that project")
 	}
-	return Sentence("getEvents", eventFilterGrade, "answer, filtered by project and by "+f.Param+", exactly the project's stored events whose "+f.Param+" matches")
+	if f.Param == "root" {
+		return Sentence("getEvents", f.Graded(), "answer, filtered by project and root=true, exactly the first event of each of the project's Keptn contexts")
+	}
+	return Sentence("getEvents", f.Graded(), "answer, filtered by project and by "+f.Param+", exactly the project's stored events whose "+f.Param+" matches")
 }
 
-// EventFilters are getEvents' filters: a and b share a Keptn context; the others differ as shown.
+// EventFilters are getEvents' filters: a and b share a Keptn context (a stored first); the others
+// differ as shown.
 func EventFilters() []EventFilter {
 	return []EventFilter{
 		{Param: "project", Value: func([3]storedEvent) string { return "" }, Want: []int{0, 1, 2}},
@@ -49,6 +61,7 @@ func EventFilters() []EventFilter {
 		{Param: "eventID", Value: func(e [3]storedEvent) string { return e[1].id }, Want: []int{1}},
 		{Param: "stage", Value: func(e [3]storedEvent) string { return e[0].stage }, Want: []int{0, 2}},
 		{Param: "service", Value: func(e [3]storedEvent) string { return e[1].service }, Want: []int{1, 2}},
+		{Param: "root", Value: func([3]storedEvent) string { return "true" }, Want: []int{0, 2}, Grade: rootGrade},
 	}
 }
 

@@ -59,7 +59,7 @@ func nginxError(w http.ResponseWriter, status int, title string) {
 
 // Faults is the catalogue.
 func Faults() []Fault {
-	return append(append(append(append(hardeningFaults(), pagingFaults()...), eventFilterFaults()...), []Fault{
+	return append(append(append(append(hardeningFaults(), pagingFaults()...), append(eventFilterFaults(), emptyChart())...), []Fault{
 		// --- the contract: bodies, statuses, media types, headers ---
 		{Name: "a required field missing from a response (createProject's eventContext without its token)", Check: contract.CheckBodySchema, Labels: "Op:createProject",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {

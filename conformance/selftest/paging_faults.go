@@ -83,11 +83,36 @@ func pagingFaults() []Fault {
 // eventFilterFaults ignore one of getEvents' filters each.
 func eventFilterFaults() []Fault {
 	var out []Fault
-	for _, param := range []string{"keptnContext", "type", "source", "eventID", "stage", "service"} {
-		out = append(out, Fault{Name: "getEvents' " + param + " filter ignored", Check: contract.CheckBehaviour, Labels: "Feature:EventFilters",
+	for _, param := range []string{"keptnContext", "type", "source", "eventID", "stage", "service", "root"} {
+		level := grade.Level("")
+		if param == "root" {
+			level = grade.Should
+		}
+		out = append(out, Fault{Name: "getEvents' " + param + " filter ignored", Check: contract.CheckBehaviour, Labels: "Feature:EventFilters", Level: level,
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return ignoreQuery(next, route("GET", "/api/mongodb-datastore/event"), param)
 			}})
 	}
 	return out
+}
+
+// emptyChart stores an empty Helm chart with every service created without one.
+func emptyChart() Fault {
+	return Fault{Name: "an empty Helm chart stored with a service created without one", Check: contract.CheckBehaviour, Labels: "Op:getServiceResources", Level: grade.Should,
+		Wrap: func(next http.Handler, _ *Harness) http.Handler {
+			return rewrite(next, func(r *http.Request) bool {
+				return r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && strings.Contains(r.URL.Path, "/stage/") && strings.HasSuffix(r.URL.Path, "/resource")
+			}, func(r *http.Request, a *Answer) {
+				a.JSON(func(m map[string]any) {
+					seg := strings.Split(r.URL.Path, "/")
+					if len(seg) < 3 || seg[len(seg)-3] != "service" {
+						return
+					}
+					if rs, _ := m["resources"].([]any); len(rs) == 0 {
+						m["resources"] = []any{map[string]any{"resourceURI": "helm/" + seg[len(seg)-2] + ".tgz"}}
+						m["totalCount"] = 1
+					}
+				})
+			})
+		}}
 }

@@ -12,6 +12,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"github.com/onsi/ginkgo/v2/ginkgo/run"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 	"github.com/keptn-conformance/keptn-conformance/suites/conformance"
@@ -79,7 +81,8 @@ func worker() int {
 func orchestrate(args []string) int {
 	suiteFlags := flag.NewFlagSet(name, flag.ContinueOnError)
 	var cfg target.Config
-	if err := cfg.RegisterFlags(suiteFlags); err != nil {
+	var meta report.Metadata
+	if err := errors.Join(cfg.RegisterFlags(suiteFlags), meta.RegisterFlags(suiteFlags)); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 2
 	}
@@ -176,7 +179,9 @@ Usage:
   %[1]s [flags]
   %[1]s --procs=4 --target=external --endpoint=http://keptn.example.com --token=...
   %[1]s --label-filter='Profile:Core' --target=embedded
-  %[1]s --version
+  %[1]s --target=external --endpoint=... --token=... --implementation=acme-gateway \
+      --implementation-version=1.4.2 --organization=Acme --url=https://acme.example --contact=ada@acme.example
+  %[1]s --version   # this binary's version (the certified one's is --implementation-version)
 
 Every suite flag can be set through the environment variable named after it.
 

@@ -31,13 +31,13 @@ const (
 
 // ConformanceReport is the report of one run.
 type ConformanceReport struct {
-	APIVersion     string                `json:"apiVersion"`
-	Kind           string                `json:"kind"`
-	Date           string                `json:"date"`
+	APIVersion     string         `json:"apiVersion"`
+	Kind           string         `json:"kind"`
+	Date           string         `json:"date"`
 	Implementation Implementation `json:"implementation"`
-	Specs          []Spec                `json:"specs"`
-	Run            Run                   `json:"run"`
-	Profiles       []Profile             `json:"profiles"`
+	Specs          []Spec         `json:"specs"`
+	Run            Run            `json:"run"`
+	Profiles       []Profile      `json:"profiles"`
 	// Results are one entry per check of the run (and one per SHOULD finding of a MUST check).
 	Results      []Result      `json:"results"`
 	Coverage     Coverage      `json:"coverage"`

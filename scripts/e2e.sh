@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# e2e.sh — the kind path, end to end: set up Docker, build (or reuse) the node image and the
-# gateway's image, run every profile of the conformance suite against a kind cluster the suite
-# creates and installs the reference gateway into, write the reports to _artifacts/e2e, and delete
-# the cluster — also when interrupted — unless asked to keep it.
+# e2e.sh — the kind path, end to end: set up Docker, build (or reuse) the node image, the
+# gateway's image and the suite's, run every profile of the conformance suite against a kind
+# cluster the suite creates and installs the reference gateway into, then run the suite again from
+# inside the cluster (the in-cluster Job, `keptn-conformance in-cluster`) and check its results
+# tarball, write the reports to _artifacts/e2e, and delete the cluster — also when interrupted —
+# unless asked to keep it.
 #
 # Environment:
 #   KEEP_CLUSTER=1   keep the cluster afterwards, and reuse a kept one (fast re-runs)
@@ -10,10 +12,13 @@
 #   KIND_NODE_IMAGE  node image to use (default: built offline by scripts/kind-node-image.sh;
 #                    KIND_PULL_DEFAULT=1 uses kind's default image where it can be pulled)
 #   GATEWAY_IMAGE    gateway image to use (default: built by scripts/gateway-image.sh)
+#   CONFORMANCE_IMAGE  the suite's image (default: built by scripts/conformance-image.sh)
+#   IN_CLUSTER=0     skip the in-cluster run
 #   PROCS            parallel suite processes (default 4); LABELS a Ginkgo label filter
 #   ARTIFACTS        report directory (default _artifacts/e2e)
 # Output: one "timing: <phase> <seconds>s" line per phase (image, cluster, install, suites,
-# teardown), the suite's summary, and the reports.
+# in-cluster, teardown), the suites' summaries, and the reports; the in-cluster run's tarball is
+# _artifacts/e2e/in-cluster-results.tar.gz, unpacked in _artifacts/e2e/in-cluster/.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +27,7 @@ ARTIFACTS=${ARTIFACTS:-$ROOT/_artifacts/e2e}
 CLUSTER=${KIND_CLUSTER:-keptn-conformance}
 KEEP=${KEEP_CLUSTER:-0}
 PROCS=${PROCS:-4}
+IN_CLUSTER=${IN_CLUSTER:-1}
 
 now() { date +%s.%N; }
 timing() { printf 'timing: %s %.1fs\n' "$1" "$(echo "$(now) - $2" | bc)" | tee -a "$ARTIFACTS/timing.log"; }
@@ -39,14 +45,22 @@ timing docker "$t"
 t=$(now)
 NODE_IMAGE=$(bash scripts/kind-node-image.sh | tail -n 1)
 GATEWAY=$(bash scripts/gateway-image.sh | tail -n 1)
+SUITE_IMAGE=$(bash scripts/conformance-image.sh | tail -n 1)
 timing image "$t"
-echo "node image: $NODE_IMAGE; gateway image: $GATEWAY"
+echo "node image: $NODE_IMAGE; gateway image: $GATEWAY; suite image: $SUITE_IMAGE"
+kind() { go run sigs.k8s.io/kind "$@"; }
+if [[ "$KEEP" != 1 ]] && kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+  echo "a kind cluster $CLUSTER exists already: delete it (go run sigs.k8s.io/kind delete cluster --name $CLUSTER) or reuse it with KEEP_CLUSTER=1" >&2
+  exit 1
+fi
 
 cleanup() {
   local status=$?
-  if [[ "$KEEP" != 1 ]] && go run sigs.k8s.io/kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+  if [[ "$KEEP" != 1 ]] && kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
     echo "deleting kind cluster $CLUSTER"
-    go run sigs.k8s.io/kind delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
+    local t; t=$(now)
+    kind delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
+    timing teardown "$t"
   fi
   if [[ -f "$ARTIFACTS/timing.log" ]]; then
     echo "--- timings ---"
@@ -57,22 +71,54 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-keep=false
-[[ "$KEEP" == 1 ]] && keep=true
+# The suite keeps the cluster for the in-cluster run; cleanup deletes it unless KEEP_CLUSTER=1.
 t=$(now)
 status=0
 bin/keptn-conformance --procs="$PROCS" --timeout=45m --poll-progress-after=120s \
   ${LABELS:+--label-filter="$LABELS"} \
   --target=kind --kind-cluster="$CLUSTER" --kind-node-image="$NODE_IMAGE" --gateway-image="$GATEWAY" \
-  --keep-cluster="$keep" --artifacts="$ARTIFACTS" || status=$?
+  --keep-cluster=true --artifacts="$ARTIFACTS" || status=$?
 timing suites "$t"
+
 # The reference installation promises a token rotation without a lost request: whatever grade the
 # load check has for an arbitrary installation, this one is held to 0 (cases.MeasureLoadLost).
-report="$ARTIFACTS/conformance-report.json"
-if [[ -f "$report" ]]; then
-  lost=$(jq -r '[.measurements[] | select(.profile == "TokenRotation" and (.name | startswith("load during rotation: lost (")))][0].value // empty' "$report")
+check_lost() { # report.json, what
+  local lost
+  [[ -f "$1" ]] || return 0
+  lost=$(jq -r '[.measurements[] | select(.profile == "TokenRotation" and (.name | startswith("load during rotation: lost (")))][0].value // empty' "$1")
   if [[ -n "$lost" && "$lost" != 0 ]]; then
-    echo "the reference installation lost $lost requests during the token rotation; it promises none (the TokenRotation figures above say how they were lost)" >&2
+    echo "$2: the reference installation lost $lost requests during the token rotation; it promises none (the TokenRotation figures above say how they were lost)" >&2
+    status=1
+  fi
+}
+check_lost "$ARTIFACTS/conformance-report.json" "the suite on the host"
+
+# The same certification from inside the cluster: the suite's image as a Job against the Service
+# names, its results collected as one tarball, which must hold a green report.
+if [[ "$IN_CLUSTER" == 1 && -f "$ARTIFACTS/kubeconfig" ]]; then
+  t=$(now)
+  kind load docker-image "$SUITE_IMAGE" --name "$CLUSTER" >/dev/null
+  tarball="$ARTIFACTS/in-cluster-results.tar.gz"
+  bin/keptn-conformance in-cluster --kubeconfig="$ARTIFACTS/kubeconfig" --image="$SUITE_IMAGE" --out="$tarball" -- \
+    --procs="$PROCS" --timeout=45m --poll-progress-after=120s ${LABELS:+--label-filter="$LABELS"} \
+    --implementation='keptn-gateway (reference implementation) on kind, certified in-cluster' || status=$?
+  timing in-cluster "$t"
+  if [[ -f "$tarball" ]]; then
+    mkdir -p "$ARTIFACTS/in-cluster"
+    tar -xzf "$tarball" -C "$ARTIFACTS/in-cluster"
+    report="$ARTIFACTS/in-cluster/reports/conformance-report.json"
+    for f in reports/conformance-report.yaml reports/junit.xml reports/coverage.html logs/suite.log diagnostics/pods.txt; do
+      [[ -s "$ARTIFACTS/in-cluster/$f" ]] || { echo "the in-cluster results tarball has no $f" >&2; status=1; }
+    done
+    if [[ "$(jq -r '.run.succeeded' "$report" 2>/dev/null)" != true ]] || jq -e '[.profiles[] | select(.level == "core" and .result != "success")] | length > 0' "$report" >/dev/null 2>&1; then
+      echo "the in-cluster results tarball holds no green report (run.succeeded, every core profile success): see $ARTIFACTS/in-cluster" >&2
+      status=1
+    else
+      echo "in-cluster: a green report in $tarball"
+    fi
+    check_lost "$report" "the suite in the cluster"
+  else
+    echo "the in-cluster run left no results tarball" >&2
     status=1
   fi
 fi

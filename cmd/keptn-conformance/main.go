@@ -12,19 +12,25 @@ package main
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/ginkgo/command"
 	"github.com/onsi/ginkgo/v2/ginkgo/run"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 	"github.com/keptn-conformance/keptn-conformance/suites/conformance"
@@ -43,6 +49,9 @@ const workDirEnv = "KEPTN_CONFORMANCE_WORKDIR"
 func main() {
 	if isWorker(os.Args[1:]) {
 		os.Exit(worker())
+	}
+	if len(os.Args) > 1 && os.Args[1] == "in-cluster" {
+		os.Exit(inCluster(os.Args[2:]))
 	}
 	os.Exit(orchestrate(os.Args[1:]))
 }
@@ -79,11 +88,13 @@ func worker() int {
 func orchestrate(args []string) int {
 	suiteFlags := flag.NewFlagSet(name, flag.ContinueOnError)
 	var cfg target.Config
-	if err := cfg.RegisterFlags(suiteFlags); err != nil {
+	var meta report.Metadata
+	if err := errors.Join(cfg.RegisterFlags(suiteFlags), meta.RegisterFlags(suiteFlags)); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 2
 	}
 	var suiteArgs, ginkgoArgs []string
+	emit := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -104,6 +115,8 @@ func orchestrate(args []string) int {
 				return 1
 			}
 			return 0
+		case flagName == emitResults:
+			emit = true
 		case suiteFlags.Lookup(flagName) != nil:
 			suiteArgs = append(suiteArgs, a)
 			if !hasValue && !isBool(suiteFlags.Lookup(flagName)) && i+1 < len(args) {
@@ -158,7 +171,65 @@ func orchestrate(args []string) int {
 	code := 0
 	program := command.Program{Name: name, DefaultCommand: runCommand, Exiter: func(c int) { code = c }}
 	program.RunAndExit(append(append(append([]string{name}, ginkgoArgs...), suite, "--"), suiteArgs...))
+	if emit {
+		cfg.Resolve()
+		if err := target.EmitResults(os.Stdout, cfg.ArtifactsDir); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: --%s: %v\n", name, emitResults, err)
+			return cmp.Or(code, 1)
+		}
+	}
 	return code
+}
+
+// emitResults is the flag that writes the artifacts directory to stdout at the end of a run, for
+// the in-cluster Job (see target.EmitResults).
+const emitResults = "emit-results"
+
+// inCluster runs the suite as a Job in the installation's cluster and collects its results.
+func inCluster(args []string) int {
+	fs := flag.NewFlagSet(name+" in-cluster", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(os.Stderr, `%[1]s in-cluster: certify the installation from inside its cluster, as a Job.
+
+It applies the Job, its ServiceAccount and Role (fixtures/kind/manifests/conformance-job.yaml) in
+the namespace, follows the suite's log, and writes one tarball: reports/ (the conformance report,
+JUnit, coverage page), logs/suite.log and diagnostics/ (the namespace's pods, events and logs).
+The exit code is the suite's. Flags after -- go to the suite in the Job.
+
+Usage:
+  %[1]s in-cluster --image=IMAGE [--kubeconfig=FILE] [--out=FILE] -- [--procs=4 --label-filter=... ...]
+
+Flags:
+`, name)
+		fs.PrintDefaults()
+	}
+	home, _ := os.UserHomeDir()
+	run := target.InClusterRun{Log: os.Stdout}
+	fs.StringVar(&run.Kubeconfig, "kubeconfig", cmp.Or(os.Getenv("KUBECONFIG"), filepath.Join(home, ".kube", "config")), "kubeconfig of the cluster ($KUBECONFIG)")
+	fs.StringVar(&run.Namespace, "namespace", "keptn", "namespace of the Keptn installation, where the Job runs")
+	fs.StringVar(&run.Image, "image", os.Getenv("KEPTN_CONFORMANCE_IMAGE"), "the suite's image, which the cluster can pull or has loaded ($KEPTN_CONFORMANCE_IMAGE; scripts/conformance-image.sh)")
+	fs.StringVar(&run.Out, "out", "keptn-conformance-results.tar.gz", "the results tarball to write")
+	fs.DurationVar(&run.Timeout, "timeout", time.Hour, "the most the Job may take, start to results")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	run.Args = fs.Args()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ok, err := target.RunInCluster(ctx, run)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s in-cluster: %v\n", name, err)
+		return 1
+	}
+	fmt.Printf("results: %s\n", run.Out)
+	if !ok {
+		return 1
+	}
+	return 0
 }
 
 func isBool(f *flag.Flag) bool {
@@ -176,9 +247,14 @@ Usage:
   %[1]s [flags]
   %[1]s --procs=4 --target=external --endpoint=http://keptn.example.com --token=...
   %[1]s --label-filter='Profile:Core' --target=embedded
-  %[1]s --version
+  %[1]s --target=external --endpoint=... --token=... --implementation=acme-gateway \
+      --implementation-version=1.4.2 --organization=Acme --url=https://acme.example --contact=ada@acme.example
+  %[1]s --version   # this binary's version (the certified one's is --implementation-version)
+  %[1]s in-cluster --image=IMAGE -- --procs=4   # the same run as a Job in the cluster (in-cluster --help)
 
-Every suite flag can be set through the environment variable named after it.
+Every suite flag can be set through the environment variable named after it. --emit-results
+writes the artifacts directory to stdout at the end (a base64 tar.gz between marker lines: the
+in-cluster Job's way out).
 
 Suite flags:
 `, name)

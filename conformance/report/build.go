@@ -30,8 +30,8 @@ const (
 // ProfileLabel is the label prefix naming a spec's profile.
 const ProfileLabel = "Profile:"
 
-// Build makes the conformance report of a finished run.
-func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
+// Build makes the conformance report of a finished run, on target d with the certifier's metadata m.
+func Build(r types.Report, d *target.Description, m Metadata) (*ConformanceReport, error) {
 	docs, err := specs.All()
 	if err != nil {
 		return nil, err
@@ -52,8 +52,10 @@ func Build(r types.Report, d *target.Description) (*ConformanceReport, error) {
 		Notes:        []Note{},
 	}
 	if d != nil {
-		rep.Implementation = d.Implementation
+		im := d.Implementation
+		rep.Implementation = Implementation{Name: im.Name, Version: im.Version, Endpoint: im.Endpoint, Target: im.Target}
 	}
+	m.Apply(&rep.Implementation)
 	for _, doc := range docs {
 		rep.Specs = append(rep.Specs, Spec{Name: doc.Name, SHA256: doc.SHA256})
 	}

@@ -40,7 +40,7 @@ func TestResultsAreJudgedByLevel(t *testing.T) {
 		{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStateFailed, ParallelProcess: 2, Failure: types.Failure{Message: "process #1 failed"}},
 		{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStateFailed, ParallelProcess: 1, Failure: types.Failure{Message: "\x1b[1mthe target cannot be certified\x1b[0m: wrong token"}},
 	}}
-	rep, err := Build(r, nil)
+	rep, err := Build(r, nil, Metadata{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestResultsAreJudgedByLevel(t *testing.T) {
 // A spec the suite does not declare has no grade: the report refuses to guess one.
 func TestUndeclaredSpecIsAnError(t *testing.T) {
 	r := types.Report{SpecReports: []types.SpecReport{spec(cases.ProfileCore, "getProject MUST do something nobody declared", types.SpecStatePassed, "")}}
-	if _, err := Build(r, nil); err == nil {
+	if _, err := Build(r, nil, Metadata{}); err == nil {
 		t.Fatal("an undeclared spec was given a grade")
 	}
 }

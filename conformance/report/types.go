@@ -7,7 +7,6 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/generate"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/specsource"
-	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
 // APIVersion and Kind identify the report format.
@@ -32,13 +31,13 @@ const (
 
 // ConformanceReport is the report of one run.
 type ConformanceReport struct {
-	APIVersion     string                `json:"apiVersion"`
-	Kind           string                `json:"kind"`
-	Date           string                `json:"date"`
-	Implementation target.Implementation `json:"implementation"`
-	Specs          []Spec                `json:"specs"`
-	Run            Run                   `json:"run"`
-	Profiles       []Profile             `json:"profiles"`
+	APIVersion     string         `json:"apiVersion"`
+	Kind           string         `json:"kind"`
+	Date           string         `json:"date"`
+	Implementation Implementation `json:"implementation"`
+	Specs          []Spec         `json:"specs"`
+	Run            Run            `json:"run"`
+	Profiles       []Profile      `json:"profiles"`
 	// Results are one entry per check of the run (and one per SHOULD finding of a MUST check).
 	Results      []Result      `json:"results"`
 	Coverage     Coverage      `json:"coverage"`
@@ -54,6 +53,19 @@ type ConformanceReport struct {
 	Drift *specsource.Drift `json:"drift,omitempty"`
 	// DurationSeconds is the run's wall time.
 	DurationSeconds float64 `json:"durationSeconds"`
+}
+
+// Implementation is what was certified: what the run found (name, version, endpoint, target)
+// and what the certifier declared (Metadata: organization, url, contact, and a version that
+// replaces the reported one). Name is the Gateway API report's project.
+type Implementation struct {
+	Name         string   `json:"name"`
+	Version      string   `json:"version"`
+	Organization string   `json:"organization,omitempty"`
+	URL          string   `json:"url,omitempty"`
+	Contact      []string `json:"contact,omitempty"`
+	Endpoint     string   `json:"endpoint"`
+	Target       string   `json:"target"`
 }
 
 // Spec is a spec document the run checked against.

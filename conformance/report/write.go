@@ -66,6 +66,9 @@ func Summary(rep *ConformanceReport, dir string) string {
 	}
 	im := rep.Implementation
 	fmt.Fprintf(&b, "\nKeptn API gateway conformance: %s at %s (target %s)\n", strings.TrimSpace(im.Name+" "+im.Version), im.Endpoint, im.Target)
+	if by := im.By(); by != "" {
+		fmt.Fprintf(&b, "  by %s\n", by)
+	}
 	for _, p := range rep.Profiles {
 		mark := map[string]string{Success: "PASS", Partial: "PART", Failure: "FAIL"}[p.Result]
 		fmt.Fprintf(&b, "  %s  %-14s %-11s MUST %3d passed, %d failed, %d skipped · SHOULD %2d passed, %d failed, %d skipped\n", mark, p.Name, "("+p.Level+")",
@@ -109,6 +112,21 @@ func Summary(rep *ConformanceReport, dir string) string {
 		fmt.Fprintf(&b, "  reports: %s, %s, %s, junit.xml, ginkgo-report.json in %s\n", FileYAML, FileJSON, FileCoverage, dir)
 	}
 	return b.String()
+}
+
+// By is who declares the implementation, for a person: organization, URL and contacts, those
+// given ("" when none).
+func (im Implementation) By() string {
+	var parts []string
+	for _, p := range []string{im.Organization, im.URL} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(im.Contact) > 0 {
+		parts = append(parts, "contact: "+strings.Join(im.Contact, ", "))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // maxFindings is how many kinds of SHOULD finding the summary spells out; the report has them all.
@@ -222,6 +240,7 @@ td.req code { word-break: break-all; }
 </style></head><body>
 <h1>Keptn API coverage</h1>
 <p>{{.Report.Implementation.Name}} {{.Report.Implementation.Version}} at {{.Report.Implementation.Endpoint}} (target {{.Report.Implementation.Target}}), {{.Report.Date}}.<br>
+{{with .Report.Implementation.By}}By {{.}}.<br>{{end}}
 Operations covered: <b>{{.Report.Coverage.Operations.Covered}}/{{.Report.Coverage.Operations.Total}}</b>;
 documented responses exercised: <b>{{.Report.Coverage.Statuses.Exercised}}/{{.Report.Coverage.Statuses.Total}}</b>
 ({{len .Report.Coverage.Exemptions}} exempted).</p>

@@ -87,7 +87,7 @@ func (c *Config) settings() []setting {
 		{"tls-cert-file", "KEPTN_CONFORMANCE_TLS_CERT_FILE", "external: the certificate file a gateway on this machine watches (enables the certificate swap)", &c.TLSCertFile, ""},
 		{"tls-key-file", "KEPTN_CONFORMANCE_TLS_KEY_FILE", "external: the key file that goes with --tls-cert-file", &c.TLSKeyFile, ""},
 		{"hot-reload", "KEPTN_CONFORMANCE_HOT_RELOAD", "external: the gateway applies a new token without restarting api-service", &c.HotReload, "false"},
-		{"kubeconfig", "KEPTN_CONFORMANCE_KUBECONFIG", "external: kubeconfig of the gateway's cluster (enables token rotation through the Secret)", &c.Kubeconfig, ""},
+		{"kubeconfig", "KEPTN_CONFORMANCE_KUBECONFIG", "external: kubeconfig of the gateway's cluster (enables token rotation through the Secret); in-cluster: the service account of the pod the suite runs in", &c.Kubeconfig, ""},
 		{"namespace", "KEPTN_CONFORMANCE_NAMESPACE", "namespace of the Keptn installation", &c.Namespace, "keptn"},
 		{"session-user", "KEPTN_CONFORMANCE_SESSION_USER", "external: a user who may log in with a session (enables the session profile)", &c.SessionUser, ""},
 		{"session-password", "KEPTN_CONFORMANCE_SESSION_PASSWORD", "external: that user's password", &c.SessionPassword, ""},

@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -38,9 +39,18 @@ type kube struct {
 	namespace string
 }
 
+// InCluster as the kubeconfig (--kubeconfig=in-cluster) is the service account of the pod the
+// suite runs in (rest.InClusterConfig): the in-cluster run's Job.
+const InCluster = "in-cluster"
+
 func connectKube(kubeconfig, namespace string) (*kube, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	if err != nil {
+	var cfg *rest.Config
+	var err error
+	if kubeconfig == InCluster {
+		if cfg, err = rest.InClusterConfig(); err != nil {
+			return nil, fmt.Errorf("--kubeconfig=%s: %w", InCluster, err)
+		}
+	} else if cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig); err != nil {
 		return nil, fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
 	}
 	cfg.QPS, cfg.Burst = 50, 100

@@ -11,6 +11,7 @@ package conformance
 import (
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -34,7 +35,8 @@ import (
 
 var (
 	cfg     target.Config
-	flagErr = cfg.RegisterFlags(flag.CommandLine)
+	meta    report.Metadata // the certifier's: organization, URL, contacts, version
+	flagErr = errors.Join(cfg.RegisterFlags(flag.CommandLine), meta.RegisterFlags(flag.CommandLine))
 
 	desc     *target.Description // the target, in every process
 	tgt      *target.Target
@@ -101,7 +103,7 @@ var _ = ReportAfterSuite("conformance report", func(r Report) {
 		d = &target.Description{Implementation: target.Implementation{Name: cmp.Or(cfg.Implementation, "unnamed Keptn API gateway"), Target: cfg.Target,
 			Endpoint: cmp.Or(cfg.Endpoint, cfg.HTTPSEndpoint)}}
 	}
-	rep, err := report.Build(r, d)
+	rep, err := report.Build(r, d, meta)
 	Expect(err).NotTo(HaveOccurred())
 	if tgt != nil {
 		rep.Drift = specDrift()

@@ -65,6 +65,9 @@ func httpsAddr(e *cases.Env) (string, error) {
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("the target has no HTTPS listener")
 	}
+	if u.Port() == "" {
+		return net.JoinHostPort(u.Hostname(), "443"), nil
+	}
 	return u.Host, nil
 }
 

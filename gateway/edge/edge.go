@@ -135,6 +135,10 @@ func (e *edge) authenticated(next http.Handler) http.Handler {
 			httpx.WriteError(w, http.StatusInternalServerError, "internal error")
 			return
 		}
+		// The subrequest changes nothing, so it may be sent again: marked idempotent (the header
+		// itself is not sent), the transport retries it when a kept-alive connection to api-service
+		// turns out closed under it (a pod going away), instead of answering 502.
+		req.Header["Idempotency-Key"] = nil
 		for _, h := range []string{"X-Token", "Cookie", "X-Forwarded-Proto"} {
 			for _, v := range r.Header.Values(h) {
 				req.Header.Add(h, v)

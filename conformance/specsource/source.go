@@ -39,6 +39,9 @@ type Source struct {
 	Kind string
 	// Location is the directory or base URL (Dir, URL).
 	Location string
+	// Layout is the target's (--layout): which services it has, and where it serves their
+	// documents (served). The zero value is 0.7.
+	Layout Layout
 }
 
 func (s Source) String() string {
@@ -72,9 +75,10 @@ func Parse(v string) (Source, error) {
 // Service is one Keptn service whose document a source provides.
 type Service struct {
 	Name string
-	// Mount is where the gateway serves the service (the prefix it strips).
+	// Mount is where the gateway serves the service (the prefix it strips), in 0.7's layout: the
+	// paths the suite writes (a Layout maps them to the target's).
 	Mount string
-	// ServedPath is where the gateway serves the service's document.
+	// ServedPath is where the gateway serves the service's document (0.7; see Layout.Services).
 	ServedPath string
 }
 
@@ -154,7 +158,7 @@ func Load(ctx context.Context, src Source, endpoint string, client *http.Client)
 		client = http.DefaultClient
 	}
 	set := &Set{Source: src}
-	for _, svc := range Services {
+	for _, svc := range src.Layout.Services() {
 		var r reader
 		var loc string
 		switch src.Kind {

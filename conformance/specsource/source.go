@@ -152,7 +152,7 @@ func Digest(files []File) string {
 // the HTTP client to reach it or a URL source. Every error names the document and what is wrong.
 func Load(ctx context.Context, src Source, endpoint string, client *http.Client) (*Set, error) {
 	if src.Kind == Bundled {
-		return bundled()
+		return bundled(src.Layout)
 	}
 	if client == nil {
 		client = http.DefaultClient
@@ -183,10 +183,11 @@ func Load(ctx context.Context, src Source, endpoint string, client *http.Client)
 	return set, nil
 }
 
-// bundled is the set of specs/, as the suite has always used it.
-func bundled() (*Set, error) {
-	set := &Set{Source: Source{Kind: Bundled}}
-	for _, svc := range Services {
+// bundled is the set of specs/, as the suite has always used it: the documents of the services
+// the layout has.
+func bundled(l Layout) (*Set, error) {
+	set := &Set{Source: Source{Kind: Bundled, Layout: l}}
+	for _, svc := range l.Services() {
 		d, err := specs.Get(svc.Name)
 		if err != nil {
 			return nil, err

@@ -254,7 +254,7 @@ func specDrift() *specsource.Drift {
 	if err != nil || inUse == nil {
 		return nil
 	}
-	bundled, err := specsource.Load(ctx, specsource.Source{Kind: specsource.Bundled}, "", nil)
+	bundled, err := specsource.Load(ctx, specsource.Source{Kind: specsource.Bundled, Layout: tgt.Layout()}, "", nil)
 	if err != nil {
 		return nil
 	}

@@ -9,7 +9,7 @@ COMMIT = $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>
 # Parallel processes of the conformance suite (its specs mostly wait on HTTP).
 PROCS ?= 4
 ARTIFACTS ?= $(CURDIR)/_artifacts
-SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)')
+SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)') $(if $(LAYOUT),--layout=$(LAYOUT))
 
 .PHONY: test lint vet run-gateway keptn-conformance conformance conformance-doc certify e2e bench mutation
 test: vet ## Run the project's tests (what CI runs)

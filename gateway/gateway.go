@@ -69,6 +69,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// HTTPSRedirect makes the HTTP listener answer 308 to HTTPS for everything (strict mode).
 	HTTPSRedirect bool
+	// Layout is where the gateway (roles all and gateway) serves the API: "0.7" (the default,
+	// everything under /api) or "0.6" (Keptn 0.6's paths: no /api prefix, no mongodb-datastore).
+	Layout string
 	// The other roles' base URLs, for the split topology.
 	APIServiceURL, ConfigurationServiceURL, DatastoreURL string
 	// ReloadInterval is how often watched files are read (default 200ms).
@@ -101,6 +104,7 @@ type Gateway struct {
 	notes   []string
 	// httpsPort is the HTTPS listener's port once bound (for the strict-mode redirect).
 	httpsPort string
+	layout    edge.Layout
 	// stopping is set for the shutdown delay: the health path then fails, so that the Service
 	// stops forwarding here before the listeners close.
 	stopping atomic.Bool
@@ -148,9 +152,20 @@ func (c *Config) defaults() error {
 	if c.HTTPSRedirect && c.HTTPSAddr == "" {
 		return errors.New("redirecting HTTP to HTTPS needs an HTTPS listener (--https)")
 	}
+	layout, err := edge.ParseLayout(c.Layout)
+	if err != nil {
+		return fmt.Errorf("--layout: %w", err)
+	}
+	if layout.String() != edge.Layout07.String() && c.Role != RoleAll && c.Role != RoleGateway {
+		return fmt.Errorf("role %s serves its own paths; --layout is the gateway's (roles all and gateway)", c.Role)
+	}
 	need := map[Role][]struct{ name, v string }{
 		RoleGateway:    {{"--api-service-url", c.APIServiceURL}, {"--configuration-service-url", c.ConfigurationServiceURL}, {"--datastore-url", c.DatastoreURL}},
 		RoleAPIService: {{"--configuration-service-url", c.ConfigurationServiceURL}, {"--datastore-url", c.DatastoreURL}},
+	}
+	if layout.String() == edge.Layout06.String() {
+		// Keptn 0.6's gateway has no datastore route: only api-service reaches the datastore.
+		need[RoleGateway] = need[RoleGateway][:2]
 	}
 	for _, n := range need[c.Role] {
 		if n.v == "" {
@@ -166,6 +181,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, log: cfg.Log}
+	g.layout, _ = edge.ParseLayout(cfg.Layout) // checked by defaults
 	defer func() {
 		if err != nil {
 			g.Close() // whatever was opened before the failure
@@ -211,6 +227,9 @@ func New(cfg Config) (_ *Gateway, err error) {
 			{"--configuration-service-url", cfg.ConfigurationServiceURL, &up.ConfigurationService},
 			{"--datastore-url", cfg.DatastoreURL, &up.Datastore},
 		} {
+			if u.url == "" {
+				continue // the datastore, in a layout without its route
+			}
 			p, err := proxy(u.url, g.log, cfg.UpstreamPatience)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", u.flag, err)
@@ -220,7 +239,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		if up.Auth, err = httpx.NewClient(cfg.APIServiceURL, httpx.Retrying{Patience: cfg.UpstreamPatience}); err != nil {
 			return nil, err
 		}
-		g.handler = edge.New(up)
+		g.handler = edge.New(up, g.layout)
 	case RoleAll:
 		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
 		if err != nil {
@@ -241,7 +260,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		authClient, _ := httpx.NewClient("http://api-service", httpx.InProcess{Handler: api.Handler()})
 		g.handler = edge.New(edge.Upstreams{
 			APIService: api.Handler(), ConfigurationService: cs.Handler(), Datastore: ds.Handler(), Auth: authClient,
-		})
+		}, g.layout)
 	}
 	if cfg.Role != RoleAll && cfg.Role != RoleGateway {
 		g.handler = withHealth(withOwnSpec(g.handler, roleSpecs[cfg.Role]), &g.stopping)
@@ -334,10 +353,17 @@ func (g *Gateway) HTTPSHandler() http.Handler {
 }
 
 // bounded is a listener's handler: logged, its bodies limited and paced; at the edge (roles all
-// and gateway) with the per-route limits and the security headers.
+// and gateway) with the per-route limits and the security headers, by the 0.7 path of the route
+// (the layout's table).
 func (g *Gateway) bounded(h http.Handler) http.Handler {
 	if g.cfg.Role == RoleAll || g.cfg.Role == RoleGateway {
-		h = secured(limited(h, bodyLimit, g.cfg.Timeouts))
+		route := func(p string) string {
+			if c, ok := g.layout.Canonical(p); ok {
+				return c
+			}
+			return p
+		}
+		h = secured(route, limited(h, func(p string) int64 { return bodyLimit(route(p)) }, g.cfg.Timeouts))
 	} else {
 		h = limited(h, nil, g.cfg.Timeouts)
 	}

@@ -21,7 +21,7 @@ const (
 	BodyLimit = 1 << 20
 )
 
-// bodyLimit is the most a request to path may send (public paths of the gateway).
+// bodyLimit is the most a request to path may send (the 0.7 paths of the gateway's routes).
 func bodyLimit(path string) int64 {
 	switch {
 	case path == "/api/auth", path == "/api/v1/auth", path == "/api/v1/auth/":
@@ -121,14 +121,14 @@ func (b *pacedBody) Close() error { return b.body.Close() }
 
 // secured adds the security headers the gateway's answers carry: no content sniffing, no framing
 // (the Swagger UI and the bridge page may not be put in a frame), and no caching of the API's
-// answers, which are credentials' business.
-func secured(next http.Handler) http.Handler {
+// answers, which are credentials' business. route is the 0.7 path of a request's route.
+func secured(route func(string) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
-		if strings.HasPrefix(r.URL.Path, "/api") && !strings.Contains(r.URL.Path, "/swagger-ui") {
+		if p := route(r.URL.Path); strings.HasPrefix(p, "/api") && !strings.Contains(p, "/swagger-ui") {
 			h.Set("Cache-Control", "no-store")
 		}
 		next.ServeHTTP(w, r)

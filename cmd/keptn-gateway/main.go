@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway"
+	"github.com/keptn-conformance/keptn-conformance/gateway/edge"
 )
 
 func main() {
@@ -86,6 +87,7 @@ var settings = []setting{
 	{"tls-cert", "KEPTN_GATEWAY_TLS_CERT", "", "TLS certificate file (PEM), reloaded on change; with --tls-key"},
 	{"tls-key", "KEPTN_GATEWAY_TLS_KEY", "", "TLS private key file (PEM)"},
 	{"https-redirect", "KEPTN_GATEWAY_HTTPS_REDIRECT", "false", "strict mode: the HTTP listener redirects everything to HTTPS (308)"},
+	{"layout", "KEPTN_GATEWAY_LAYOUT", "0.7", "where the API is served (roles all and gateway): 0.7 (under /api, as api-gateway-nginx) or 0.6 (Keptn 0.6's paths: /v1, /configuration-service, /swagger-ui/; no mongodb-datastore route)"},
 	{"users-file", "KEPTN_GATEWAY_USERS_FILE", "", "YAML file of users who may log in with a session (see README)"},
 	{"session-ttl", "KEPTN_GATEWAY_SESSION_TTL", "12h", "lifetime of a login session"},
 	{"api-service-url", "KEPTN_GATEWAY_API_SERVICE_URL", "", "base URL of api-service (roles gateway)"},
@@ -181,7 +183,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	cfg := gateway.Config{
 		Role: role, HTTPAddr: v("http"), HTTPSAddr: httpsAddr, DataDir: v("data-dir"),
 		Token: os.Getenv("KEPTN_API_TOKEN"), TokenFile: v("token-file"), Domain: v("domain"),
-		TLSCertFile: v("tls-cert"), TLSKeyFile: v("tls-key"), HTTPSRedirect: redirect,
+		TLSCertFile: v("tls-cert"), TLSKeyFile: v("tls-key"), HTTPSRedirect: redirect, Layout: v("layout"),
 		UsersFile: v("users-file"), SessionTTL: ttl, ReloadInterval: durations["reload-interval"],
 		ShutdownDelay: durations["shutdown-delay"], StoreLockTimeout: durations["store-lock-timeout"], UpstreamPatience: durations["upstream-patience"],
 		Timeouts: gateway.Timeouts{
@@ -206,7 +208,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  HTTPS: %s\n", baseURL("https", httpsL))
 	}
 	if role == gateway.RoleAll || role == gateway.RoleGateway {
-		fmt.Fprintf(stdout, "  API:   %s/api/v1   Swagger UI: %s/api/swagger-ui/\n", baseURL("http", httpL), baseURL("http", httpL))
+		layout, _ := edge.ParseLayout(cfg.Layout) // checked by gateway.New
+		api, _ := layout.Public("/api/v1")
+		ui, _ := layout.Public("/api/swagger-ui/")
+		fmt.Fprintf(stdout, "  API:   %s%s   Swagger UI: %s%s   (layout %s)\n", baseURL("http", httpL), api, baseURL("http", httpL), ui, layout)
 	}
 	for _, n := range g.Notes() {
 		fmt.Fprintf(stdout, "  %s\n", n)

@@ -25,6 +25,8 @@ func TestMisconfigurationIsOneClearError(t *testing.T) {
 		{[]string{"serve"}, map[string]string{"KEPTN_GATEWAY_BODY_STALL_TIMEOUT": "soon"}, "--body-stall-timeout"},
 		{[]string{"serve", "--role=nginx", "--data-dir", dir}, nil, "unknown role"},
 		{[]string{"serve", "--role=gateway", "--data-dir", dir}, nil, "needs --api-service-url"},
+		{[]string{"serve", "--layout=0.5", "--data-dir", dir}, nil, `--layout: unknown layout "0.5" (want one of 0.7, 0.6)`},
+		{[]string{"serve", "--role=api-service", "--layout=0.6", "--data-dir", dir}, nil, "--layout is the gateway's"},
 		{[]string{"serve", "--data-dir", dir, "--tls-cert", "a.crt", "--http", "127.0.0.1:0", "--https", "127.0.0.1:0"}, nil, "--tls-key"},
 		{[]string{"serve", "--data-dir", dir, "--http", "127.0.0.1:0", "--https", ""}, map[string]string{"KEPTN_API_TOKEN": "short"}, "shorter than"},
 		{[]string{"serve", "--http", "127.0.0.1:0", "--https", ""}, map[string]string{"KEPTN_GATEWAY_DATA_DIR": dir, "KEPTN_GATEWAY_USERS_FILE": dir + "/missing.yaml"}, "users file"},

@@ -335,6 +335,14 @@ func (e *Env) LoadDuringRotation(ctx context.Context, store target.TokenStore, l
 	var wg sync.WaitGroup
 	client := e.Target.Client(e.Base)
 	paths := []string{"/api/v1/auth", "/api/configuration-service/v1/project?pageSize=1", "/api/mongodb-datastore/event?pageSize=1"}
+	// Only the routes the target's layout has (Keptn 0.6: no datastore).
+	served := paths[:0]
+	for _, p := range paths {
+		if _, err := e.Target.Layout().Path(strings.Split(p, "?")[0]); err == nil {
+			served = append(served, p)
+		}
+	}
+	paths = served
 	workers := max(4, rate/25)
 	for i := 0; i < workers; i++ {
 		wg.Add(1)

@@ -51,6 +51,10 @@ type Client struct {
 	Base string
 	// Secrets are redacted from every description (tokens, passwords, session ids).
 	Secrets []string
+	// Paths maps a request's path, as the specs and cases write it (Keptn 0.7's layout), to the
+	// gateway's; its error is returned by Do (a route the gateway's layout does not have). Nil
+	// sends every path as it is.
+	Paths func(path string) (string, error)
 }
 
 // Request is what to send. For an operation, Path is filled from the operation's path and
@@ -98,6 +102,11 @@ func (c *Client) Do(ctx context.Context, r Request) (*Exchange, error) {
 	path, err := r.URLPath()
 	if err != nil {
 		return nil, err
+	}
+	if c.Paths != nil {
+		if path, err = c.Paths(path); err != nil {
+			return nil, err
+		}
 	}
 	method := r.Method
 	if method == "" && r.Op != nil {

@@ -42,6 +42,8 @@ type Options struct {
 	Strict bool
 	// DefaultPatience runs the suite with its default waits (the self-test shortens them).
 	DefaultPatience bool
+	// Layout serves the API in that layout and certifies it so (--layout; "": 0.7).
+	Layout string
 }
 
 // Start runs a reference gateway in dir with the fault applied (nil: none).
@@ -67,7 +69,7 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	h.g, err = gateway.New(gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: data, TokenFile: h.TokenFile, UsersFile: users,
 		Domain: "localhost", SessionTTL: 5 * time.Second, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
-		HTTPSRedirect: opts.Strict,
+		HTTPSRedirect: opts.Strict, Layout: opts.Layout,
 	})
 	if err != nil {
 		return nil, err
@@ -162,6 +164,9 @@ func (h *Harness) Args(artifacts, name string) []string {
 		// One seed for the generated requests, so that every run of the self-test draws the same
 		// inputs (a fault only generation finds is then found every time, not by luck).
 		"--seed=" + strconv.Itoa(SelfTestSeed),
+	}
+	if h.opts.Layout != "" {
+		args = append(args, "--layout="+h.opts.Layout)
 	}
 	if h.opts.DefaultPatience {
 		return args

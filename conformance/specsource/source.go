@@ -39,6 +39,9 @@ type Source struct {
 	Kind string
 	// Location is the directory or base URL (Dir, URL).
 	Location string
+	// Layout is the target's (--layout): which services it has, and where it serves their
+	// documents (served). The zero value is 0.7.
+	Layout Layout
 }
 
 func (s Source) String() string {
@@ -72,9 +75,10 @@ func Parse(v string) (Source, error) {
 // Service is one Keptn service whose document a source provides.
 type Service struct {
 	Name string
-	// Mount is where the gateway serves the service (the prefix it strips).
+	// Mount is where the gateway serves the service (the prefix it strips), in 0.7's layout: the
+	// paths the suite writes (a Layout maps them to the target's).
 	Mount string
-	// ServedPath is where the gateway serves the service's document.
+	// ServedPath is where the gateway serves the service's document (0.7; see Layout.Services).
 	ServedPath string
 }
 
@@ -148,13 +152,13 @@ func Digest(files []File) string {
 // the HTTP client to reach it or a URL source. Every error names the document and what is wrong.
 func Load(ctx context.Context, src Source, endpoint string, client *http.Client) (*Set, error) {
 	if src.Kind == Bundled {
-		return bundled()
+		return bundled(src.Layout)
 	}
 	if client == nil {
 		client = http.DefaultClient
 	}
 	set := &Set{Source: src}
-	for _, svc := range Services {
+	for _, svc := range src.Layout.Services() {
 		var r reader
 		var loc string
 		switch src.Kind {
@@ -179,10 +183,11 @@ func Load(ctx context.Context, src Source, endpoint string, client *http.Client)
 	return set, nil
 }
 
-// bundled is the set of specs/, as the suite has always used it.
-func bundled() (*Set, error) {
-	set := &Set{Source: Source{Kind: Bundled}}
-	for _, svc := range Services {
+// bundled is the set of specs/, as the suite has always used it: the documents of the services
+// the layout has.
+func bundled(l Layout) (*Set, error) {
+	set := &Set{Source: Source{Kind: Bundled, Layout: l}}
+	for _, svc := range l.Services() {
 		d, err := specs.Get(svc.Name)
 		if err != nil {
 			return nil, err

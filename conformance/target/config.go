@@ -54,6 +54,7 @@ type Config struct {
 
 	// every target
 	Specs              string // --specs: bundled, served, a directory or a base URL (package specsource)
+	Layout             string // --layout: where the target serves the API, 0.7 or 0.6 (package specsource)
 	ArtifactsDir       string
 	RotationMax        time.Duration // the most a token rotation may take to be effective
 	CertSwapMax        time.Duration // the most a certificate swap may take
@@ -98,6 +99,7 @@ func (c *Config) settings() []setting {
 		{"gateway-image", "KEPTN_CONFORMANCE_GATEWAY_IMAGE", "kind: image of the reference gateway to install", &c.GatewayImage, ""},
 		{"kind-config", "KEPTN_CONFORMANCE_KIND_CONFIG", "kind: cluster configuration file", &c.KindConfigFile, "fixtures/kind/cluster.yaml"},
 		{"specs", "KEPTN_CONFORMANCE_SPECS", "the documents to certify against besides the bundled ones: bundled (only those), served (the target's own), or a directory or base URL holding api-service.yaml, configuration-service.yaml, mongodb-datastore.yaml (Swagger 2.0 or OpenAPI 3)", &c.Specs, "bundled"},
+		{"layout", "KEPTN_CONFORMANCE_LAYOUT", "where the target serves the Keptn API: 0.7 (under /api, api-gateway-nginx) or 0.6 (Keptn 0.6: /v1, /configuration-service, /swagger-ui/; no mongodb-datastore, whose checks are then skipped)", &c.Layout, "0.7"},
 		{"artifacts", "KEPTN_CONFORMANCE_ARTIFACTS", "directory for the reports", &c.ArtifactsDir, "_artifacts"},
 		{"rotation-max", "KEPTN_CONFORMANCE_ROTATION_MAX", "the most a token rotation may take to become effective", &c.RotationMax, "60s"},
 		{"cert-swap-max", "KEPTN_CONFORMANCE_CERT_SWAP_MAX", "the most a certificate swap may take to be served", &c.CertSwapMax, "60s"},

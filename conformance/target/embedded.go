@@ -49,7 +49,7 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	dataDir := filepath.Join(dir, "data")
 	g, err := gateway.New(gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
-		UsersFile: usersFile, Domain: "localhost", Log: log,
+		UsersFile: usersFile, Domain: "localhost", Log: log, Layout: cfg.Layout,
 		// Short sessions, so that the session profile sees one expire within the run.
 		SessionTTL: 5 * time.Second,
 		// A short body deadline, so that the hardening profile sees a stalled body cut off soon.
@@ -90,6 +90,7 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 		TokenStore:     &StoreSpec{File: tokenFile},
 		CertStore:      &StoreSpec{File: certFile, KeyFile: keyFile},
 		HotReload:      true,
+		Layout:         cfg.Layout,
 	}
 	d.Implementation.Endpoint = d.HTTP
 	if err := Ready(ctx, d); err != nil {

@@ -23,11 +23,21 @@ func Setup(ctx context.Context, cfg Config) (d *Description, teardown func(), er
 	if _, err := specsource.Parse(cfg.Specs); err != nil {
 		return nil, func() {}, err
 	}
+	layout, err := specsource.ParseLayout(cfg.Layout)
+	if err != nil {
+		return nil, func() {}, err
+	}
+	if cfg.Target == KindKind && layout.Name != specsource.Layout07.Name {
+		return nil, func() {}, fmt.Errorf("--layout %s: the kind target installs Keptn 0.7's layout (fixtures/kind/manifests); certify 0.6 on the embedded or an external target", layout.Name)
+	}
 	switch cfg.Target {
 	case KindEmbedded:
 		d, teardown, err = setupEmbedded(ctx, cfg)
 	case KindExternal:
 		d, err = describeExternal(cfg)
+		if d != nil {
+			d.Layout = layout.Name
+		}
 		teardown = func() {}
 	case KindKind:
 		d, teardown, err = setupKind(ctx, cfg)
@@ -193,19 +203,20 @@ func preflight(ctx context.Context, d *Description) error {
 	if err != nil {
 		return err
 	}
+	auth := "POST " + ex.Request.URL.Path // in the target's layout
 	switch {
 	case untrusted(ex.Err):
 		return untrustedError(d, ex.Err)
 	case ex.Err != nil:
 		return fmt.Errorf("cannot reach the gateway at %s: %v", base, ex.Err)
 	case ex.Status() == http.StatusUnauthorized:
-		return answeredWrongly{fmt.Sprintf("the gateway at %s refuses the token (POST /api/v1/auth answered 401): check --token / $KEPTN_CONFORMANCE_TOKEN", base)}
+		return answeredWrongly{fmt.Sprintf("the gateway at %s refuses the token (%s answered 401): check --token / $KEPTN_CONFORMANCE_TOKEN", base, auth)}
 	case ex.Status() == http.StatusNotFound:
-		return answeredWrongly{fmt.Sprintf("%s does not serve the Keptn API (POST /api/v1/auth answered 404): give the gateway's base URL, without /api", base)}
+		return answeredWrongly{fmt.Sprintf("%s does not serve the Keptn API in layout %s (%s answered 404): give the gateway's base URL, without /api, and its layout (--layout 0.7 or 0.6)", base, t.Layout().Name, auth)}
 	case ex.Status() == http.StatusBadGateway || ex.Status() == http.StatusServiceUnavailable || ex.Status() == http.StatusGatewayTimeout:
-		return fmt.Errorf("the gateway at %s answered POST /api/v1/auth with %d: it is not ready yet", base, ex.Status())
+		return fmt.Errorf("the gateway at %s answered %s with %d: it is not ready yet", base, auth, ex.Status())
 	case ex.Status() != http.StatusOK:
-		return answeredWrongly{fmt.Sprintf("the gateway at %s answered POST /api/v1/auth with %d, not 200: it is not ready, or not a Keptn API gateway", base, ex.Status())}
+		return answeredWrongly{fmt.Sprintf("the gateway at %s answered %s with %d, not 200: it is not ready, or not a Keptn API gateway", base, auth, ex.Status())}
 	}
 	ex, err = c.Do(ctx, contract.Request{Method: "GET", Path: "/api/v1/metadata", Header: withToken})
 	if err == nil && ex.Err == nil && ex.Status() == http.StatusOK {

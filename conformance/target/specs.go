@@ -24,6 +24,7 @@ func (t *Target) InUse(ctx context.Context) (*specsource.Set, *specsource.Valida
 			t.inUse.err = err
 			return
 		}
+		src.Layout = t.layout
 		base := t.Base()
 		t.inUse.set, t.inUse.err = specsource.Load(ctx, src, base, t.Client(base).HTTP)
 		if t.inUse.err == nil {

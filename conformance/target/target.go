@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/specsource"
 )
 
 // Description is everything the parallel processes of a run need to reach the target. Process
@@ -46,6 +47,8 @@ type Description struct {
 	Broken map[string]string `json:"broken,omitempty"`
 	// Specs is the --specs value: documents to validate against besides the bundled ones.
 	Specs string `json:"specs,omitempty"`
+	// Layout is the --layout value: where the target serves the API ("" is 0.7).
+	Layout string `json:"layout,omitempty"`
 }
 
 // Implementation names what is certified, for the report.
@@ -114,7 +117,8 @@ type Target struct {
 	Tokens TokenStore
 	Certs  CertStore
 
-	inUse inUseSpecs
+	layout specsource.Layout
+	inUse  inUseSpecs
 }
 
 // Encode serialises a description for the other processes.
@@ -136,6 +140,9 @@ func Decode(b []byte) (*Description, error) {
 func Connect(d *Description) (*Target, error) {
 	t := &Target{Desc: *d, token: d.Token}
 	var err error
+	if t.layout, err = specsource.ParseLayout(d.Layout); err != nil {
+		return nil, err
+	}
 	t.httpClient = newClient(nil)
 	if d.HTTPS != "" {
 		tc := &tls.Config{ServerName: d.ServerName, MinVersion: tls.VersionTLS12}
@@ -213,8 +220,11 @@ func (t *Target) Client(base string, extraSecrets ...string) *contract.Client {
 	if t.Desc.Session != nil {
 		secrets = append(secrets, t.Desc.Session.Password)
 	}
-	return &contract.Client{HTTP: hc, Base: base, Secrets: secrets}
+	return &contract.Client{HTTP: hc, Base: base, Secrets: secrets, Paths: t.layout.Path}
 }
+
+// Layout is where the target serves the API: every request's path is mapped by it (Client).
+func (t *Target) Layout() specsource.Layout { return t.layout }
 
 // TLSConfig is the client TLS configuration the suite uses for the target's HTTPS.
 func (t *Target) TLSConfig() *tls.Config {

@@ -1,7 +1,8 @@
 // Package edge is the api-gateway-nginx role of the reference gateway: the single entry point.
 // It routes by path prefix to the roles behind it as Keptn 0.7's nginx does, authenticates
 // configuration-service and datastore calls with a subrequest to api-service's /v1/auth,
-// serves the Swagger UI and the specs, the health path and the redirects.
+// serves the Swagger UI and the specs, the health path and the redirects; or, in Keptn 0.6's
+// layout (Layout06), the same routes at 0.6's paths.
 package edge
 
 import (
@@ -47,27 +48,36 @@ func SpecPath(name string) string {
 
 type edge struct {
 	up      Upstreams
+	layout  Layout
 	swagger http.Handler
 	api     http.Handler // api-service with /api stripped
 	cs      http.Handler
 	ds      http.Handler
 }
 
-// New returns the gateway's handler.
-func New(up Upstreams) http.Handler {
+// New returns the gateway's handler, serving the routes at the layout's paths.
+func New(up Upstreams, layout Layout) http.Handler {
 	urls := []string{}
 	for _, n := range specs.Names() {
-		urls = append(urls, fmt.Sprintf("{url: %q, name: %q}", SpecPath(n), n))
+		if p, ok := layout.Public(SpecPath(n)); ok {
+			urls = append(urls, fmt.Sprintf("{url: %q, name: %q}", p, n))
+		}
 	}
+	// Every layout serves the Swagger UI and api-service's spec.
+	uiPath, _ := layout.Public("/api/swagger-ui/")
+	apiSpec, _ := layout.Public(SpecPath(specs.APIService))
+	// The UI's page links the layout's paths; its files are looked up by their 0.7 path.
 	ui := v5emb.NewHandlerWithConfig(swgui.Config{
-		Title:       "Keptn API",
-		SwaggerJSON: SpecPath(specs.APIService),
-		BasePath:    "/api/swagger-ui/",
-		ShowTopBar:  true,
-		SettingsUI:  map[string]string{"urls": "[" + strings.Join(urls, ", ") + "]"},
+		Title:            "Keptn API",
+		SwaggerJSON:      apiSpec,
+		BasePath:         uiPath,
+		InternalBasePath: "/api/swagger-ui/",
+		ShowTopBar:       true,
+		SettingsUI:       map[string]string{"urls": "[" + strings.Join(urls, ", ") + "]"},
 	})
 	return &edge{
 		up:      up,
+		layout:  layout,
 		swagger: ui,
 		api:     http.StripPrefix("/api", up.APIService),
 		cs:      http.StripPrefix("/api/configuration-service", up.ConfigurationService),
@@ -91,6 +101,13 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("X-Forwarded-For")
 	}
 
+	// The routes below are 0.7's: a request is routed by its 0.7 path.
+	public := r.URL.Path
+	r, ok := e.layout.canonicalRequest(r)
+	if !ok {
+		httpx.WriteError(w, http.StatusNotFound, "no such path: %s", public)
+		return
+	}
 	p := r.URL.Path
 	if name, ok := specPaths[p]; ok {
 		serveSpec(w, r, name)
@@ -122,7 +139,7 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case under(p, "/api/mongodb-datastore"):
 		e.authenticated(e.ds).ServeHTTP(w, r)
 	default:
-		httpx.WriteError(w, http.StatusNotFound, "no such path: %s", p)
+		httpx.WriteError(w, http.StatusNotFound, "no such path: %s", public)
 	}
 }
 

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 )
@@ -24,7 +23,7 @@ var _ = Describe("Hardening", Label("Profile:Hardening"), Serial, func() {
 				requireSession()
 			}
 			res, err := c.Run(ctx, env, env.Base)
-			Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+			noSuiteBug(err)
 			check(res)
 		})
 	}

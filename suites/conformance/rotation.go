@@ -10,6 +10,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
+	"github.com/keptn-conformance/keptn-conformance/conformance/specsource"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
 )
 
@@ -47,11 +48,20 @@ var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenR
 		Expect(err).NotTo(HaveOccurred())
 		var res cases.Result
 		for _, a := range matrix {
+			// An operation the target's layout has no route for (Keptn 0.6: the datastore's), or
+			// whose world is built through one, is left out.
 			w, cleanup, err := env.Build(ctx, a.Base.Needs)
+			if specsource.Absent(err) != "" {
+				continue
+			}
 			if err != nil {
 				setupFailed(fmt.Errorf("with the new token: %w", err))
 			}
 			ok, err := env.Run(ctx, a.Base, w)
+			if specsource.Absent(err) != "" {
+				cleanup()
+				continue
+			}
 			Expect(err).NotTo(HaveOccurred())
 			refused, _, err := env.RunAuth(ctx, env.Base, a, w, []cases.Variant{cases.OldTokenVariant(rot.Old)})
 			Expect(err).NotTo(HaveOccurred())

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
@@ -21,7 +20,7 @@ var _ = Describe("Session login", Label(report.ProfileLabel+cases.ProfileSession
 		for _, sc := range profiles.SessionChecks() {
 			It(sc.Name(), func(ctx SpecContext) {
 				res, err := sc.Run(ctx, env, env.Base)
-				Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+				noSuiteBug(err)
 				check(res)
 			})
 		}

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
@@ -27,7 +26,7 @@ var _ = Describe("TLS", func() {
 		}
 		args = append(args, func(ctx SpecContext) {
 			res, err := c.Run(ctx, env)
-			Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+			noSuiteBug(err)
 			check(res)
 		})
 		It(c.Name(), args...)
@@ -54,7 +53,7 @@ var _ = Describe("TLS", func() {
 			} else {
 				res, _, err = env.RunAuth(ctx, tgt.Desc.HTTPS, a, w, variants)
 			}
-			Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+			noSuiteBug(err)
 			check(res)
 		})
 	}

@@ -4,7 +4,7 @@
 # mongodb-datastore, each its own process) and Debian's nginx with our configuration
 # (fixtures/nginx/keptn-nginx.sh) on loopback, then every profile of the suite against nginx
 # (bin/keptn-conformance --target=external), with the token rotated through api-service's token
-# file and the certificate swapped through nginx's certificate files (reloaded on change).
+# file and the certificate swapped through nginx's certificate files (read at every handshake).
 #
 # Environment:
 #   PROCS       parallel suite processes (default 4); LABELS a Ginkgo label filter
@@ -85,7 +85,7 @@ role api-service "$p_api" --token-file="$work/api-token" --users-file="$work/use
 KEPTN_NGINX_PREFIX="$work/nginx" KEPTN_NGINX_HTTP="127.0.0.1:$p_http" KEPTN_NGINX_HTTPS="127.0.0.1:$p_https" \
   KEPTN_NGINX_API_SERVICE="127.0.0.1:$p_api" KEPTN_NGINX_CONFIGURATION_SERVICE="127.0.0.1:$p_cs" \
   KEPTN_NGINX_DATASTORE="127.0.0.1:$p_ds" KEPTN_NGINX_TLS_CERT="$work/tls.crt" KEPTN_NGINX_TLS_KEY="$work/tls.key" \
-  fixtures/nginx/keptn-nginx.sh >"$work/nginx.log" 2>&1 &
+  KEPTN_NGINX_DIRECTIVES="$([[ $(id -u) == 0 ]] && echo 'user root;')" fixtures/nginx/keptn-nginx.sh >"$work/nginx.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
   curl -fsS -o /dev/null -X POST -H "x-token: $token" "http://127.0.0.1:$p_http/api/v1/auth" 2>/dev/null && break

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -129,12 +130,18 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 	if err := os.WriteFile(kubeconfigFile, []byte(kubeconfig), 0o600); err != nil {
 		return nil, teardown, err
 	}
+	imageIDs := map[string]string{}
 	for _, image := range kindImages(cfg) {
 		load := loadimage.NewCommand(kindcmd.NewLogger(), kindcmd.StandardIOStreams())
 		load.SetArgs([]string{image, "--name", name})
 		if err := load.Execute(); err != nil {
 			return nil, teardown, fmt.Errorf("loading %s into the cluster: %w", image, err)
 		}
+		id, err := exec.Command("docker", "image", "inspect", "--format", "{{.Id}}", image).Output()
+		if err != nil {
+			return nil, teardown, fmt.Errorf("docker image inspect %s: %w", image, err)
+		}
+		imageIDs[image] = strings.TrimSpace(string(id))
 	}
 	k, err := connectKube(kubeconfigFile, kindNamespace)
 	if err != nil {
@@ -142,7 +149,7 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 	}
 	ictx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	inst, err := install(ictx, k, cfg)
+	inst, err := install(ictx, k, cfg, imageIDs)
 	if err != nil {
 		diag := filepath.Join(cfg.ArtifactsDir, "diagnostics", "install")
 		_ = k.Diagnose(context.Background(), diag)
@@ -273,9 +280,47 @@ func installFiles(dir string) ([]string, error) {
 	return files, nil
 }
 
-// withoutGateway is a manifest without the reference gateway's Deployment and Service, as JSON
-// documents one after another.
+// withoutGateway is a manifest without the reference gateway's Deployment and Service.
 func withoutGateway(manifest []byte) ([]byte, error) {
+	return eachObject(manifest, func(obj *unstructured.Unstructured) bool { return obj.GetName() != kindGateway })
+}
+
+// imageIDsAnnotation names, on the pod template of a workload of --install, the IDs of the
+// loaded images it runs: an image loaded again under the same tag (a kept cluster) changes the
+// template, so its pods are replaced rather than left running the old image.
+const imageIDsAnnotation = "keptn-conformance/image-ids"
+
+// withImageIDs annotates the workloads of a manifest that run any of the loaded images.
+func withImageIDs(manifest []byte, ids map[string]string) ([]byte, error) {
+	return eachObject(manifest, func(obj *unstructured.Unstructured) bool {
+		if k := obj.GetKind(); k != "Deployment" && k != "StatefulSet" && k != "DaemonSet" {
+			return true
+		}
+		containers, _, _ := unstructured.NestedSlice(obj.Object, "spec", "template", "spec", "containers")
+		var run []string
+		for _, c := range containers {
+			if m, ok := c.(map[string]any); ok {
+				if image, _ := m["image"].(string); ids[image] != "" {
+					run = append(run, image+"@"+ids[image])
+				}
+			}
+		}
+		if len(run) > 0 {
+			slices.Sort(run)
+			annotations, _, _ := unstructured.NestedStringMap(obj.Object, "spec", "template", "metadata", "annotations")
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
+			annotations[imageIDsAnnotation] = strings.Join(run, ",")
+			_ = unstructured.SetNestedStringMap(obj.Object, annotations, "spec", "template", "metadata", "annotations")
+		}
+		return true
+	})
+}
+
+// eachObject is a manifest of the objects keep returns true for (it may change them), as JSON
+// documents one after another.
+func eachObject(manifest []byte, keep func(*unstructured.Unstructured) bool) ([]byte, error) {
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifest), 4096)
 	var out bytes.Buffer
 	for {
@@ -286,7 +331,7 @@ func withoutGateway(manifest []byte) ([]byte, error) {
 			}
 			return nil, fmt.Errorf("manifest: %w", err)
 		}
-		if len(obj.Object) == 0 || obj.GetName() == kindGateway {
+		if len(obj.Object) == 0 || !keep(&obj) {
 			continue
 		}
 		b, err := obj.MarshalJSON()
@@ -300,7 +345,7 @@ func withoutGateway(manifest []byte) ([]byte, error) {
 
 // install creates the Secrets the manifests expect (keeping those of a kept cluster), applies the
 // manifests, and waits for every Deployment.
-func install(ctx context.Context, k *kube, cfg Config) (*installation, error) {
+func install(ctx context.Context, k *kube, cfg Config, imageIDs map[string]string) (*installation, error) {
 	var manifests [][]byte
 	if cfg.Install == "" || cfg.ReferenceBackends {
 		m, err := renderManifest(cfg.GatewayImage)
@@ -323,6 +368,9 @@ func install(ctx context.Context, k *kube, cfg Config) (*installation, error) {
 			m, err := os.ReadFile(f)
 			if err != nil {
 				return nil, fmt.Errorf("--install: %w", err)
+			}
+			if m, err = withImageIDs(m, imageIDs); err != nil {
+				return nil, fmt.Errorf("--install %s: %w", f, err)
 			}
 			manifests = append(manifests, m)
 		}

@@ -71,6 +71,29 @@ func TestWithoutGatewayKeepsTheBackends(t *testing.T) {
 	}
 }
 
+// A workload of --install running a loaded image names its ID on the pod template; others are
+// left alone.
+func TestWithImageIDsAnnotatesWorkloadsOfLoadedImages(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(moduleRoot(), "fixtures/kind/nginx/nginx.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := withImageIDs(raw, map[string]string{"keptn-conformance/nginx-gateway:local": "sha256:abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"keptn-conformance/image-ids":"keptn-conformance/nginx-gateway:local@sha256:abc"`) {
+		t.Fatalf("no annotation in %s", out)
+	}
+	if strings.Count(string(out), imageIDsAnnotation) != 1 {
+		t.Fatalf("annotated more than the Deployment: %s", out)
+	}
+	out, err = withImageIDs(raw, map[string]string{"other:1": "sha256:abc"})
+	if err != nil || strings.Contains(string(out), imageIDsAnnotation) {
+		t.Fatalf("annotated for an image it does not run: %v %s", err, out)
+	}
+}
+
 // Flags that cannot make an installation are one message each.
 func TestInstallFlagsAreChecked(t *testing.T) {
 	empty := t.TempDir()

@@ -11,7 +11,7 @@ PROCS ?= 4
 ARTIFACTS ?= $(CURDIR)/_artifacts
 SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)') $(if $(LAYOUT),--layout=$(LAYOUT))
 
-.PHONY: test lint vet run-gateway keptn-conformance conformance conformance-doc certify e2e bench mutation
+.PHONY: test lint vet run-gateway keptn-conformance conformance conformance-doc certify certify-nginx-local e2e bench mutation
 test: vet ## Run the project's tests (what CI runs)
 	$(GO) test -count=1 -timeout=30m ./...
 
@@ -40,6 +40,9 @@ certify: keptn-conformance ## Certify an installation: make certify ENDPOINT=htt
 	KEPTN_CONFORMANCE_TOKEN='$(TOKEN)' $(KEPTN_CONFORMANCE) $(SUITE_FLAGS) --target=external --artifacts=$(ARTIFACTS) \
 		--endpoint='$(ENDPOINT)' $(if $(HTTPS_ENDPOINT),--https-endpoint='$(HTTPS_ENDPOINT)') $(if $(CA_FILE),--ca-file='$(CA_FILE)') \
 		$(if $(INSECURE),--insecure=$(INSECURE)) $(CERTIFY_FLAGS)
+
+certify-nginx-local: ## Certify the nginx gateway (fixtures/nginx) on loopback before the reference roles, no cluster; reports in _artifacts/nginx-local
+	bash scripts/certify-nginx-local.sh
 
 e2e: keptn-conformance ## The kind path: make a cluster, install the gateway, run every profile, delete it (KEEP_CLUSTER=1 keeps it)
 	bash scripts/e2e.sh

@@ -122,4 +122,27 @@ if [[ "$IN_CLUSTER" == 1 && -f "$ARTIFACTS/kubeconfig" ]]; then
     status=1
   fi
 fi
+
+# --- the nginx gateway --------------------------------------------------------------------------
+# Then the same profiles against a second real gateway: Debian's nginx with fixtures/nginx
+# (image: scripts/nginx-image.sh), installed as a user's installation would be (--install
+# fixtures/kind/nginx --load-image ...) in front of the reference backends, on the same cluster
+# when it is kept, else on a new one. Reports in $ARTIFACTS/nginx. E2E_NGINX=0 skips it. Unlike
+# the reference installation it is not held to 0 lost requests during the token rotation (a
+# measured SHOULD: nginx answers 502 while the only api-service restarts, as upstream does).
+if [[ "${E2E_NGINX:-1}" == 1 ]]; then
+  t=$(now)
+  NGINX=$(bash scripts/nginx-image.sh | tail -n 1)
+  nginx_version=$(docker run --rm --entrypoint nginx "$NGINX" -v 2>&1 | sed 's|.*/||')
+  timing nginx-image "$t"
+  t=$(now)
+  bin/keptn-conformance --procs="$PROCS" --timeout=45m --poll-progress-after=120s \
+    ${LABELS:+--label-filter="$LABELS"} \
+    --target=kind --kind-cluster="$CLUSTER" --kind-node-image="$NODE_IMAGE" \
+    --gateway-image="$GATEWAY" --install=fixtures/kind/nginx --load-image="$NGINX" \
+    --implementation="nginx $nginx_version (Debian; fixtures/kind/nginx) before the reference backends" \
+    --keep-cluster="$keep" --artifacts="$ARTIFACTS/nginx" || status=$?
+  timing nginx-suites "$t"
+  [[ -f "$ARTIFACTS/nginx/timing.log" ]] && sed 's/^timing: /timing: nginx-/' "$ARTIFACTS/nginx/timing.log" >>"$ARTIFACTS/timing.log"
+fi
 exit "$status"

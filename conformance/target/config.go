@@ -51,6 +51,13 @@ type Config struct {
 	KeepCluster    bool
 	GatewayImage   string
 	KindConfigFile string
+	// A user's installation instead of the reference gateway (kind.go, "A user's installation").
+	Install            string // a directory of manifests, applied with server-side apply
+	LoadImages         string // images (comma-separated) loaded into the cluster for it
+	ReferenceBackends  bool   // install the reference backends behind it (api-service, ...)
+	TokenSecret        string // the API token's Secret (key: the same name)
+	TLSSecret          string // the gateway's TLS Secret
+	APIServiceSelector string // label selector of api-service's pods, restarted by a token rotation
 
 	// every target
 	Specs              string // --specs: bundled, served, a directory or a base URL (package specsource)
@@ -98,6 +105,12 @@ func (c *Config) settings() []setting {
 		{"keep-cluster", "KEPTN_CONFORMANCE_KEEP_CLUSTER", "kind: keep the cluster after the run, and reuse a kept one", &c.KeepCluster, "false"},
 		{"gateway-image", "KEPTN_CONFORMANCE_GATEWAY_IMAGE", "kind: image of the reference gateway to install", &c.GatewayImage, ""},
 		{"kind-config", "KEPTN_CONFORMANCE_KIND_CONFIG", "kind: cluster configuration file", &c.KindConfigFile, "fixtures/kind/cluster.yaml"},
+		{"install", "KEPTN_CONFORMANCE_INSTALL", "kind: a directory of manifests (*.yaml, *.yml, *.json) to install instead of the reference gateway, with server-side apply, after the Secrets; its Service must map NodePorts 30080 (HTTP) and 30443 (HTTPS) in namespace keptn", &c.Install, ""},
+		{"load-image", "KEPTN_CONFORMANCE_LOAD_IMAGE", "kind: images (comma-separated) to load into the cluster for --install", &c.LoadImages, ""},
+		{"reference-backends", "KEPTN_CONFORMANCE_REFERENCE_BACKENDS", "kind, with --install: install the reference api-service, configuration-service and mongodb-datastore too (--gateway-image), for a gateway of your own in front of them", &c.ReferenceBackends, "true"},
+		{"token-secret", "KEPTN_CONFORMANCE_TOKEN_SECRET", "kind: the API token's Secret, made at install and rotated (its key has the same name)", &c.TokenSecret, "keptn-api-token"},
+		{"tls-secret", "KEPTN_CONFORMANCE_TLS_SECRET", "kind: the gateway's TLS Secret (tls.crt, tls.key), made at install and swapped by the TLS profile", &c.TLSSecret, "api-gateway-tls"},
+		{"api-service-selector", "KEPTN_CONFORMANCE_API_SERVICE_SELECTOR", "kind: label selector of the pods a token rotation restarts (default: api-service's documented labels, app.kubernetes.io/name=api-service, else run=api-service)", &c.APIServiceSelector, ""},
 		{"specs", "KEPTN_CONFORMANCE_SPECS", "the documents to certify against besides the bundled ones: bundled (only those), served (the target's own), or a directory or base URL holding api-service.yaml, configuration-service.yaml, mongodb-datastore.yaml (Swagger 2.0 or OpenAPI 3)", &c.Specs, "bundled"},
 		{"layout", "KEPTN_CONFORMANCE_LAYOUT", "where the target serves the Keptn API: 0.7 (under /api, api-gateway-nginx) or 0.6 (Keptn 0.6: /v1, /configuration-service, /swagger-ui/; no mongodb-datastore, whose checks are then skipped)", &c.Layout, "0.7"},
 		{"artifacts", "KEPTN_CONFORMANCE_ARTIFACTS", "directory for the reports", &c.ArtifactsDir, "_artifacts"},
@@ -158,7 +171,7 @@ func (c *Config) Resolve() {
 	if root == "" {
 		return
 	}
-	for _, p := range []*string{&c.ArtifactsDir, &c.KindConfigFile} {
+	for _, p := range []*string{&c.ArtifactsDir, &c.KindConfigFile, &c.Install} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(root, *p)
 		}

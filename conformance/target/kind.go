@@ -2,14 +2,20 @@ package target
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"text/template"
 	"time"
 
@@ -17,9 +23,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	kindv1alpha4 "sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/kind/pkg/cluster"
 	kindcmd "sigs.k8s.io/kind/pkg/cmd"
 	loadimage "sigs.k8s.io/kind/pkg/cmd/kind/load/docker-image"
+	"sigs.k8s.io/yaml"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/pki"
 	"github.com/keptn-conformance/keptn-conformance/fixtures"
@@ -28,12 +38,13 @@ import (
 // The kind installation's fixed facts.
 const (
 	kindNamespace   = "keptn"
-	kindHTTP        = "http://127.0.0.1:30080"  // fixtures/kind/cluster.yaml maps the NodePorts here
-	kindHTTPS       = "https://127.0.0.1:30443" //
+	kindHTTPPort    = 30080 // the gateway's NodePorts; the kind config maps them to host ports
+	kindHTTPSPort   = 30443
 	kindDomain      = "localhost"
 	kindSessionTTL  = "10s"
-	tokenSecret     = "keptn-api-token"
+	tokenSecret     = "keptn-api-token" // the names the reference installation reads
 	tlsSecret       = "api-gateway-tls"
+	kindGateway     = "api-gateway-nginx" // the reference gateway's Deployment and Service
 	usersSecret     = "keptn-users"
 	sessionSecret   = "keptn-conformance-session" // the session user's password, for re-runs on a kept cluster
 	kindSessionUser = "conformance"
@@ -54,14 +65,17 @@ func timing(artifacts, phase string, since time.Time) {
 }
 
 // setupKind makes a kind cluster (or reuses a kept one), loads the reference gateway's image,
-// installs it with fixtures/kind/manifests, and describes it. Teardown deletes the cluster unless
-// it is to be kept.
+// installs it with fixtures/kind/manifests (or a user's installation, --install), and describes
+// it. Teardown deletes the cluster unless it is to be kept.
 func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
-	if cfg.GatewayImage == "" {
-		return nil, nil, errors.New("the kind target needs the gateway's image: --gateway-image (make e2e builds it with scripts/gateway-image.sh)")
+	cfg.TokenSecret = cmp.Or(cfg.TokenSecret, tokenSecret)
+	cfg.TLSSecret = cmp.Or(cfg.TLSSecret, tlsSecret)
+	if err := checkInstallFlags(cfg); err != nil {
+		return nil, nil, err
 	}
-	if _, err := os.Stat(cfg.KindConfigFile); err != nil {
-		return nil, nil, fmt.Errorf("kind config: %w", err)
+	httpURL, httpsURL, err := kindEndpoints(cfg.KindConfigFile)
+	if err != nil {
+		return nil, nil, err
 	}
 	provider := cluster.NewProvider(cluster.ProviderWithLogger(kindcmd.NewLogger()))
 	clusters, err := provider.List()
@@ -116,10 +130,18 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 	if err := os.WriteFile(kubeconfigFile, []byte(kubeconfig), 0o600); err != nil {
 		return nil, teardown, err
 	}
-	load := loadimage.NewCommand(kindcmd.NewLogger(), kindcmd.StandardIOStreams())
-	load.SetArgs([]string{cfg.GatewayImage, "--name", name})
-	if err := load.Execute(); err != nil {
-		return nil, teardown, fmt.Errorf("loading %s into the cluster: %w", cfg.GatewayImage, err)
+	imageIDs := map[string]string{}
+	for _, image := range kindImages(cfg) {
+		load := loadimage.NewCommand(kindcmd.NewLogger(), kindcmd.StandardIOStreams())
+		load.SetArgs([]string{image, "--name", name})
+		if err := load.Execute(); err != nil {
+			return nil, teardown, fmt.Errorf("loading %s into the cluster: %w", image, err)
+		}
+		id, err := exec.Command("docker", "image", "inspect", "--format", "{{.Id}}", image).Output()
+		if err != nil {
+			return nil, teardown, fmt.Errorf("docker image inspect %s: %w", image, err)
+		}
+		imageIDs[image] = strings.TrimSpace(string(id))
 	}
 	k, err := connectKube(kubeconfigFile, kindNamespace)
 	if err != nil {
@@ -127,7 +149,7 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 	}
 	ictx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	inst, err := install(ictx, k, cfg.GatewayImage)
+	inst, err := install(ictx, k, cfg, imageIDs)
 	if err != nil {
 		diag := filepath.Join(cfg.ArtifactsDir, "diagnostics", "install")
 		_ = k.Diagnose(context.Background(), diag)
@@ -135,17 +157,27 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 	}
 	d := &Description{
 		Kind:           KindKind,
-		Implementation: Implementation{Name: "keptn-gateway (reference implementation) on kind", Endpoint: kindHTTP, Target: KindKind},
-		HTTP:           kindHTTP, HTTPS: kindHTTPS, ServerName: kindDomain, Domain: kindDomain,
+		Implementation: Implementation{Name: "keptn-gateway (reference implementation) on kind", Endpoint: httpURL, Target: KindKind},
+		HTTP:           httpURL, HTTPS: httpsURL, ServerName: kindDomain, Domain: kindDomain,
 		CAPEM:      inst.caPEM,
 		Token:      inst.token,
 		Session:    &Credentials{Username: kindSessionUser, Password: inst.password},
-		TokenStore: &StoreSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace, Secret: tokenSecret, Key: tokenSecret},
-		CertStore:  &StoreSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace, Secret: tlsSecret},
+		TokenStore: &StoreSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace, Secret: cfg.TokenSecret, Key: cfg.TokenSecret},
+		CertStore:  &StoreSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace, Secret: cfg.TLSSecret},
 		Kubeconfig: kubeconfigFile,
 		// The documented reset restarts api-service: the reference gateway does not declare hot
 		// reload on Kubernetes, where a changed Secret reaches a running pod only after a while.
 		HotReload: false,
+	}
+	if cfg.APIServiceSelector != "" {
+		d.TokenStore.Selectors = []string{cfg.APIServiceSelector}
+	}
+	if cfg.Install != "" {
+		d.Implementation.Name = cfg.Implementation
+		if d.Implementation.Name == "" {
+			d.Implementation.Name = "the installation in " + cfg.Install + " on kind"
+		}
+		d.HotReload = cfg.HotReload
 	}
 	if err := Ready(ictx, d); err != nil {
 		return nil, teardown, err
@@ -158,12 +190,190 @@ type installation struct {
 	token, password, caPEM string
 }
 
+// kindEndpoints are the gateway's URLs on this machine: the host ports the kind config maps to
+// the NodePorts 30080 (HTTP) and 30443 (HTTPS), so that clusters with configs of their own can
+// run side by side.
+func kindEndpoints(configFile string) (httpURL, httpsURL string, err error) {
+	raw, err := os.ReadFile(configFile)
+	if err != nil {
+		return "", "", fmt.Errorf("kind config: %w", err)
+	}
+	var c kindv1alpha4.Cluster
+	if err := yaml.Unmarshal(raw, &c); err != nil {
+		return "", "", fmt.Errorf("kind config %s: %w", configFile, err)
+	}
+	urls := map[int32]string{}
+	for _, n := range c.Nodes {
+		for _, m := range n.ExtraPortMappings {
+			host := m.ListenAddress
+			if host == "" || host == "0.0.0.0" {
+				host = "127.0.0.1"
+			}
+			if m.HostPort > 0 {
+				urls[m.ContainerPort] = net.JoinHostPort(host, strconv.Itoa(int(m.HostPort)))
+			}
+		}
+	}
+	for _, p := range []int32{kindHTTPPort, kindHTTPSPort} {
+		if urls[p] == "" {
+			return "", "", fmt.Errorf("kind config %s maps no host port to the gateway's NodePort %d (extraPortMappings)", configFile, p)
+		}
+	}
+	return "http://" + urls[kindHTTPPort], "https://" + urls[kindHTTPSPort], nil
+}
+
+// A user's installation (--install DIR): the manifests in DIR (*.yaml, *.yml, *.json, in name
+// order, each file applied on its own with server-side apply) instead of the reference gateway,
+// after the Secrets are made, and by default in front of the reference backends: everything of
+// fixtures/kind/manifests but the gateway's Deployment and Service (kindGateway). --load-image
+// loads the images they name, --token-secret, --tls-secret and --api-service-selector say where
+// the token and certificate capabilities act. fixtures/kind/nginx is the worked example.
+
+// checkInstallFlags refuses, in one message, flags that cannot make an installation.
+func checkInstallFlags(cfg Config) error {
+	reference := cfg.Install == "" || cfg.ReferenceBackends
+	if reference && cfg.GatewayImage == "" {
+		return errors.New("the kind target needs the reference gateway's image: --gateway-image (make e2e builds it with scripts/gateway-image.sh)")
+	}
+	if cfg.Install == "" {
+		if cfg.LoadImages != "" || cfg.TLSSecret != tlsSecret {
+			return errors.New("--load-image and --tls-secret are for a gateway of your own: give its manifests with --install DIR")
+		}
+	} else if _, err := installFiles(cfg.Install); err != nil {
+		return err
+	}
+	if reference && cfg.TokenSecret != tokenSecret {
+		return fmt.Errorf("the reference installation reads the token from the Secret %s: --token-secret %s needs --install with --reference-backends=false", tokenSecret, cfg.TokenSecret)
+	}
+	return nil
+}
+
+// kindImages are the images to load into the cluster.
+func kindImages(cfg Config) []string {
+	var images []string
+	if cfg.Install == "" || cfg.ReferenceBackends {
+		images = append(images, cfg.GatewayImage)
+	}
+	for _, image := range strings.Split(cfg.LoadImages, ",") {
+		if image = strings.TrimSpace(image); image != "" {
+			images = append(images, image)
+		}
+	}
+	return images
+}
+
+// installFiles lists the manifests of an --install directory.
+func installFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--install: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml" || ext == ".json") {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("--install %s holds no manifest (*.yaml, *.yml, *.json)", dir)
+	}
+	return files, nil
+}
+
+// withoutGateway is a manifest without the reference gateway's Deployment and Service.
+func withoutGateway(manifest []byte) ([]byte, error) {
+	return eachObject(manifest, func(obj *unstructured.Unstructured) bool { return obj.GetName() != kindGateway })
+}
+
+// imageIDsAnnotation names, on the pod template of a workload of --install, the IDs of the
+// loaded images it runs: an image loaded again under the same tag (a kept cluster) changes the
+// template, so its pods are replaced rather than left running the old image.
+const imageIDsAnnotation = "keptn-conformance/image-ids"
+
+// withImageIDs annotates the workloads of a manifest that run any of the loaded images.
+func withImageIDs(manifest []byte, ids map[string]string) ([]byte, error) {
+	return eachObject(manifest, func(obj *unstructured.Unstructured) bool {
+		if k := obj.GetKind(); k != "Deployment" && k != "StatefulSet" && k != "DaemonSet" {
+			return true
+		}
+		containers, _, _ := unstructured.NestedSlice(obj.Object, "spec", "template", "spec", "containers")
+		var run []string
+		for _, c := range containers {
+			if m, ok := c.(map[string]any); ok {
+				if image, _ := m["image"].(string); ids[image] != "" {
+					run = append(run, image+"@"+ids[image])
+				}
+			}
+		}
+		if len(run) > 0 {
+			slices.Sort(run)
+			annotations, _, _ := unstructured.NestedStringMap(obj.Object, "spec", "template", "metadata", "annotations")
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
+			annotations[imageIDsAnnotation] = strings.Join(run, ",")
+			_ = unstructured.SetNestedStringMap(obj.Object, annotations, "spec", "template", "metadata", "annotations")
+		}
+		return true
+	})
+}
+
+// eachObject is a manifest of the objects keep returns true for (it may change them), as JSON
+// documents one after another.
+func eachObject(manifest []byte, keep func(*unstructured.Unstructured) bool) ([]byte, error) {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifest), 4096)
+	var out bytes.Buffer
+	for {
+		var obj unstructured.Unstructured
+		if err := dec.Decode(&obj.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out.Bytes(), nil
+			}
+			return nil, fmt.Errorf("manifest: %w", err)
+		}
+		if len(obj.Object) == 0 || !keep(&obj) {
+			continue
+		}
+		b, err := obj.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		out.Write(b)
+		out.WriteByte('\n')
+	}
+}
+
 // install creates the Secrets the manifests expect (keeping those of a kept cluster), applies the
 // manifests, and waits for every Deployment.
-func install(ctx context.Context, k *kube, image string) (*installation, error) {
-	manifest, err := renderManifest(image)
-	if err != nil {
-		return nil, err
+func install(ctx context.Context, k *kube, cfg Config, imageIDs map[string]string) (*installation, error) {
+	var manifests [][]byte
+	if cfg.Install == "" || cfg.ReferenceBackends {
+		m, err := renderManifest(cfg.GatewayImage)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Install != "" {
+			if m, err = withoutGateway(m); err != nil {
+				return nil, err
+			}
+		}
+		manifests = append(manifests, m)
+	}
+	if cfg.Install != "" {
+		files, err := installFiles(cfg.Install)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			m, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("--install: %w", err)
+			}
+			if m, err = withImageIDs(m, imageIDs); err != nil {
+				return nil, fmt.Errorf("--install %s: %w", f, err)
+			}
+			manifests = append(manifests, m)
+		}
 	}
 	// The namespace first: the Secrets live in it.
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: kindNamespace}}
@@ -173,16 +383,16 @@ func install(ctx context.Context, k *kube, image string) (*installation, error) 
 	inst := &installation{}
 	secrets := k.cs.CoreV1().Secrets(kindNamespace)
 	// The API token: random, made at install (16 random bytes, base64, as the docs create it).
-	if s, err := secrets.Get(ctx, tokenSecret, metav1.GetOptions{}); err == nil {
-		inst.token = string(s.Data[tokenSecret])
+	if s, err := secrets.Get(ctx, cfg.TokenSecret, metav1.GetOptions{}); err == nil {
+		inst.token = string(s.Data[cfg.TokenSecret])
 	} else {
 		inst.token = randomB64(16)
-		if err := k.putSecret(ctx, tokenSecret, corev1.SecretTypeOpaque, map[string][]byte{tokenSecret: []byte(inst.token)}); err != nil {
+		if err := k.putSecret(ctx, cfg.TokenSecret, corev1.SecretTypeOpaque, map[string][]byte{cfg.TokenSecret: []byte(inst.token)}); err != nil {
 			return nil, err
 		}
 	}
 	// The certificate: self-signed for the domain, made at install.
-	if s, err := secrets.Get(ctx, tlsSecret, metav1.GetOptions{}); err == nil {
+	if s, err := secrets.Get(ctx, cfg.TLSSecret, metav1.GetOptions{}); err == nil {
 		inst.caPEM = string(s.Data[corev1.TLSCertKey])
 	} else {
 		pair, err := pki.SelfSigned(kindDomain, 365*24*time.Hour)
@@ -190,7 +400,7 @@ func install(ctx context.Context, k *kube, image string) (*installation, error) 
 			return nil, err
 		}
 		inst.caPEM = string(pair.CAPEM)
-		if err := k.putSecret(ctx, tlsSecret, corev1.SecretTypeTLS, map[string][]byte{corev1.TLSCertKey: pair.CertPEM, corev1.TLSPrivateKeyKey: pair.KeyPEM}); err != nil {
+		if err := k.putSecret(ctx, cfg.TLSSecret, corev1.SecretTypeTLS, map[string][]byte{corev1.TLSCertKey: pair.CertPEM, corev1.TLSPrivateKeyKey: pair.KeyPEM}); err != nil {
 			return nil, err
 		}
 	}
@@ -211,8 +421,10 @@ func install(ctx context.Context, k *kube, image string) (*installation, error) 
 			return nil, err
 		}
 	}
-	if err := k.apply(ctx, manifest); err != nil {
-		return nil, err
+	for _, m := range manifests {
+		if err := k.apply(ctx, m); err != nil {
+			return nil, err
+		}
 	}
 	return inst, k.waitForDeployments(ctx)
 }

@@ -76,6 +76,7 @@ func timeout() (context.Context, context.CancelFunc) {
 type kubeTokens struct {
 	k              *kube
 	secret, key    string
+	selectors      []string
 	hotReload      bool
 	restartTimeout time.Duration
 }
@@ -85,7 +86,11 @@ func openKubeTokens(s *StoreSpec, hotReload bool) (TokenStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &kubeTokens{k: k, secret: s.Secret, key: s.Key, hotReload: hotReload, restartTimeout: 3 * time.Minute}, nil
+	selectors := s.Selectors
+	if len(selectors) == 0 {
+		selectors = APIServiceLabels
+	}
+	return &kubeTokens{k: k, secret: s.Secret, key: s.Key, selectors: selectors, hotReload: hotReload, restartTimeout: 3 * time.Minute}, nil
 }
 
 func (t *kubeTokens) String() string {
@@ -129,7 +134,7 @@ func (t *kubeTokens) Create(token string) error {
 	return err
 }
 
-// Restart deletes api-service's pods by label, as documented, and waits until their replacements
+// Restart deletes api-service's pods by label (the selectors), as documented, and waits until their replacements
 // are ready (unless the gateway reloads the token by itself).
 func (t *kubeTokens) Restart() error {
 	if t.hotReload {
@@ -137,7 +142,7 @@ func (t *kubeTokens) Restart() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), t.restartTimeout)
 	defer cancel()
-	return t.k.restartPods(ctx, APIServiceLabels)
+	return t.k.restartPods(ctx, t.selectors)
 }
 
 // restartPods deletes the pods of the first selector that has any, and waits until as many pods

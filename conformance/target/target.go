@@ -75,6 +75,9 @@ type StoreSpec struct {
 	Namespace  string `json:"namespace,omitempty"`
 	Secret     string `json:"secret,omitempty"`
 	Key        string `json:"key,omitempty"`
+	// Selectors pick the pods a token rotation restarts, the first that has any (default
+	// APIServiceLabels).
+	Selectors []string `json:"selectors,omitempty"`
 }
 
 // Capability names, for Require and the report's skip reasons.

@@ -1,0 +1,125 @@
+package target
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+)
+
+// The gateway's URLs follow the kind config's host ports, and a config that maps none is one
+// message naming the NodePort.
+func TestKindEndpointsFollowTheConfigsHostPorts(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "cluster.yaml")
+	raw, err := os.ReadFile(filepath.Join(moduleRoot(), "fixtures/kind/cluster.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if h, s, err := kindEndpoints(cfg); err != nil || h != "http://127.0.0.1:30080" || s != "https://127.0.0.1:30443" {
+		t.Fatalf("fixtures/kind/cluster.yaml: %q %q %v", h, s, err)
+	}
+	moved := strings.ReplaceAll(strings.ReplaceAll(string(raw), "hostPort: 30080", "hostPort: 31080"), "hostPort: 30443", "hostPort: 31443")
+	if err := os.WriteFile(cfg, []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if h, s, err := kindEndpoints(cfg); err != nil || h != "http://127.0.0.1:31080" || s != "https://127.0.0.1:31443" {
+		t.Fatalf("moved ports: %q %q %v", h, s, err)
+	}
+	if err := os.WriteFile(cfg, []byte("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes: [{role: control-plane}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := kindEndpoints(cfg); err == nil || !strings.Contains(err.Error(), "NodePort 30080") {
+		t.Fatalf("no mapping: %v", err)
+	}
+}
+
+// With --install, the reference manifest keeps its backends and loses its gateway.
+func TestWithoutGatewayKeepsTheBackends(t *testing.T) {
+	m, err := renderManifest("img")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := withoutGateway(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]int{}
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(string(out)), 4096)
+	for {
+		var obj map[string]any
+		if dec.Decode(&obj) != nil {
+			break
+		}
+		meta := obj["metadata"].(map[string]any)
+		kept[obj["kind"].(string)+"/"+meta["name"].(string)]++
+	}
+	for _, want := range []string{"Deployment/api-service", "Deployment/configuration-service", "Deployment/mongodb-datastore", "Service/api-service", "Namespace/keptn"} {
+		if kept[want] != 1 {
+			t.Errorf("%s: kept %d times, want once (kept %v)", want, kept[want], kept)
+		}
+	}
+	for _, gone := range []string{"Deployment/" + kindGateway, "Service/" + kindGateway} {
+		if kept[gone] != 0 {
+			t.Errorf("%s kept", gone)
+		}
+	}
+}
+
+// A workload of --install running a loaded image names its ID on the pod template; others are
+// left alone.
+func TestWithImageIDsAnnotatesWorkloadsOfLoadedImages(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(moduleRoot(), "fixtures/kind/nginx/nginx.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := withImageIDs(raw, map[string]string{"keptn-conformance/nginx-gateway:local": "sha256:abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"keptn-conformance/image-ids":"keptn-conformance/nginx-gateway:local@sha256:abc"`) {
+		t.Fatalf("no annotation in %s", out)
+	}
+	if strings.Count(string(out), imageIDsAnnotation) != 1 {
+		t.Fatalf("annotated more than the Deployment: %s", out)
+	}
+	out, err = withImageIDs(raw, map[string]string{"other:1": "sha256:abc"})
+	if err != nil || strings.Contains(string(out), imageIDsAnnotation) {
+		t.Fatalf("annotated for an image it does not run: %v %s", err, out)
+	}
+}
+
+// Flags that cannot make an installation are one message each.
+func TestInstallFlagsAreChecked(t *testing.T) {
+	empty := t.TempDir()
+	base := Config{GatewayImage: "img", TokenSecret: tokenSecret, TLSSecret: tlsSecret, ReferenceBackends: true}
+	for name, c := range map[string]struct {
+		mod  func(*Config)
+		want string
+	}{
+		"no gateway image":       {func(c *Config) { c.GatewayImage = "" }, "--gateway-image"},
+		"load without install":   {func(c *Config) { c.LoadImages = "x" }, "--install DIR"},
+		"empty install dir":      {func(c *Config) { c.Install = empty }, "holds no manifest"},
+		"missing install dir":    {func(c *Config) { c.Install = filepath.Join(empty, "nope") }, "--install"},
+		"token secret renamed":   {func(c *Config) { c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx"); c.TokenSecret = "t" }, "--reference-backends=false"},
+		"a user's install is ok": {func(c *Config) { c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx") }, ""},
+	} {
+		cfg := base
+		c.mod(&cfg)
+		err := checkInstallFlags(cfg)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error naming %s", name, err, c.want)
+		}
+	}
+}

@@ -141,7 +141,7 @@ if [[ "${E2E_NGINX:-1}" == 1 ]]; then
     --target=kind --kind-cluster="$CLUSTER" --kind-node-image="$NODE_IMAGE" \
     --gateway-image="$GATEWAY" --install=fixtures/kind/nginx --load-image="$NGINX" \
     --implementation="nginx $nginx_version (Debian; fixtures/kind/nginx) before the reference backends" \
-    --keep-cluster="$keep" --artifacts="$ARTIFACTS/nginx" || status=$?
+    --keep-cluster=true --artifacts="$ARTIFACTS/nginx" || status=$?
   timing nginx-suites "$t"
   [[ -f "$ARTIFACTS/nginx/timing.log" ]] && sed 's/^timing: /timing: nginx-/' "$ARTIFACTS/nginx/timing.log" >>"$ARTIFACTS/timing.log"
 fi

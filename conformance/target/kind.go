@@ -143,6 +143,7 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 		TokenStore: &StoreSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace, Secret: tokenSecret, Key: tokenSecret},
 		CertStore:  &StoreSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace, Secret: tlsSecret},
 		Kubeconfig: kubeconfigFile,
+		Restart:    &RestartSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace},
 		// The documented reset restarts api-service: the reference gateway does not declare hot
 		// reload on Kubernetes, where a changed Secret reaches a running pod only after a while.
 		HotReload: false,

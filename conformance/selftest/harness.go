@@ -72,11 +72,6 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	if err := h.serve("127.0.0.1:0", "127.0.0.1:0"); err != nil {
 		return nil, err
 	}
-	tok, err := os.ReadFile(h.TokenFile)
-	if err != nil {
-		return nil, err
-	}
-	h.Token = strings.TrimSpace(string(tok))
 	h.restarts = make(chan struct{})
 	go h.watchRestarts()
 	if f != nil && f.OnStart != nil {
@@ -98,6 +93,15 @@ func (h *Harness) serve(httpAddr, httpsAddr string) error {
 	})
 	if err != nil {
 		return err
+	}
+	if h.Token == "" {
+		// The first start made the token file; faults wrap with the token known.
+		tok, err := os.ReadFile(h.TokenFile)
+		if err != nil {
+			g.Close()
+			return err
+		}
+		h.Token = strings.TrimSpace(string(tok))
 	}
 	httpL, httpsL, err := g.Listeners()
 	if err != nil {

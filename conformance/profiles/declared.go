@@ -14,13 +14,14 @@ import (
 )
 
 // Declarations lists every check of the suite, profile by profile, in the order the suite
-// declares them: the case engine's (cases.Declarations), then the session, TLS, keptn CLI and
-// hardening checks.
+// declares them: the case engine's (cases.Declarations), the restart check, then the session, TLS,
+// keptn CLI and hardening checks.
 func Declarations() ([]cases.Declared, error) {
 	out, err := cases.Declarations()
 	if err != nil {
 		return nil, err
 	}
+	out = append(out, cases.Declared{Profile: cases.ProfileCore, Text: Restart.Name(), Grade: Restart.Grade})
 	for _, sc := range SessionChecks() {
 		out = append(out, cases.Declared{Profile: cases.ProfileSession, Text: sc.Name(), Grade: sc.Grade})
 	}
@@ -61,9 +62,10 @@ func GradeOf(profile, text string) (grade.Grade, bool, error) {
 var Checks = append(append([]string(nil), cases.Checks...),
 	CheckSessionLogin, CheckSessionCookie, CheckSessionEnumeration, CheckSessionFixation, CheckSessionEntropy,
 	CheckSessionLogout, CheckSessionTamper, CheckSessionExpiry,
+	CheckSessionTiming, CheckSessionSecure, CheckSessionLinkable, CheckSessionRelogin, CheckSessionUserFields,
 	CheckTLSListeners, CheckTLSDefaultCert, CheckTLSCertSwap, CheckTLSProtocols, CheckTLSSNI,
 	CheckTLSCipherSuites, CheckTLSHSTS, CheckTLSStrict,
-	CheckKeptnCLI,
+	CheckKeptnCLI, CheckRestartPersistence,
 	CheckHardeningBodyLimit, CheckHardeningStall, CheckHardeningThrottle, CheckHardeningLockout, CheckHardeningNoSniff,
 	CheckHardeningFraming, CheckHardeningNoStore,
 )

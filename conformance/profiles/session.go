@@ -1,15 +1,24 @@
 package profiles
 
 import (
+	"cmp"
 	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"math"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/target"
@@ -25,6 +34,11 @@ const (
 	CheckSessionLogout      = "session-logout"      // a session outlives its logout
 	CheckSessionTamper      = "session-tamper"      // a forged or altered cookie is accepted
 	CheckSessionExpiry      = "session-expiry"      // a session outlives its expiration
+	CheckSessionTiming      = "session-timing"      // an unknown user is answered markedly sooner than a wrong password
+	CheckSessionSecure      = "session-secure"      // the cookie of a login over HTTPS is not Secure
+	CheckSessionLinkable    = "session-linkable"    // session ids of one user share parts, or are made of the user and the time
+	CheckSessionRelogin     = "session-relogin"     // a login that sends an earlier session's cookie gets no working session
+	CheckSessionUserFields  = "session-user-fields" // a documented field of the login's user is missing
 )
 
 type login struct {
@@ -38,10 +52,17 @@ func creds(e *cases.Env) *target.Credentials { return e.Target.Desc.Session }
 // login logs the target's session user in (or whoever creds names) through base, sending the
 // given cookies too.
 func logIn(e *cases.Env, ctx context.Context, base, username, password string, cookies ...string) (login, error) {
-	h := http.Header{"Content-Type": {"application/json"}}
+	h := http.Header{}
 	if len(cookies) > 0 {
 		h.Set("Cookie", strings.Join(cookies, "; "))
 	}
+	return logInWith(e, ctx, base, username, password, h)
+}
+
+// logInWith logs in through base with the request headers h (besides its content type).
+func logInWith(e *cases.Env, ctx context.Context, base, username, password string, h http.Header) (login, error) {
+	h = h.Clone()
+	h.Set("Content-Type", "application/json")
 	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
 	op, _ := cases.Operation("login")
 	ex, err := e.Target.Client(base).Do(ctx, contract.Request{Op: op, Header: h, Body: body})
@@ -67,19 +88,34 @@ func loggedIn(e *cases.Env, ctx context.Context, base string, res *cases.Result,
 	if err != nil {
 		return l, false, err
 	}
+	return l, accepted(l, res), nil
+}
+
+// loggedInWith is loggedIn with request headers of its own.
+func loggedInWith(e *cases.Env, ctx context.Context, base string, res *cases.Result, h http.Header) (login, bool, error) {
+	c := creds(e)
+	l, err := logInWith(e, ctx, base, c.Username, c.Password, h)
+	if err != nil {
+		return l, false, err
+	}
+	return l, accepted(l, res), nil
+}
+
+// accepted records a login with the right password and says whether it answered 200 with a cookie.
+func accepted(l login, res *cases.Result) bool {
 	res.Exchanges = append(res.Exchanges, l.ex)
 	res.Problems = append(res.Problems, contract.ValidateResponse(l.ex)...)
 	switch {
 	case l.ex.Response == nil:
-		return l, false, nil
+		return false
 	case l.ex.Status() != http.StatusOK:
 		res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionLogin, Message: fmt.Sprintf("logging in with the right password answered %d, want 200", l.ex.Status())})
-		return l, false, nil
+		return false
 	case l.cookie == nil:
 		res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionLogin, Message: "logging in set no session cookie"})
-		return l, false, nil
+		return false
 	}
-	return l, !res.Failed(), nil
+	return !res.Failed()
 }
 
 // withCookie sends an operation's request (or a path's GET) with a cookie and no token.
@@ -151,7 +187,7 @@ func SessionChecks() []cases.Check {
 			}
 			return res, nil
 		}},
-		{Title: "set the session cookie HttpOnly, SameSite=Strict, Path=/, expiring at the user's expiration_date (and SHOULD set it without Domain, and Secure over HTTPS)", Grade: konnect("POST /api/auth: Set-Cookie with Path=/, Expires, HttpOnly, SameSite=Strict (RFC 6265 §4.1.2)"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+		{Title: "set the session cookie HttpOnly, SameSite=Strict, Path=/, expiring at the user's expiration_date (and SHOULD set it without Domain)", Grade: konnect("POST /api/auth: Set-Cookie with Path=/, Expires, HttpOnly, SameSite=Strict (RFC 6265 §4.1.2)"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
 			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
@@ -174,10 +210,6 @@ func SessionChecks() []cases.Check {
 				res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionCookie, Grade: cookieScopeGrade,
 					Message: fmt.Sprintf("the cookie has a Domain (%s): it should stay with the host that set it", c.Domain)})
 			}
-			if strings.HasPrefix(base, "https://") && !c.Secure {
-				res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionCookie, Grade: cookieScopeGrade,
-					Message: "the cookie set over HTTPS is not Secure"})
-			}
 			exp, _ := l.user["expiration_date"].(string)
 			when, err := time.Parse(time.RFC3339Nano, exp)
 			switch {
@@ -190,24 +222,7 @@ func SessionChecks() []cases.Check {
 			}
 			return res, nil
 		}},
-		{Title: "answer an unknown user and a wrong password alike: 401 with the same body", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Authentication Cheat Sheet: authentication and error messages")}, Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
-			var res cases.Result
-			wrong, err := logIn(e, ctx, base, creds(e).Username, "wrong-"+cases.NewUUID())
-			if err != nil {
-				return res, err
-			}
-			unknown, err := logIn(e, ctx, base, cases.RandomName("nobody-"), "wrong-"+cases.NewUUID())
-			if err != nil {
-				return res, err
-			}
-			expectStatus(&res, wrong.ex, 401, cases.CheckUnauthorized, "logging in with a wrong password")
-			expectStatus(&res, unknown.ex, 401, CheckSessionEnumeration, "logging in as an unknown user")
-			if !res.Failed() && string(wrong.ex.RespBody) != string(unknown.ex.RespBody) {
-				res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionEnumeration,
-					Message: fmt.Sprintf("the answers differ, which tells who has an account: %q vs %q", wrong.ex.RespBody, unknown.ex.RespBody)})
-			}
-			return res, nil
-		}},
+		{Title: "answer an unknown user and a wrong password alike: 401 with the same body, and the unknown user not markedly sooner", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Authentication Cheat Sheet: authentication and error messages, response times")}, Run: runEnumeration},
 		{Title: "refuse a tampered or forged session cookie with 401", Grade: konnect("a request without a valid session gets 401 (a forged or altered cookie is none)"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
 			l, ok, err := loggedIn(e, ctx, base, &res)
@@ -352,6 +367,14 @@ func SessionChecks() []cases.Check {
 			expectStatus(&res, ex, 401, CheckSessionExpiry, "GET /api/control_planes after the session's expiration_date")
 			return res, nil
 		}},
+		{Title: "answer a login with every documented field of the user, an empty one too: id, email, org_id, org_name, first_name, last_name, expiration_date", Grade: konnect("POST /api/auth 200: the user {id, email, org_id, org_name, first_name, last_name, expiration_date}"), Run: runUserFields},
+		{Title: "give a working new session at a login that sends an earlier session's cookie (the earlier one may go on or end)", Grade: konnect("POST /api/auth: a login answers 200 with a session cookie that GET /api/control_planes accepts"), Run: runRelogin},
+		// Over plain HTTP nothing is required of X-Forwarded-Proto: a gateway behind a
+		// TLS-terminating front may take its front's word, and the suite cannot tell whether it talks
+		// to the front or past it (a Secure cookie over plain HTTP is dropped by the browser anyway).
+		// Over HTTPS the connection itself says it, and no header may talk the gateway out of it.
+		{Title: "set the session cookie Secure at a login over HTTPS, also when the client claims X-Forwarded-Proto: http", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: the Secure cookie attribute (RFC 6265 §4.1.2.5); a client's X-Forwarded-Proto is not to be trusted")}, Run: runSecure},
+		{Title: "make the session ids of one user's logins in the same second unlinkable: no long shared prefix or suffix, no hash or encoding of the user name and the time", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: the session ID content must be meaningless")}, Run: runLinkable},
 	}
 }
 
@@ -391,5 +414,329 @@ func konnect(ref string) grade.Grade {
 	return grade.Grade{Level: grade.Must, Source: grade.Docs("Konnect admin API: " + ref)}
 }
 
-// cookieScopeGrade is the grade of a session cookie's scope: host-only and Secure over HTTPS.
-var cookieScopeGrade = grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: cookie Domain and Secure attributes (RFC 6265 §4.1.2.3, §4.1.2.5)")}
+// cookieScopeGrade is the grade of a session cookie's scope: host-only.
+var cookieScopeGrade = grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: cookie Domain attribute (RFC 6265 §4.1.2.3)")}
+
+// The enumeration check's samples: logins with a wrong password for the session user, and as
+// unknown users, interleaved. At most three wrong passwords: with the catalogue's own, four in a
+// run, so that a gateway throttling the fifth wrong password of a minute never refuses the other
+// checks' logins of that user.
+const (
+	enumerationWrong   = 3
+	enumerationUnknown = 4
+	// An unknown user answered in a median under 1/timingRatio of a wrong password's, and
+	// timingGap sooner, tells who has an account. Both margins are wide: a gateway that does the
+	// same work for both (a password hash) is never that far apart on a loaded machine; one that
+	// skips the hash for an unknown user is (a bcrypt comparison takes 50 ms and more).
+	timingRatio = 5
+	timingGap   = 20 * time.Millisecond
+)
+
+func runEnumeration(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+	var res cases.Result
+	var wrong, unknown *contract.Exchange
+	var tookWrong, tookUnknown []time.Duration
+	for i := range enumerationWrong + enumerationUnknown {
+		isUnknown := i%2 == 0
+		user := creds(e).Username
+		if isUnknown {
+			user = cases.RandomName("nobody-")
+		}
+		start := time.Now()
+		l, err := logIn(e, ctx, base, user, "wrong-"+cases.NewUUID())
+		took := time.Since(start)
+		if err != nil {
+			return res, err
+		}
+		if l.ex.Status() == http.StatusTooManyRequests {
+			break // throttled: judge what was gathered
+		}
+		if isUnknown {
+			expectStatus(&res, l.ex, 401, CheckSessionEnumeration, "logging in as an unknown user")
+			unknown = cmp.Or(unknown, l.ex)
+		} else {
+			expectStatus(&res, l.ex, 401, cases.CheckUnauthorized, "logging in with a wrong password")
+			wrong = cmp.Or(wrong, l.ex)
+		}
+		if l.ex.Status() != http.StatusUnauthorized {
+			return res, nil
+		}
+		if isUnknown {
+			tookUnknown = append(tookUnknown, took)
+		} else {
+			tookWrong = append(tookWrong, took)
+		}
+	}
+	if wrong != nil && unknown != nil && string(wrong.RespBody) != string(unknown.RespBody) {
+		res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionEnumeration,
+			Message: fmt.Sprintf("the answers differ, which tells who has an account: %q vs %q", wrong.RespBody, unknown.RespBody)})
+	}
+	if len(tookWrong) >= 2 && len(tookUnknown) >= 2 {
+		mw, mu := median(tookWrong), median(tookUnknown)
+		if mw >= timingRatio*mu && mw-mu >= timingGap {
+			res.Problems = append(res.Problems, contract.Problem{Check: CheckSessionTiming,
+				Message: fmt.Sprintf("an unknown user is answered in a median %s, a wrong password in %s (%v vs %v, interleaved): the time tells who has an account",
+					mu.Round(time.Millisecond), mw.Round(time.Millisecond), rounded(tookUnknown), rounded(tookWrong))})
+		}
+	}
+	return res, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Sorted(slices.Values(ds))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func rounded(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d.Round(time.Millisecond)
+	}
+	return out
+}
+
+// userFields are the documented fields of the login's user (facts §9).
+var userFields = []string{"id", "email", "org_id", "org_name", "first_name", "last_name", "expiration_date"}
+
+func runUserFields(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+	var res cases.Result
+	// Judged whatever else the answer's schema finds: a missing field is one of those findings too.
+	l, _, err := loggedIn(e, ctx, base, &res)
+	if err != nil || l.ex.Status() != http.StatusOK {
+		return res, err
+	}
+	var user map[string]json.RawMessage
+	if json.Unmarshal(l.ex.RespBody, &user) != nil {
+		res.Problems = append(res.Problems, cases.Problem(CheckSessionUserFields, "the login's answer is no JSON object: %q", l.ex.RespBody))
+		return res, nil
+	}
+	for _, f := range userFields {
+		if _, ok := user[f]; !ok {
+			res.Problems = append(res.Problems, cases.Problem(CheckSessionUserFields, "the login's user has no %s (an empty one is still answered, as \"\")", f))
+		}
+	}
+	return res, nil
+}
+
+func runRelogin(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+	var res cases.Result
+	first, ok, err := loggedIn(e, ctx, base, &res)
+	if err != nil || !ok {
+		return res, err
+	}
+	next, ok, err := loggedIn(e, ctx, base, &res, cookieHeader(first.cookie))
+	if err != nil || !ok {
+		return res, err
+	}
+	ex, err := withCookie(e, ctx, base, "listControlPlanes", "", cookieHeader(next.cookie))
+	if err != nil {
+		return res, err
+	}
+	expectStatus(&res, ex, 200, CheckSessionRelogin, "GET /api/control_planes with the session of a login that sent an earlier session's cookie")
+	// The earlier session: Konnect's documentation says nothing of it, so either answer will do.
+	ex, err = withCookie(e, ctx, base, "listControlPlanes", "", cookieHeader(first.cookie))
+	if err != nil {
+		return res, err
+	}
+	res.Exchanges = append(res.Exchanges, ex)
+	res.Problems = append(res.Problems, contract.ValidateResponse(ex)...)
+	if s := ex.Status(); ex.Response != nil && s != http.StatusOK && s != http.StatusUnauthorized {
+		res.Problems = append(res.Problems, cases.Problem(CheckSessionRelogin, "GET /api/control_planes with the earlier session's cookie after a new login: status %d, want 200 (it goes on) or 401 (it ended)", s))
+	}
+	return res, nil
+}
+
+func runSecure(ctx context.Context, e *cases.Env, _ string) (cases.Result, error) {
+	var res cases.Result
+	https := e.Target.Desc.HTTPS
+	if https == "" {
+		return cases.Result{Skip: e.Target.MissingReason(target.CapHTTPS)}, nil
+	}
+	for _, claim := range []string{"", "http"} {
+		h, what := http.Header{}, "a login over HTTPS"
+		if claim != "" {
+			h.Set("X-Forwarded-Proto", claim)
+			what += " with X-Forwarded-Proto: " + claim
+		}
+		l, ok, err := loggedInWith(e, ctx, https, &res, h)
+		if err != nil || !ok {
+			return res, err
+		}
+		if !l.cookie.Secure {
+			res.Problems = append(res.Problems, cases.Problem(CheckSessionSecure, "the session cookie of %s is not Secure: a plain HTTP request would carry it", what))
+		}
+	}
+	return res, nil
+}
+
+// linkLogins is how many logins the linkability check makes back to back (most in the same
+// second), before one more in a later second.
+const linkLogins = 6
+
+// linkBits is the most a pair of ids may share at either end beyond what every id has (a fixed
+// tag): two random ids share 32 bits there once in 2^31 pairs.
+const linkBits = 32
+
+type issuedID struct {
+	id       string
+	from, to time.Time // the login's request was sent and answered between these
+}
+
+func runLinkable(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+	var res cases.Result
+	var ids []issuedID
+	logInOnce := func() (bool, error) {
+		from := time.Now()
+		l, ok, err := loggedIn(e, ctx, base, &res)
+		if err != nil || !ok {
+			return false, err
+		}
+		ids = append(ids, issuedID{l.cookie.Value, from, time.Now()})
+		return true, nil
+	}
+	for range linkLogins {
+		if ok, err := logInOnce(); !ok {
+			return res, err
+		}
+	}
+	// One more in a later second, so that what every id shares is a fixed tag, not the time.
+	select {
+	case <-ctx.Done():
+		return res, ctx.Err()
+	case <-time.After(time.Until(ids[len(ids)-1].to.Truncate(time.Second).Add(time.Second))):
+	}
+	if ok, err := logInOnce(); !ok {
+		return res, err
+	}
+	res.Exchanges = res.Exchanges[:1]
+	user := creds(e).Username
+	values := make([]string, len(ids))
+	for i, id := range ids {
+		values[i] = id.id
+		if how := derivation(id, user); how != "" {
+			res.Problems = append(res.Problems, cases.Problem(CheckSessionLinkable, "the session id %q is %s", id.id, how))
+			return res, nil
+		}
+	}
+	// What every id has at either end is a fixed tag (the last login was in another second).
+	pre := len(commonPrefix(values))
+	rest := make([]string, len(values))
+	for i, v := range values {
+		rest[i] = v[pre:]
+	}
+	suf := len(commonSuffix(rest))
+	for i := range rest {
+		rest[i] = rest[i][:len(rest[i])-suf]
+	}
+	perChar := math.Log2(float64(max(len(alphabet(values)), 2)))
+	for i := range values {
+		for j := i + 1; j < len(values); j++ {
+			if values[i] == values[j] {
+				res.Problems = append(res.Problems, cases.Problem(CheckSessionLinkable, "two logins got the same session id %q", values[i]))
+				return res, nil
+			}
+			a, b := rest[i], rest[j]
+			shared := max(len(commonPrefix([]string{a, b})), len(commonSuffix([]string{a, b})))
+			if float64(shared)*perChar >= linkBits {
+				res.Problems = append(res.Problems, cases.Problem(CheckSessionLinkable,
+					"the session ids %q and %q of two logins share %d characters at one end (beyond what every id has): they can be linked", values[i], values[j], shared))
+				return res, nil
+			}
+		}
+	}
+	return res, nil
+}
+
+// derivation says how a session id is made of the user name and the time of its login (a hash of
+// them, or them in plain text), or "".
+func derivation(id issuedID, user string) string {
+	plains := decodings(id.id)
+	for _, plain := range plains {
+		if len(user) >= 4 && strings.Contains(plain, user) {
+			return "the user name in plain text"
+		}
+	}
+	hashes := map[string]func([]byte) []byte{
+		"MD5":     func(b []byte) []byte { h := md5.Sum(b); return h[:] },
+		"SHA-1":   func(b []byte) []byte { h := sha1.Sum(b); return h[:] },
+		"SHA-256": func(b []byte) []byte { h := sha256.Sum256(b); return h[:] },
+		"SHA-512": func(b []byte) []byte { h := sha512.Sum512(b); return h[:] },
+	}
+	for sec := id.from.Unix() - 1; sec <= id.to.Unix()+1; sec++ {
+		times := []string{strconv.FormatInt(sec, 10), time.Unix(sec, 0).UTC().Format(time.RFC3339)}
+		for _, plain := range plains {
+			if strings.Contains(plain, times[0]) {
+				return "the login's time in plain text"
+			}
+		}
+		for _, t := range times {
+			for _, sep := range []string{"", ":", "|", "-", "_", ".", " ", "/"} {
+				for _, in := range []string{user + sep + t, t + sep + user} {
+					for name, hash := range hashes {
+						sum := hash([]byte(in))
+						for _, enc := range encodings(sum) {
+							if strings.Contains(id.id, enc[:16]) || (len(id.id) >= 16 && strings.Contains(enc, id.id)) {
+								return fmt.Sprintf("the %s of %q: anyone who knows the user and the time can compute it", name, in)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// encodings are the usual text forms of a digest.
+func encodings(b []byte) []string {
+	h := hex.EncodeToString(b)
+	return []string{h, strings.ToUpper(h), base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
+}
+
+// decodings are an id as it is and decoded from hex or base64, where it decodes.
+func decodings(id string) []string {
+	out := []string{id}
+	if b, err := hex.DecodeString(id); err == nil {
+		out = append(out, string(b))
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(id); err == nil {
+			out = append(out, string(b))
+		}
+	}
+	return out
+}
+
+func alphabet(ids []string) map[rune]bool {
+	out := map[rune]bool{}
+	for _, id := range ids {
+		for _, r := range id {
+			out[r] = true
+		}
+	}
+	return out
+}
+
+func commonPrefix(ss []string) string {
+	p := ss[0]
+	for _, s := range ss[1:] {
+		for !strings.HasPrefix(s, p) {
+			p = p[:len(p)-1]
+		}
+	}
+	return p
+}
+
+func commonSuffix(ss []string) string {
+	p := ss[0]
+	for _, s := range ss[1:] {
+		for !strings.HasSuffix(s, p) {
+			p = p[1:]
+		}
+	}
+	return p
+}

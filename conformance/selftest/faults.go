@@ -37,6 +37,8 @@ type Fault struct {
 	Strict bool
 	// OnStart runs once the gateway serves, before the suite.
 	OnStart func(h *Harness) error
+	// Restart runs while the gateway is down for a restart the suite asked for.
+	Restart func(h *Harness) error
 	// TLS changes the HTTPS listener's TLS configuration.
 	TLS func(c *tls.Config, h *Harness)
 	// Level is the level of the checks that must catch it: a SHOULD fault is a finding, failing no
@@ -59,7 +61,7 @@ func nginxError(w http.ResponseWriter, status int, title string) {
 
 // Faults is the catalogue.
 func Faults() []Fault {
-	return append(append(append(append(hardeningFaults(), pagingFaults()...), append(eventFilterFaults(), emptyChart())...), []Fault{
+	return append(append(append(append(append(hardeningFaults(), sessionFaults()...), pagingFaults()...), append(eventFilterFaults(), emptyChart())...), []Fault{
 		// --- the contract: bodies, statuses, media types, headers ---
 		{Name: "a required field missing from a response (createProject's eventContext without its token)", Check: contract.CheckBodySchema, Labels: "Op:createProject",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {

@@ -34,6 +34,10 @@ type Harness struct {
 	stop   context.CancelFunc
 	done   chan struct{}
 	errLog *os.File
+
+	fault    *Fault
+	users    string
+	restarts chan struct{} // closed when the harness closes: ends the restart watch
 }
 
 // Options vary the reference gateway a harness runs.
@@ -66,23 +70,47 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	if h.errLog, err = os.Create(filepath.Join(dir, "gateway.log")); err != nil {
 		return nil, err
 	}
-	h.g, err = gateway.New(gateway.Config{
-		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: data, TokenFile: h.TokenFile, UsersFile: users,
+	h.fault, h.users = f, users
+	if err := h.serve("127.0.0.1:0", "127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	h.restarts = make(chan struct{})
+	go h.watchRestarts()
+	if f != nil && f.OnStart != nil {
+		if err := f.OnStart(h); err != nil {
+			h.Close()
+			return nil, fmt.Errorf("starting the fault: %w", err)
+		}
+	}
+	return h, nil
+}
+
+// serve opens the gateway on the addresses and serves it with the fault applied.
+func (h *Harness) serve(httpAddr, httpsAddr string) error {
+	f, opts := h.fault, h.opts
+	g, err := gateway.New(gateway.Config{
+		HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, DataDir: filepath.Join(h.Dir, "data"), TokenFile: h.TokenFile, UsersFile: h.users,
 		Domain: "localhost", SessionTTL: 5 * time.Second, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
 		HTTPSRedirect: opts.Strict, Layout: opts.Layout,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	tok, err := os.ReadFile(h.TokenFile)
+	if h.Token == "" {
+		// The first start made the token file; faults wrap with the token known.
+		tok, err := os.ReadFile(h.TokenFile)
+		if err != nil {
+			g.Close()
+			return err
+		}
+		h.Token = strings.TrimSpace(string(tok))
+	}
+	httpL, httpsL, err := g.Listeners()
 	if err != nil {
-		return nil, err
+		g.Close()
+		return err
 	}
-	h.Token = strings.TrimSpace(string(tok))
-	httpL, httpsL, err := h.g.Listeners()
-	if err != nil {
-		return nil, err
-	}
+	h.g = g
 	h.HTTP, h.HTTPS = "http://"+httpL.Addr().String(), "https://"+httpsL.Addr().String()
 	plain, secure, tlsConf := h.g.Handler(), h.g.HTTPSHandler(), h.g.TLSConfig()
 	if f != nil {
@@ -113,13 +141,7 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 		_ = s2.Shutdown(sctx)
 		close(h.done)
 	}()
-	if f != nil && f.OnStart != nil {
-		if err := f.OnStart(h); err != nil {
-			h.Close()
-			return nil, fmt.Errorf("starting the fault: %w", err)
-		}
-	}
-	return h, nil
+	return nil
 }
 
 // awaitToken waits until the gateway takes token (it reloads its token file).
@@ -143,6 +165,7 @@ func (h *Harness) awaitToken(token string) error {
 
 // Close stops the gateway.
 func (h *Harness) Close() {
+	close(h.restarts)
 	h.stop()
 	<-h.done
 	h.g.Close()
@@ -160,7 +183,7 @@ func (h *Harness) Args(artifacts, name string) []string {
 		"--server-name=localhost", "--token=" + h.Token, "--token-file=" + h.TokenFile,
 		"--tls-cert-file=" + h.CertFile, "--tls-key-file=" + h.KeyFile, "--hot-reload",
 		"--session-user=" + h.SessionUser, "--session-password=" + h.SessionPassword,
-		"--implementation=" + name, "--artifacts=" + artifacts, "--hardening",
+		"--implementation=" + name, "--artifacts=" + artifacts, "--hardening", "--restart-command=" + h.restartCommand(),
 		// One seed for the generated requests, so that every run of the self-test draws the same
 		// inputs (a fault only generation finds is then found every time, not by luck).
 		"--seed=" + strconv.Itoa(SelfTestSeed),
@@ -221,4 +244,44 @@ func (h *Harness) currentToken() string {
 		return ""
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// --- restarts, for the restart check (its --restart-command): the command asks for one through
+// a file and returns once the harness has removed it, with the gateway serving again. ---
+
+func (h *Harness) restartRequest() string { return filepath.Join(h.Dir, "restart-request") }
+
+func (h *Harness) restartCommand() string {
+	return fmt.Sprintf("touch '%[1]s' && while [ -e '%[1]s' ]; do sleep 0.05; done", h.restartRequest())
+}
+
+// watchRestarts restarts the gateway whenever a restart is asked for, until the harness closes.
+func (h *Harness) watchRestarts() {
+	for {
+		select {
+		case <-h.restarts:
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+		if _, err := os.Stat(h.restartRequest()); err != nil {
+			continue
+		}
+		if err := h.restart(); err != nil {
+			fmt.Fprintf(h.errLog, "restarting the gateway: %v\n", err)
+		}
+		_ = os.Remove(h.restartRequest())
+	}
+}
+
+// restart stops the gateway, runs the fault's Restart, and serves again on the same addresses.
+func (h *Harness) restart() error {
+	h.stop()
+	<-h.done
+	h.g.Close()
+	if h.fault != nil && h.fault.Restart != nil {
+		if err := h.fault.Restart(h); err != nil {
+			return err
+		}
+	}
+	return h.serve(strings.TrimPrefix(h.HTTP, "http://"), strings.TrimPrefix(h.HTTPS, "https://"))
 }

@@ -34,10 +34,10 @@ func (v Variant) Fault() *Fault { return &Fault{Name: v.Name, Wrap: v.Wrap} }
 // Variants is the catalogue of permitted behaviours.
 func Variants() []Variant {
 	return []Variant{
-		{Name: "405 with Allow before 401 on an undocumented method", Labels: "Profile:Auth || Feature:Methods",
+		{Name: "405 with Allow before 401 on an undocumented method", Labels: "Profile:Auth || Feature:Methods || Profile:Session",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return methodsFirst(next) }},
 		{Name: "asynchronous project and service lifecycle (200 at once, effect later, bad requests never done)",
-			Labels: "Op:createProject || Op:deleteProject || Op:createService || Op:deleteService || Op:getProject || Op:getProjectService",
+			Labels: "Op:createProject || Op:deleteProject || Op:createService || Op:deleteService || Op:getProject || Op:getProjectService || Feature:Restart",
 			Wrap:   func(next http.Handler, h *Harness) http.Handler { return asynchronous(next, h) }},
 		{Name: "framework errors answered as 422 or 415 under default", Labels: "Feature:BadInput || Profile:Core",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {

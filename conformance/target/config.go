@@ -40,6 +40,7 @@ type Config struct {
 	TLSKeyFile      string
 	HotReload       bool   // the gateway applies a new token without restarts
 	Kubeconfig      string // capability: rotate the token through the Kubernetes Secret
+	RestartCommand  string // capability: restart the gateway with this command (a gateway on this machine)
 	Namespace       string
 	SessionUser     string // credentials for the session profile
 	SessionPassword string
@@ -96,6 +97,7 @@ func (c *Config) settings() []setting {
 		{"tls-key-file", "KEPTN_CONFORMANCE_TLS_KEY_FILE", "external: the key file that goes with --tls-cert-file", &c.TLSKeyFile, ""},
 		{"hot-reload", "KEPTN_CONFORMANCE_HOT_RELOAD", "external: the gateway applies a new token without restarting api-service", &c.HotReload, "false"},
 		{"kubeconfig", "KEPTN_CONFORMANCE_KUBECONFIG", "external: kubeconfig of the gateway's cluster (enables token rotation through the Secret); in-cluster: the service account of the pod the suite runs in", &c.Kubeconfig, ""},
+		{"restart-command", "KEPTN_CONFORMANCE_RESTART_COMMAND", "external: a command that restarts the gateway on this machine, run with sh -c, returning once it has stopped, such as 'systemctl restart keptn-gateway' (enables the restart check; --kubeconfig does too, deleting the gateway's pods)", &c.RestartCommand, ""},
 		{"namespace", "KEPTN_CONFORMANCE_NAMESPACE", "namespace of the Keptn installation", &c.Namespace, "keptn"},
 		{"session-user", "KEPTN_CONFORMANCE_SESSION_USER", "external: a user who may log in with a session (enables the session profile)", &c.SessionUser, ""},
 		{"session-password", "KEPTN_CONFORMANCE_SESSION_PASSWORD", "external: that user's password", &c.SessionPassword, ""},

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway"
@@ -47,26 +49,19 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	cleanup = append(cleanup, closeLog)
 	tokenFile := filepath.Join(dir, "secret", "keptn-api-token")
 	dataDir := filepath.Join(dir, "data")
-	g, err := gateway.New(gateway.Config{
+	eg := &embeddedGateway{cfg: gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
 		UsersFile: usersFile, Domain: "localhost", Log: log, Layout: cfg.Layout,
 		// Short sessions, so that the session profile sees one expire within the run.
 		SessionTTL: 5 * time.Second,
 		// A short body deadline, so that the hardening profile sees a stalled body cut off soon.
 		Timeouts: gateway.Timeouts{BodyStall: 2 * time.Second},
-	})
-	if err != nil {
+	}}
+	if err := eg.start(); err != nil {
 		return fail(fmt.Errorf("starting the reference gateway: %w", err))
 	}
-	cleanup = append(cleanup, func() { g.Close() })
-	httpL, httpsL, err := g.Listeners()
-	if err != nil {
-		return fail(err)
-	}
-	sctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = g.Serve(sctx, httpL, httpsL); close(done) }()
-	cleanup = append(cleanup, func() { cancel(); <-done })
+	running.Store(eg)
+	cleanup = append(cleanup, func() { running.Store(nil); eg.stop() })
 
 	token, err := os.ReadFile(tokenFile)
 	if err != nil {
@@ -80,8 +75,8 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	d := &Description{
 		Kind:           KindEmbedded,
 		Implementation: Implementation{Name: "keptn-gateway (reference implementation)", Version: gateway.Version, Target: KindEmbedded},
-		HTTP:           "http://" + httpL.Addr().String(),
-		HTTPS:          "https://" + httpsL.Addr().String(),
+		HTTP:           "http://" + eg.cfg.HTTPAddr,
+		HTTPS:          "https://" + eg.cfg.HTTPSAddr,
 		ServerName:     "localhost",
 		Domain:         "localhost",
 		CAPEM:          string(ca),
@@ -91,12 +86,63 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 		CertStore:      &StoreSpec{File: certFile, KeyFile: keyFile},
 		HotReload:      true,
 		Layout:         cfg.Layout,
+		Restart:        &RestartSpec{Embedded: true},
 	}
 	d.Implementation.Endpoint = d.HTTP
 	if err := Ready(ctx, d); err != nil {
 		return fail(err)
 	}
 	return d, teardown, nil
+}
+
+// running is the reference gateway this process serves: set in the process that set the
+// embedded target up (Ginkgo's first, where Serial specs run), nil in the others.
+var running atomic.Pointer[embeddedGateway]
+
+// embeddedGateway is the reference gateway in process, which a restart stops and starts again on
+// the same addresses and data directory.
+type embeddedGateway struct {
+	cfg  gateway.Config
+	stop func() // ends serving and closes the stores
+}
+
+// start opens the gateway and serves it; the first start binds random ports, which every later
+// one binds again.
+func (eg *embeddedGateway) start() error {
+	g, err := gateway.New(eg.cfg)
+	if err != nil {
+		return err
+	}
+	httpL, httpsL, err := g.Listeners()
+	if err != nil {
+		g.Close()
+		return err
+	}
+	eg.cfg.HTTPAddr, eg.cfg.HTTPSAddr = httpL.Addr().String(), httpsL.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = g.Serve(ctx, httpL, httpsL); close(done) }()
+	eg.stop = func() { cancel(); <-done; g.Close() }
+	return nil
+}
+
+// embeddedRestart stops the reference gateway of this process and starts it again.
+type embeddedRestart struct{ d Description }
+
+func (embeddedRestart) String() string {
+	return "the reference gateway, stopped and started in process"
+}
+
+func (r embeddedRestart) Restart(ctx context.Context) error {
+	eg := running.Load()
+	if eg == nil {
+		return errors.New("the embedded gateway runs in the process that set it up: a restart must run there (a Serial spec)")
+	}
+	eg.stop()
+	if err := eg.start(); err != nil {
+		return fmt.Errorf("starting the reference gateway again: %w", err)
+	}
+	return Ready(ctx, &r.d)
 }
 
 // gatewayLog writes the embedded gateway's log to ARTIFACTS/gateway.log.

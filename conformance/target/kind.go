@@ -165,6 +165,7 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 		TokenStore: &StoreSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace, Secret: cfg.TokenSecret, Key: cfg.TokenSecret},
 		CertStore:  &StoreSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace, Secret: cfg.TLSSecret},
 		Kubeconfig: kubeconfigFile,
+		Restart:    &RestartSpec{Kubeconfig: kubeconfigFile, Namespace: kindNamespace},
 		// The documented reset restarts api-service: the reference gateway does not declare hot
 		// reload on Kubernetes, where a changed Secret reaches a running pod only after a while.
 		HotReload: false,

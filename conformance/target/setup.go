@@ -139,6 +139,14 @@ func describeExternal(cfg Config) (*Description, error) {
 	default:
 		d.Missing[CapCertInstall] = "certificates cannot be installed: give --tls-cert-file and --tls-key-file, or --kubeconfig"
 	}
+	switch {
+	case cfg.RestartCommand != "":
+		d.Restart = &RestartSpec{Command: cfg.RestartCommand}
+	case cfg.Kubeconfig != "":
+		d.Restart = &RestartSpec{Kubeconfig: cfg.Kubeconfig, Namespace: cfg.Namespace}
+	default:
+		d.Missing[CapRestart] = "the gateway cannot be restarted: give --restart-command (a gateway on this machine) or --kubeconfig (the gateway's cluster)"
+	}
 	d.Implementation = Implementation{Name: cfg.Implementation, Endpoint: firstOf(d.HTTP, d.HTTPS), Target: KindExternal}
 	if d.Implementation.Name == "" {
 		d.Implementation.Name = "unnamed Keptn API gateway"

@@ -35,9 +35,10 @@ type Description struct {
 
 	Session *Credentials `json:"session,omitempty"`
 	// Capabilities, when the target has them.
-	TokenStore *StoreSpec `json:"tokenStore,omitempty"`
-	CertStore  *StoreSpec `json:"certStore,omitempty"`
-	HotReload  bool       `json:"hotReload,omitempty"`
+	TokenStore *StoreSpec   `json:"tokenStore,omitempty"`
+	CertStore  *StoreSpec   `json:"certStore,omitempty"`
+	HotReload  bool         `json:"hotReload,omitempty"`
+	Restart    *RestartSpec `json:"restart,omitempty"`
 	// Kubeconfig reaches the cluster the gateway runs in (kind), for diagnostics.
 	Kubeconfig string `json:"kubeconfig,omitempty"`
 	// Missing says why a capability is absent, for skip messages.
@@ -86,6 +87,7 @@ const (
 	CapCertInstall   = "certificate installation"
 	CapSession       = "session login"
 	CapHTTPS         = "HTTPS listener"
+	CapRestart       = "gateway restart"
 )
 
 // TokenStore is the documented token procedure's medium: retrieve, delete and create the
@@ -117,8 +119,9 @@ type Target struct {
 	httpsClient *http.Client
 	roots       *x509.CertPool
 
-	Tokens TokenStore
-	Certs  CertStore
+	Tokens   TokenStore
+	Certs    CertStore
+	Restarts Restarter
 
 	layout specsource.Layout
 	inUse  inUseSpecs
@@ -168,6 +171,11 @@ func Connect(d *Description) (*Target, error) {
 	}
 	if d.CertStore != nil {
 		if t.Certs, err = openCertStore(d.CertStore); err != nil {
+			return nil, err
+		}
+	}
+	if d.Restart != nil {
+		if t.Restarts, err = openRestarter(d.Restart, *d); err != nil {
 			return nil, err
 		}
 	}

@@ -2,15 +2,18 @@ package selftest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 )
 
 // recallFaults are bugs written inside real gateways that the suite once let through: a token
-// compared loosely.
+// compared loosely, special and open routes matched loosely.
 func recallFaults() []Fault {
-	return looseTokenFaults()
+	return append(looseTokenFaults(), looseRouteFaults()...)
 }
 
 // looseTokenFaults are gateways that take a near miss for the token: they compare a part of it,
@@ -42,5 +45,57 @@ func looseTokenFaults() []Fault {
 		loose("a token compared with its base64 padding trimmed", func(p, t string) bool {
 			return strings.TrimRight(p, "=") == strings.TrimRight(t, "=")
 		}),
+	}
+}
+
+// specFileOf is the spec file a path starts with ("" for none).
+func specFileOf(p string) string {
+	for _, f := range cases.SpecFiles {
+		if strings.HasPrefix(p, f) {
+			return f
+		}
+	}
+	return ""
+}
+
+// looseRouteFaults are gateways that match their special and open routes by prefix, or refuse
+// methods on them without saying which they take.
+func looseRouteFaults() []Fault {
+	return []Fault{
+		{Name: "a spec file served at every longer path (its route matched by prefix)", Check: contract.CheckStatusExpected, Labels: "Feature:Routes",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if f := specFileOf(r.URL.Path); f != "" {
+						r.URL.Path, r.URL.RawPath = f, ""
+					}
+				})
+			}},
+		{Name: "the auth route matched by prefix, a longer path let through without a token", Check: contract.CheckStatusExpected, Labels: "Feature:Routes",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if strings.HasPrefix(r.URL.Path, "/api/v1/auth") && r.URL.Path != "/api/v1/auth" && r.Header.Get("x-token") == "" {
+						r.URL.Path, r.URL.RawPath = "/api/v1/auth", ""
+						r.Header.Set("x-token", h.currentToken())
+					}
+				})
+			}},
+		{Name: "a 405 without Allow on the open routes (spec files, health)", Check: contract.CheckHeaders, Labels: "Feature:Methods",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if (specFileOf(r.URL.Path) != "" || r.URL.Path == "/nginx-health") && r.Method != "GET" && r.Method != "HEAD" {
+						writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"code": 405, "message": "method not allowed"})
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a spec file answered to any method (POST serves it)", Check: contract.CheckStatusExpected, Labels: "Feature:Methods", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if slices.Contains(cases.SpecFiles, r.URL.Path) {
+						r.Method = "GET"
+					}
+				})
+			}},
 	}
 }

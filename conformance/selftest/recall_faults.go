@@ -11,10 +11,34 @@ import (
 )
 
 // recallFaults are bugs written inside real gateways that the suite once let through: a token
-// compared loosely, special and open routes matched loosely.
+// compared loosely, special and open routes matched loosely, an optional property renamed.
 func recallFaults() []Fault {
-	return append(looseTokenFaults(), looseRouteFaults()...)
+	return append(append(looseTokenFaults(), looseRouteFaults()...), renamedProperty)
 }
+
+// renamedProperty answers the project and service listings' creationDate under another name: an
+// optional property, so the schema still holds; only the undeclared property shows it.
+var renamedProperty = Fault{Name: "an optional property renamed in the project and service listings (creationDate as creationTime)",
+	Check: contract.CheckBodyUndeclared, Labels: "Op:getProjects || Op:getProjectServices", Level: grade.Should,
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		listing := func(r *http.Request) bool {
+			p := strings.TrimSuffix(r.URL.Path, "/")
+			return r.Method == "GET" && (p == "/api/configuration-service/v1/project" || strings.HasPrefix(p, cs) && strings.HasSuffix(p, "/service") && segments(p) == 6)
+		}
+		return rewrite(next, listing, func(_ *http.Request, a *Answer) {
+			a.JSON(func(m map[string]any) {
+				for _, key := range []string{"projects", "services"} {
+					items, _ := m[key].([]any)
+					for _, it := range items {
+						if o, ok := it.(map[string]any); ok && o["creationDate"] != nil {
+							o["creationTime"] = o["creationDate"]
+							delete(o, "creationDate")
+						}
+					}
+				}
+			})
+		})
+	}}
 
 // looseTokenFaults are gateways that take a near miss for the token: they compare a part of it,
 // or what they were given after trimming it.

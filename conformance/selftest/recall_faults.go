@@ -2,8 +2,10 @@ package selftest
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
@@ -11,9 +13,56 @@ import (
 )
 
 // recallFaults are bugs written inside real gateways that the suite once let through: a token
-// compared loosely, special and open routes matched loosely, an optional property renamed.
+// compared loosely, special and open routes matched loosely, an optional property renamed, a
+// token kept after a rotation.
 func recallFaults() []Fault {
-	return append(append(looseTokenFaults(), looseRouteFaults()...), renamedProperty)
+	return append(append(append(looseTokenFaults(), looseRouteFaults()...), renamedProperty), keptTokenFaults()...)
+}
+
+// keptTokenFaults go on taking the tokens they had after a rotation, alongside the new one: on
+// every route, or only where the gateway's auth subrequest guards the route (its answers cached).
+// A former token the gateway refuses is tried again as the current one.
+func keptTokenFaults() []Fault {
+	kept := func(name string, where func(r *http.Request) bool) Fault {
+		return Fault{Name: name, Check: cases.CheckRotationEffective, Labels: "Profile:TokenRotation",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				var mu sync.Mutex
+				had := map[string]bool{h.Token: true}
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					cur, presented := h.currentToken(), r.Header.Get("x-token")
+					mu.Lock()
+					if cur != "" {
+						had[cur] = true
+					}
+					former := presented != cur && had[presented] && where(r)
+					mu.Unlock()
+					if !former {
+						next.ServeHTTP(w, r)
+						return
+					}
+					body := readBody(r)
+					rec := httptest.NewRecorder()
+					next.ServeHTTP(rec, r)
+					if rec.Code == http.StatusUnauthorized {
+						r.Body = readerOf(body)
+						r.Header.Set("x-token", cur)
+						next.ServeHTTP(w, r)
+						return
+					}
+					for k, v := range rec.Header() {
+						w.Header()[k] = v
+					}
+					w.WriteHeader(rec.Code)
+					_, _ = w.Write(rec.Body.Bytes())
+				})
+			}}
+	}
+	return []Fault{
+		kept("every token it ever had still accepted after a rotation (old and new forever)", func(*http.Request) bool { return true }),
+		kept("the old token still accepted on the configuration-service and datastore routes (the auth subrequest's answer cached)", func(r *http.Request) bool {
+			return strings.HasPrefix(r.URL.Path, "/api/configuration-service/") || strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/")
+		}),
+	}
 }
 
 // renamedProperty answers the project and service listings' creationDate under another name: an

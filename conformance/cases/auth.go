@@ -39,7 +39,7 @@ func TokenVariants() []Variant {
 	set := func(v string) func(*contract.Request, string) {
 		return func(r *contract.Request, _ string) { dropCredentials(r); r.Header.Set("x-token", v) }
 	}
-	return []Variant{
+	return append([]Variant{
 		{"no x-token header", func(r *contract.Request, _ string) { dropCredentials(r) }},
 		{"an empty x-token", set("")},
 		{"a wrong token", set("wrong-token-of-keptn-conformance")},
@@ -65,6 +65,33 @@ func TokenVariants() []Variant {
 			r.Header.Add("x-token", "wrong-token-of-keptn-conformance")
 			r.Header.Add("x-token", t)
 		}},
+	}, derivedVariants()...)
+}
+
+// derivedVariants are tokens made from the valid one: near misses a gateway that compares only a
+// prefix, a suffix or a part, or that trims or cuts what it was given, would take for it. Each is
+// not the token, so each is no credential (upstream's x-token scheme: the token, or 401). Every
+// derivation differs from any token of at least one character.
+func derivedVariants() []Variant {
+	derived := func(name string, derive func(t string) string) Variant {
+		return Variant{name, func(r *contract.Request, t string) { dropCredentials(r); r.Header.Set("x-token", derive(t)) }}
+	}
+	// cut is a proper prefix of t of at most n bytes: never the token itself.
+	cut := func(t string, n int) string { return t[:max(0, min(n, len(t)-1))] }
+	return []Variant{
+		derived("the token with a character appended", func(t string) string { return t + "A" }),
+		derived("the token with a prefix (x-token: Bearer <token>)", func(t string) string { return "Bearer " + t }),
+		derived("the token without its last character", func(t string) string { return cut(t, len(t)-1) }),
+		derived("only the first half of the token", func(t string) string { return cut(t, len(t)/2) }),
+		derived("only the first 8 characters of the token", func(t string) string { return cut(t, 8) }),
+		derived("the token with base64 padding appended (=)", func(t string) string { return t + "=" }),
+		derived("the token with its last character changed", func(t string) string {
+			last := byte('0')
+			if strings.HasSuffix(t, "0") {
+				last = '1'
+			}
+			return t[:len(t)-1] + string(last)
+		}),
 	}
 }
 

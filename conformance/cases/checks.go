@@ -7,7 +7,7 @@ import "github.com/keptn-conformance/keptn-conformance/conformance/contract"
 // it. contract.CheckRequest is the suite's own (a broken fixture), not a gateway's.
 var Checks = []string{
 	contract.CheckTransport, contract.CheckServerError, contract.CheckStatusDocumented, contract.CheckStatusExpected,
-	contract.CheckContentType, contract.CheckBodySchema, contract.CheckBodyUnexpected, contract.CheckHeaders,
+	contract.CheckContentType, contract.CheckBodySchema, contract.CheckBodyUnexpected, contract.CheckBodyUndeclared, contract.CheckHeaders,
 	contract.CheckBehaviour, CheckPaging,
 	CheckUnauthorized, CheckErrorModel,
 	CheckRotationProcedure, CheckRotationEffective, CheckRotationBadSecret, CheckRotationLoad,

@@ -174,7 +174,7 @@ var rotationDocs = grade.Docs("Keptn API token reset: delete and create secret k
 var RotationChecks = struct {
 	Reset, Sessions, Twice, EmptySecret, MalformedSecret, Load RotationCheck
 }{
-	Reset: RotationCheck{Title: "take a new token by the documented reset within the profile's maximum, on every protected operation, and refuse the old one on every protected operation",
+	Reset: RotationCheck{Title: "take a new token by the documented reset and refuse the old one with 401, each within the profile's maximum on every route class, then on every protected operation",
 		Grade: grade.Grade{Level: grade.Must, Source: rotationDocs}},
 	Sessions: RotationCheck{Title: "keep session logins working after a rotation",
 		Grade: grade.Grade{Level: grade.Should, Source: grade.Ours("the session login does not depend on the API token: a reset must not log web users out")}},

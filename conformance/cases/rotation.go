@@ -37,27 +37,62 @@ func NewToken() string {
 
 // authStatus is the status of POST /api/v1/auth with a token (0 on a transport error).
 func (e *Env) authStatus(ctx context.Context, token string) int {
+	return e.statusWith(ctx, rotationRoutes[0], token)
+}
+
+// rotationRoute is a request of one route class a rotation is watched on.
+type rotationRoute struct{ class, method, path, query string }
+
+// rotationRoutes are the gateway's route classes: api-service's own routes, where api-service
+// checks the token, and the configuration-service and datastore routes, which the gateway guards
+// with an auth subrequest (facts §1). A rotation has taken effect when it has on each.
+var rotationRoutes = []rotationRoute{
+	{"api-service", "POST", "/api/v1/auth", ""},
+	{"configuration-service", "GET", "/api/configuration-service/v1/project", "pageSize=1"},
+	{"mongodb-datastore", "GET", "/api/mongodb-datastore/event", "pageSize=1"},
+}
+
+// statusWith is the status of a route class's request with a token (0 on a transport error).
+func (e *Env) statusWith(ctx context.Context, rr rotationRoute, token string) int {
 	h := http.Header{}
 	h.Set("x-token", token)
-	ex, err := e.Target.Client(e.Base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/auth", Header: h})
+	ex, err := e.Target.Client(e.Base).Do(ctx, contract.Request{Method: rr.method, Path: rr.path, RawQuery: rr.query, Header: h})
 	if err != nil || ex.Response == nil {
 		return 0
 	}
 	return ex.Status()
 }
 
+// Names of a rotation's measurements in the report: from the secret's change until the new token
+// was first accepted (2xx), and until the old one was first refused (401), on every route class.
+// Each has the profile's rotation maximum as its limit; a value at the limit was not reached.
+const (
+	MeasureRotationAccepted = "rotation latency, acceptance (secret changed → the new token's first 2xx on every route class)"
+	MeasureRotationRevoked  = "rotation latency, revocation (secret changed → the old token's first 401 on every route class)"
+)
+
 // Rotation is the outcome of one run of the documented reset procedure.
 type Rotation struct {
 	Old, New string
-	// Latency is from the new secret's creation until the new token was accepted and the old one
-	// refused (awaited, polled every 10ms).
-	Latency time.Duration
-	Result  Result
+	// Accepted is from the new secret's creation until the new token had been accepted on every
+	// route class, Revoked until the old one had been refused with 401 on every route class (each
+	// polled every 10ms; the whole wait when it did not happen), Latency the later of the two.
+	Accepted, Revoked, Latency time.Duration
+	Result                     Result
+}
+
+// Figures are the rotation's acceptance and revocation latencies, with their limit.
+func (rot Rotation) Figures(limit time.Duration) []Figure {
+	return []Figure{
+		{Name: MeasureRotationAccepted, Value: rot.Accepted.Seconds(), Unit: "s", Limit: limit.Seconds()},
+		{Name: MeasureRotationRevoked, Value: rot.Revoked.Seconds(), Unit: "s", Limit: limit.Seconds()},
+	}
 }
 
 // Rotate runs the documented reset: retrieve the token, delete the secret, create it anew with
-// token to, restart api-service unless the gateway reloads by itself, and await the change. The
-// suite uses the new token from then on.
+// token to, restart api-service unless the gateway reloads by itself, and await the change on
+// every route class: the new token accepted, and (measured on its own) the old one refused, each
+// within maxWait of the secret's change. The suite uses the new token from then on.
 func (e *Env) Rotate(ctx context.Context, store target.TokenStore, to string, maxWait time.Duration) Rotation {
 	rot := Rotation{Old: e.Target.Token(), New: to}
 	fail := func(check, format string, args ...any) Rotation {
@@ -82,30 +117,60 @@ func (e *Env) Rotate(ctx context.Context, store target.TokenStore, to string, ma
 		return fail(CheckRotationProcedure, "restarting api-service: %v", err)
 	}
 	deadline := changed.Add(maxWait)
+	accepted, revoked := map[string]time.Duration{}, map[string]time.Duration{}
 	for {
-		newOK := e.authStatus(ctx, to) == http.StatusOK
-		oldRefused := e.authStatus(ctx, rot.Old) == http.StatusUnauthorized
-		if newOK && oldRefused {
-			rot.Latency = time.Since(changed)
-			e.Target.SetToken(to)
-			return rot
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			e.Target.SetToken(to) // whatever the gateway does, the secret holds the new token now
-			switch {
-			case !newOK && !oldRefused:
-				return fail(CheckRotationEffective, "%s after the secret changed, the gateway still takes the old token and refuses the new one", maxWait)
-			case !newOK:
-				return fail(CheckRotationEffective, "%s after the secret changed, the gateway still refuses the new token", maxWait)
-			default:
-				return fail(CheckRotationEffective, "%s after the secret changed, the gateway still accepts the old token", maxWait)
+		for _, rr := range rotationRoutes {
+			if _, ok := accepted[rr.class]; !ok {
+				if s := e.statusWith(ctx, rr, to); s >= 200 && s < 300 {
+					accepted[rr.class] = time.Since(changed)
+				}
 			}
+			if _, ok := revoked[rr.class]; !ok && e.statusWith(ctx, rr, rot.Old) == http.StatusUnauthorized {
+				revoked[rr.class] = time.Since(changed)
+			}
+		}
+		done := len(accepted) == len(rotationRoutes) && len(revoked) == len(rotationRoutes)
+		if done || time.Now().After(deadline) || ctx.Err() != nil {
+			e.Target.SetToken(to) // whatever the gateway does, the secret holds the new token now
+			waited := time.Since(changed)
+			rot.Accepted, rot.Revoked = latest(accepted, waited), latest(revoked, waited)
+			rot.Latency = max(rot.Accepted, rot.Revoked)
+			if missing := classesWithout(accepted); len(missing) > 0 {
+				fail(CheckRotationEffective, "%s after the secret changed, the gateway still refuses the new token on the %s routes", maxWait, strings.Join(missing, ", "))
+			}
+			if missing := classesWithout(revoked); len(missing) > 0 {
+				fail(CheckRotationEffective, "%s after the secret changed, the gateway still does not refuse the old token with 401 on the %s routes", maxWait, strings.Join(missing, ", "))
+			}
+			return rot
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// latest is when the last route class had its change, or waited when one never had it.
+func latest(at map[string]time.Duration, waited time.Duration) time.Duration {
+	if len(at) < len(rotationRoutes) {
+		return waited
+	}
+	var out time.Duration
+	for _, d := range at {
+		out = max(out, d)
+	}
+	return out
+}
+
+// classesWithout are the route classes a rotation's change was not seen on.
+func classesWithout(at map[string]time.Duration) []string {
+	var out []string
+	for _, rr := range rotationRoutes {
+		if _, ok := at[rr.class]; !ok {
+			out = append(out, rr.class)
+		}
+	}
+	return out
 }
 
 // BadSecret writes a secret that is no valid token (empty, or malformed) and checks that the

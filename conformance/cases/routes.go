@@ -29,9 +29,12 @@ type RouteCheck struct {
 	ContentType string
 	// BodyMatches must match the body.
 	BodyMatches string
-	// Allow lists the methods the Allow header must name (for 405); Refused must not be named.
+	// Allow lists the methods the Allow header of a 405 must name; Refused must not be named.
 	Allow   []string
 	Refused string
+	// Refuse is the grade of answering the method with 405 at all, where Status admits more (zero:
+	// Status says what is due).
+	Refuse grade.Grade
 	// Grade is the requirement's level and source (zero: see Graded).
 	Grade grade.Grade
 }
@@ -109,14 +112,60 @@ func unknownPaths() []RouteCheck {
 	return out
 }
 
+// SpecFiles are the spec documents the gateway serves without a token (facts §1, §10).
+var SpecFiles = []string{"/api/swagger-ui/swagger.yaml", "/api/configuration-service/swagger-ui/swagger.yaml", "/api/mongodb-datastore/swagger-ui/swagger.yaml"}
+
+// nearRoutes are paths next to the auth route and the spec files (a trailing slash, a longer
+// path): none of them is that route, so none is served without a token as if it were. Upstream's
+// nginx matches /api/v1/auth by prefix and forwards every such path as POST /v1/auth, which
+// api-service refuses without a token (401); a path longer than a spec file reaches its service's
+// file server, which has no such file (404). What upstream does on them with the token (the auth
+// route answers 200) and on a spec file's trailing slash (its file server redirects to the file)
+// is not checked.
+func nearRoutes() []RouteCheck {
+	var out []RouteCheck
+	auth := grade.Grade{Level: grade.Must, Source: grade.Docs("Keptn 0.7 API authentication: /api/v1/auth is api-service's POST /v1/auth, which refuses a request without the token with 401; open are only swagger-ui and the swagger files, the / and /api redirects and the health path (facts §1, §2)")}
+	for _, p := range []string{"/api/v1/auth/", "/api/v1/auth/x", "/api/v1/authx"} {
+		out = append(out, RouteCheck{Title: fmt.Sprintf("answer POST %s without a token with 401 or 404, never as an open route", p),
+			Method: "POST", Path: p, Status: s(401, 404), Grade: auth})
+	}
+	file := grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §15.5.5 (404 Not Found): a longer path than a spec file names no document; the files are open by name only (Keptn 0.7 api-gateway-nginx, facts §1)")}
+	for _, p := range SpecFiles {
+		out = append(out, RouteCheck{Title: fmt.Sprintf("answer GET %sx without a token with 401 or 404, never as the open spec file", p),
+			Method: "GET", Path: p + "x", Status: s(401, 404), Grade: file})
+	}
+	return out
+}
+
+// openMethods: a method the open routes do not serve, sent to each. Upstream's nginx and its
+// services' file servers answer any method there (a redirect, the file, the health text), so any
+// answer but a server error is conformant; but a 405 must name the route's methods in Allow
+// (RFC 9110 §15.5.6), and on a spec file, which is only read, 405 is recommended.
+func openMethods() []RouteCheck {
+	allow := grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §15.5.6: an origin server MUST generate an Allow header field in a 405 response")}
+	only := grade.Grade{Level: grade.Should, Source: grade.Ours("a spec file is only read: a write to it should be refused with 405, not answered as if it was done (upstream's file servers answer any method)")}
+	var out []RouteCheck
+	for _, p := range append(append([]string(nil), SpecFiles...), "/api/swagger-ui/", "/api", "/", "/nginx-health") {
+		rc := RouteCheck{Title: fmt.Sprintf("name GET in the Allow header if it answers POST %s without a token with 405", p),
+			Group: "Methods", Method: "POST", Path: p, Auth: AuthNone, Allow: []string{"GET"}, Refused: "POST", Grade: allow}
+		if slices.Contains(SpecFiles, p) {
+			rc.Title += " (and SHOULD answer it 405)"
+			rc.Refuse = only
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
 // RouteChecks returns every gateway check.
 func RouteChecks() []RouteCheck {
 	var out []RouteCheck
-	for _, rc := range openRoutes() {
+	for _, rc := range append(openRoutes(), nearRoutes()...) {
 		rc.Group, rc.Auth = "Routes", AuthNone
 		out = append(out, rc)
 	}
 	out = append(out, methodChecks()...)
+	out = append(out, openMethods()...)
 	return append(out, unknownPaths()...)
 }
 
@@ -152,8 +201,13 @@ func (e *Env) RunRoute(ctx context.Context, rc RouteCheck) (Result, error) {
 	if rc.BodyMatches != "" && !regexp.MustCompile(rc.BodyMatches).Match(ex.RespBody) {
 		add(contract.CheckBehaviour, "the body is not what this path serves (no match for %s)", rc.BodyMatches)
 	}
-	if len(rc.Allow) > 0 {
+	if len(rc.Allow) > 0 && ex.Status() == http.StatusMethodNotAllowed {
 		res.Problems = append(res.Problems, AllowProblems(hdr, rc.Allow, rc.Refused)...)
+	}
+	if rc.Refuse.Level != "" && ex.Status() != http.StatusMethodNotAllowed {
+		p := Problem(contract.CheckStatusExpected, "status %d, want 405 Method Not Allowed with Allow: %s is not a method of this route", ex.Status(), rc.Method)
+		p.Grade = rc.Refuse
+		res.Problems = append(res.Problems, p)
 	}
 	return res, nil
 }

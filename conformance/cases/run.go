@@ -188,6 +188,9 @@ func (e *Env) Run(ctx context.Context, c Case, w *World) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	for _, ex := range res.Exchanges {
+		res.Problems = append(res.Problems, contract.UndeclaredProperties(ex)...)
+	}
 	inUse, err := e.inUseProblems(ctx, res.Exchanges)
 	res.Problems = append(res.Problems, inUse...)
 	return res, err

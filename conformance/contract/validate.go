@@ -3,13 +3,17 @@ package contract
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -28,6 +32,7 @@ const (
 	CheckContentType      = "content-type"      // a body of an undocumented media type
 	CheckBodySchema       = "body-schema"       // a body that does not match its schema
 	CheckBodyUnexpected   = "body-unexpected"   // a body where the spec documents none
+	CheckBodyUndeclared   = "body-undeclared"   // a response property its schema does not declare
 	CheckHeaders          = "headers"           // a documented header missing or malformed
 	CheckBehaviour        = "behaviour"         // the answer contradicts what the suite did
 	CheckRequest          = "suite-request"     // the suite's own request breaks the spec (a suite bug)
@@ -122,6 +127,69 @@ func ValidateResponse(ex *Exchange) []Problem {
 		out = append(out, responseProblems(err)...)
 	}
 	return out
+}
+
+// UndeclaredGrade is the grade of a response property its schema does not declare.
+var UndeclaredGrade = grade.Grade{Level: grade.Should, Source: grade.Ours("schema validation cannot see a property its schema does not declare (additionalProperties is open): a documented optional property answered under another name goes unnoticed")}
+
+// UndeclaredProperties reports, at UndeclaredGrade, every property of a JSON answer that its
+// documented response schema does not declare: in each object whose schema declares properties
+// and says nothing of additionalProperties. A schema of alternatives (anyOf, oneOf, allOf, not),
+// one without properties (a free object) and a map's (additionalProperties a schema) are not
+// judged beyond what they declare.
+func UndeclaredProperties(ex *Exchange) []Problem {
+	if ex.Op == nil || ex.Response == nil || ex.Err != nil || !ContentTypeIsJSON(ex.Response.Header) {
+		return nil
+	}
+	ref := ex.Op.Operation.Responses.Status(ex.Status())
+	if ref == nil {
+		ref = ex.Op.Operation.Responses.Default()
+	}
+	mt, _, _ := mime.ParseMediaType(ex.Response.Header.Get("Content-Type"))
+	if ref == nil || ref.Value.Content.Get(mt) == nil || ref.Value.Content.Get(mt).Schema == nil {
+		return nil
+	}
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(ex.RespBody))
+	dec.UseNumber()
+	if dec.Decode(&doc) != nil {
+		return nil // the schema check reports a body that is not JSON
+	}
+	var out []Problem
+	undeclared(doc, ref.Value.Content.Get(mt).Schema.Value, "", &out)
+	return out
+}
+
+func undeclared(v any, s *openapi3.Schema, at string, out *[]Problem) {
+	if s == nil || len(s.AnyOf) > 0 || len(s.OneOf) > 0 || len(s.AllOf) > 0 || s.Not != nil {
+		return
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			where := at + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+			switch p, ok := s.Properties[k]; {
+			case ok:
+				undeclared(t[k], p.Value, where, out)
+			case s.AdditionalProperties.Schema != nil:
+				undeclared(t[k], s.AdditionalProperties.Schema.Value, where, out)
+			case len(s.Properties) > 0 && s.AdditionalProperties.Has == nil:
+				*out = append(*out, Problem{Check: CheckBodyUndeclared, Where: where, Grade: UndeclaredGrade,
+					Message: fmt.Sprintf("property %q is not declared by the schema (declared: %s)", k, strings.Join(slices.Sorted(maps.Keys(s.Properties)), ", "))})
+			}
+		}
+	case []any:
+		if s.Items != nil {
+			for i, x := range t {
+				undeclared(x, s.Items.Value, at+"/"+strconv.Itoa(i), out)
+			}
+		}
+	}
 }
 
 func responseProblems(err error) []Problem {

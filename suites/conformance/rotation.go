@@ -41,8 +41,11 @@ var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenR
 	checks := cases.RotationChecks
 	It(checks.Reset.Name(), func(ctx SpecContext) {
 		rot := env.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
-		check(rot.Result)
 		measure("rotation latency (secret changed → new token accepted, old refused)", rot.Latency.Seconds(), "s", cfg.RotationMax.Seconds())
+		for _, f := range rot.Figures(cfg.RotationMax) {
+			measure(f.Name, f.Value, f.Unit, f.Limit)
+		}
+		check(rot.Result)
 
 		matrix, err := cases.TokenMatrix()
 		Expect(err).NotTo(HaveOccurred())

@@ -1,0 +1,174 @@
+package selftest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+)
+
+// recallFaults are bugs written inside real gateways that the suite once let through: a token
+// compared loosely, special and open routes matched loosely, an optional property renamed, a
+// token kept after a rotation.
+func recallFaults() []Fault {
+	return append(append(append(looseTokenFaults(), looseRouteFaults()...), renamedProperty), keptTokenFaults()...)
+}
+
+// keptTokenFaults go on taking the tokens they had after a rotation, alongside the new one: on
+// every route, or only where the gateway's auth subrequest guards the route (its answers cached).
+// A former token the gateway refuses is tried again as the current one.
+func keptTokenFaults() []Fault {
+	kept := func(name string, where func(r *http.Request) bool) Fault {
+		return Fault{Name: name, Check: cases.CheckRotationEffective, Labels: "Profile:TokenRotation",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				var mu sync.Mutex
+				had := map[string]bool{h.Token: true}
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					cur, presented := h.currentToken(), r.Header.Get("x-token")
+					mu.Lock()
+					if cur != "" {
+						had[cur] = true
+					}
+					former := presented != cur && had[presented] && where(r)
+					mu.Unlock()
+					if !former {
+						next.ServeHTTP(w, r)
+						return
+					}
+					body := readBody(r)
+					rec := httptest.NewRecorder()
+					next.ServeHTTP(rec, r)
+					if rec.Code == http.StatusUnauthorized {
+						r.Body = readerOf(body)
+						r.Header.Set("x-token", cur)
+						next.ServeHTTP(w, r)
+						return
+					}
+					for k, v := range rec.Header() {
+						w.Header()[k] = v
+					}
+					w.WriteHeader(rec.Code)
+					_, _ = w.Write(rec.Body.Bytes())
+				})
+			}}
+	}
+	return []Fault{
+		kept("every token it ever had still accepted after a rotation (old and new forever)", func(*http.Request) bool { return true }),
+		kept("the old token still accepted on the configuration-service and datastore routes (the auth subrequest's answer cached)", func(r *http.Request) bool {
+			return strings.HasPrefix(r.URL.Path, "/api/configuration-service/") || strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/")
+		}),
+	}
+}
+
+// renamedProperty answers the project and service listings' creationDate under another name: an
+// optional property, so the schema still holds; only the undeclared property shows it.
+var renamedProperty = Fault{Name: "an optional property renamed in the project and service listings (creationDate as creationTime)",
+	Check: contract.CheckBodyUndeclared, Labels: "Op:getProjects || Op:getProjectServices", Level: grade.Should,
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		listing := func(r *http.Request) bool {
+			p := strings.TrimSuffix(r.URL.Path, "/")
+			return r.Method == "GET" && (p == "/api/configuration-service/v1/project" || strings.HasPrefix(p, cs) && strings.HasSuffix(p, "/service") && segments(p) == 6)
+		}
+		return rewrite(next, listing, func(_ *http.Request, a *Answer) {
+			a.JSON(func(m map[string]any) {
+				for _, key := range []string{"projects", "services"} {
+					items, _ := m[key].([]any)
+					for _, it := range items {
+						if o, ok := it.(map[string]any); ok && o["creationDate"] != nil {
+							o["creationTime"] = o["creationDate"]
+							delete(o, "creationDate")
+						}
+					}
+				}
+			})
+		})
+	}}
+
+// looseTokenFaults are gateways that take a near miss for the token: they compare a part of it,
+// or what they were given after trimming it.
+func looseTokenFaults() []Fault {
+	const labels = "Profile:Auth && (Op:getMetadata || Op:getProjects)"
+	loose := func(name string, takes func(presented, token string) bool) Fault {
+		return Fault{Name: name, Check: cases.CheckUnauthorized, Labels: labels,
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					token, presented := h.currentToken(), r.Header.Get("x-token")
+					if presented != "" && presented != token && takes(presented, token) {
+						r.Header.Set("x-token", token)
+					}
+				})
+			}}
+	}
+	return []Fault{
+		loose("a token compared by its first 16 characters only", func(p, t string) bool {
+			return len(p) >= 16 && len(t) >= 16 && p[:16] == t[:16]
+		}),
+		loose("a token compared without its last character", func(p, t string) bool {
+			return len(p) == len(t) && p[:len(p)-1] == t[:len(t)-1]
+		}),
+		loose("a token taken when it starts with the valid one (strings.HasPrefix)", strings.HasPrefix),
+		loose("a token taken when the valid one starts with it (a truncation accepted)", func(p, t string) bool { return strings.HasPrefix(t, p) }),
+		loose("a token taken when it ends with the valid one (strings.HasSuffix)", strings.HasSuffix),
+		loose("a token taken when it contains the valid one (strings.Contains)", strings.Contains),
+		loose("a token compared with its base64 padding trimmed", func(p, t string) bool {
+			return strings.TrimRight(p, "=") == strings.TrimRight(t, "=")
+		}),
+	}
+}
+
+// specFileOf is the spec file a path starts with ("" for none).
+func specFileOf(p string) string {
+	for _, f := range cases.SpecFiles {
+		if strings.HasPrefix(p, f) {
+			return f
+		}
+	}
+	return ""
+}
+
+// looseRouteFaults are gateways that match their special and open routes by prefix, or refuse
+// methods on them without saying which they take.
+func looseRouteFaults() []Fault {
+	return []Fault{
+		{Name: "a spec file served at every longer path (its route matched by prefix)", Check: contract.CheckStatusExpected, Labels: "Feature:Routes",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if f := specFileOf(r.URL.Path); f != "" {
+						r.URL.Path, r.URL.RawPath = f, ""
+					}
+				})
+			}},
+		{Name: "the auth route matched by prefix, a longer path let through without a token", Check: contract.CheckStatusExpected, Labels: "Feature:Routes",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if strings.HasPrefix(r.URL.Path, "/api/v1/auth") && r.URL.Path != "/api/v1/auth" && r.Header.Get("x-token") == "" {
+						r.URL.Path, r.URL.RawPath = "/api/v1/auth", ""
+						r.Header.Set("x-token", h.currentToken())
+					}
+				})
+			}},
+		{Name: "a 405 without Allow on the open routes (spec files, health)", Check: contract.CheckHeaders, Labels: "Feature:Methods",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if (specFileOf(r.URL.Path) != "" || r.URL.Path == "/nginx-health") && r.Method != "GET" && r.Method != "HEAD" {
+						writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"code": 405, "message": "method not allowed"})
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a spec file answered to any method (POST serves it)", Check: contract.CheckStatusExpected, Labels: "Feature:Methods", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if slices.Contains(cases.SpecFiles, r.URL.Path) {
+						r.Method = "GET"
+					}
+				})
+			}},
+	}
+}

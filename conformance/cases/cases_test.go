@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -137,6 +138,17 @@ func TestPagingReadsTheDocumentedDefaultPageSize(t *testing.T) {
 	for _, p := range PagingChecks() {
 		if d := defaultPageSize(p.Op); d != 20 {
 			t.Errorf("%s: default page size %d, want the specs' 20", p.Op, d)
+		}
+	}
+}
+
+// A redirect may name its target relative or absolute (RFC 9110 §10.2.2).
+func TestLocationRelativeOrAbsolute(t *testing.T) {
+	req, _ := url.Parse("http://127.0.0.1:30080/")
+	for loc, ok := range map[string]bool{"/bridge/": true, "http://127.0.0.1:30080/bridge/": true, "http://127.0.0.1/bridge/": true,
+		"https://keptn.example.com/bridge/": true, "/bridge": false, "/api/swagger-ui/": false, "": false, "/bridge/?x=1": false} {
+		if got := locates(req, loc, "/bridge/"); got != ok {
+			t.Errorf("Location %q: %v, want %v", loc, got, ok)
 		}
 	}
 }

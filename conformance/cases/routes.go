@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -192,8 +193,8 @@ func (e *Env) RunRoute(ctx context.Context, rc RouteCheck) (Result, error) {
 		res.Problems = append(res.Problems, contract.Problem{Check: check, Message: fmt.Sprintf(format, args...)})
 	}
 	hdr := ex.Response.Header
-	if rc.Location != "" && hdr.Get("Location") != rc.Location {
-		add(contract.CheckHeaders, "Location is %q, want %q", hdr.Get("Location"), rc.Location)
+	if rc.Location != "" && !locates(ex.Request.URL, hdr.Get("Location"), rc.Location) {
+		add(contract.CheckHeaders, "Location is %q, want %q (or an absolute URI of that path)", hdr.Get("Location"), rc.Location)
 	}
 	if rc.ContentType != "" && !strings.HasPrefix(hdr.Get("Content-Type"), rc.ContentType) {
 		add(contract.CheckContentType, "Content-Type is %q, want %s", hdr.Get("Content-Type"), rc.ContentType)
@@ -230,4 +231,16 @@ func AllowProblems(hdr http.Header, want []string, refused string) []contract.Pr
 		out = append(out, Problem(contract.CheckHeaders, "the Allow header %q names %s, which was just refused", hdr.Get("Allow"), refused))
 	}
 	return out
+}
+
+// locates says a redirect's Location names the path want: relative, or absolute (RFC 9110
+// §10.2.2 allows either; nginx answers absolute URIs by default, on the host it was asked for,
+// with or without its port), resolved against the request.
+func locates(req *url.URL, location, want string) bool {
+	l, err := url.Parse(location)
+	if err != nil || location == "" {
+		return false
+	}
+	r := req.ResolveReference(l)
+	return r.Path == want && r.RawQuery == "" && (r.Scheme == "http" || r.Scheme == "https")
 }

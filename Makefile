@@ -11,7 +11,7 @@ PROCS ?= 4
 ARTIFACTS ?= $(CURDIR)/_artifacts
 SUITE_FLAGS = --procs=$(PROCS) --randomize-all --poll-progress-after=60s $(if $(LABELS),--label-filter='$(LABELS)') $(if $(LAYOUT),--layout=$(LAYOUT))
 
-.PHONY: test lint vet run-gateway keptn-conformance conformance conformance-doc certify certify-nginx-local e2e bench mutation
+.PHONY: test lint vet run-gateway keptn-conformance conformance conformance-doc certify certify-nginx-local e2e bench bench-dredd mutation
 test: vet ## Run the project's tests (what CI runs)
 	$(GO) test -count=1 -timeout=30m ./...
 
@@ -47,8 +47,11 @@ certify-nginx-local: ## Certify the nginx gateway (fixtures/nginx) on loopback b
 e2e: keptn-conformance ## The kind path: make a cluster, install the gateway, run every profile, delete it (KEEP_CLUSTER=1 keeps it)
 	bash scripts/e2e.sh
 
-bench: ## Time full embedded conformance runs (RUNS=3 PROCS=4): checks and wall time
-	bash scripts/bench-conformance.sh
+bench: keptn-conformance ## Time full embedded runs of bin/keptn-conformance (RUNS=3 PROCS=4 LABELS=...): suite time, wall time, overhead, checks/s
+	KEPTN_CONFORMANCE=$(KEPTN_CONFORMANCE) bash scripts/bench-conformance.sh
+
+bench-dredd: keptn-conformance ## Core checks/s of keptn-conformance against Dredd 14.1.0's on one gateway (installs Dredd from npm into _artifacts/; not in CI)
+	KEPTN_CONFORMANCE=$(KEPTN_CONFORMANCE) bash scripts/bench-dredd.sh
 
 mutation: ## Mutation testing: the suite against mutants of gateway/ (MUTATION_SAMPLE=40 MUTATION_SEED=1 MUTATION_JOBS=2 MUTATION_TIMEOUT=0 PROCS=4); report in _artifacts/mutation/
 	$(GO) run ./cmd/keptn-mutate -procs=$(PROCS) -out=$(ARTIFACTS)/mutation $(MUTATION_FLAGS)

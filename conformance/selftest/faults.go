@@ -115,7 +115,7 @@ func Faults() []Fault {
 					}
 				})
 			}},
-		{Name: "a 500 on bad input", Check: contract.CheckServerError, Labels: "Feature:BadInput",
+		{Name: "a 500 on bad input", Check: contract.CheckServerError, Labels: "Feature:BadInput && (Op:createProject || Op:putProjectResources)",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
 					if a.Status == 400 {
@@ -255,7 +255,7 @@ func Faults() []Fault {
 				})
 			}},
 		// --- authentication ---
-		{Name: "an operation reachable without a token (configuration-service open)", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+		{Name: "an operation reachable without a token (configuration-service open)", Check: cases.CheckUnauthorized, Labels: "Profile:Auth && (Op:getProject || Op:getProjectResources || Op:getEvents)",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return before(next, func(r *http.Request) {
 					if strings.HasPrefix(r.URL.Path, "/api/configuration-service/") && r.Header.Get("x-token") == "" {
@@ -263,7 +263,7 @@ func Faults() []Fault {
 					}
 				})
 			}},
-		{Name: "a token accepted from the query string", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+		{Name: "a token accepted from the query string", Check: cases.CheckUnauthorized, Labels: "Profile:Auth && (Op:getProject || Op:getProjectResources || Op:getEvents)",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return before(next, func(r *http.Request) {
 					if r.URL.Query().Get("token") == h.Token {
@@ -271,7 +271,7 @@ func Faults() []Fault {
 					}
 				})
 			}},
-		{Name: "a token compared without case", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+		{Name: "a token compared without case", Check: cases.CheckUnauthorized, Labels: "Profile:Auth && (Op:getProject || Op:getProjectResources || Op:getEvents)",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return before(next, func(r *http.Request) {
 					if strings.EqualFold(r.Header.Get("x-token"), h.Token) {
@@ -279,7 +279,7 @@ func Faults() []Fault {
 					}
 				})
 			}},
-		{Name: "a token trimmed of surrounding whitespace", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+		{Name: "a token trimmed of surrounding whitespace", Check: cases.CheckUnauthorized, Labels: "Profile:Auth && (Op:getProject || Op:getProjectResources || Op:getEvents)",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return before(next, func(r *http.Request) {
 					if strings.TrimSpace(r.Header.Get("x-token")) == h.Token {
@@ -287,7 +287,7 @@ func Faults() []Fault {
 					}
 				})
 			}},
-		{Name: "400 before 401 (a malformed body is looked at first)", Check: cases.CheckUnauthorized, Labels: "Profile:Auth",
+		{Name: "400 before 401 (a malformed body is looked at first)", Check: cases.CheckUnauthorized, Labels: "Profile:Auth && (Op:createProject || Op:putProjectResources)",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if b := readBody(r); len(b) > 0 && !json.Valid(b) {
@@ -299,7 +299,7 @@ func Faults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
-		{Name: "a 401 that echoes the token it was given", Check: cases.CheckErrorModel, Labels: "Profile:Auth",
+		{Name: "a 401 that echoes the token it was given", Check: cases.CheckErrorModel, Labels: "Profile:Auth && (Op:getProject || Op:getProjectResources || Op:getEvents)",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, func(r *http.Request, a *Answer) {
 					presented := r.Header.Get("x-token") + r.URL.Query().Get("token") + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -308,7 +308,7 @@ func Faults() []Fault {
 					}
 				})
 			}},
-		{Name: "a 401 that is not the JSON error model", Check: cases.CheckErrorModel, Labels: "Profile:Auth",
+		{Name: "a 401 that is not the JSON error model", Check: cases.CheckErrorModel, Labels: "Profile:Auth && (Op:getProject || Op:getProjectResources || Op:getEvents)",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
 					if a.Status == 401 {
@@ -327,7 +327,7 @@ func Faults() []Fault {
 					}
 				})
 			}},
-		{Name: "upstream: an auth subrequest that forwards the client's Content-Type (500 on text/plain)", Check: contract.CheckServerError, Labels: "Feature:BadInput",
+		{Name: "upstream: an auth subrequest that forwards the client's Content-Type (500 on text/plain)", Check: contract.CheckServerError, Labels: "Feature:BadInput && (Op:putProjectResources || Op:saveEventInternal)",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					guarded := strings.HasPrefix(r.URL.Path, "/api/configuration-service/") || strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/")
@@ -338,7 +338,7 @@ func Faults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
-		{Name: "upstream: 502 on an empty body (configureBridge, createProject, createService, sendEvent, triggerEvaluation)", Check: contract.CheckServerError, Labels: "Feature:BadInput",
+		{Name: "upstream: 502 on an empty body (configureBridge, createProject, createService, sendEvent, triggerEvaluation)", Check: contract.CheckServerError, Labels: "Feature:BadInput && (Op:createProject || Op:sendEvent)",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				nilBody := regexp.MustCompile(`^/api/v1/(config/bridge|project|project/[^/]+/service|event|project/[^/]+/stage/[^/]+/service/[^/]+/evaluation)$`)
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -375,7 +375,7 @@ func Faults() []Fault {
 					}
 				})
 			}},
-		{Name: "upstream: an HTML 401 on configuration-service and datastore routes", Check: cases.CheckErrorModel, Labels: "Profile:Auth", Level: grade.Should,
+		{Name: "upstream: an HTML 401 on configuration-service and datastore routes", Check: cases.CheckErrorModel, Labels: "Profile:Auth && (Op:getProject || Op:getProjectResources || Op:getEvents)", Level: grade.Should,
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				guarded := func(r *http.Request) bool {
 					return strings.HasPrefix(r.URL.Path, "/api/configuration-service/v1/") || strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/event")
@@ -453,7 +453,7 @@ func Faults() []Fault {
 				})
 			}},
 		// --- TLS ---
-		{Name: "TLS 1.0 enabled", Check: profiles.CheckTLSProtocols, Labels: "Profile:TLS",
+		{Name: "TLS 1.0 enabled", Check: profiles.CheckTLSProtocols, Labels: "Profile:TLS && !/^Op:/",
 			TLS: func(c *tls.Config, _ *Harness) {
 				c.MinVersion = tls.VersionTLS10
 				c.CipherSuites = append(c.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)
@@ -462,17 +462,17 @@ func Faults() []Fault {
 			TLS: func(c *tls.Config, _ *Harness) {
 				c.CipherSuites = append(c.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256)
 			}},
-		{Name: "a certificate put in place never served (no reload)", Check: profiles.CheckTLSCertSwap, Labels: "Profile:TLS",
+		{Name: "a certificate put in place never served (no reload)", Check: profiles.CheckTLSCertSwap, Labels: "Profile:TLS && !/^Op:/",
 			TLS: func(c *tls.Config, _ *Harness) {
 				first, _ := c.GetCertificate(&tls.ClientHelloInfo{})
 				c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return first, nil }
 			}},
-		{Name: "an expired default certificate", Check: profiles.CheckTLSDefaultCert, Labels: "Profile:TLS",
+		{Name: "an expired default certificate", Check: profiles.CheckTLSDefaultCert, Labels: "Profile:TLS && !/^Op:/",
 			TLS: func(c *tls.Config, _ *Harness) {
 				expired := expiredCertificate("localhost")
 				c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return expired, nil }
 			}},
-		{Name: "a handshake for an unknown server name refused", Check: profiles.CheckTLSSNI, Labels: "Profile:TLS",
+		{Name: "a handshake for an unknown server name refused", Check: profiles.CheckTLSSNI, Labels: "Profile:TLS && !/^Op:/",
 			TLS: func(c *tls.Config, _ *Harness) {
 				get := c.GetCertificate
 				c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
@@ -487,13 +487,13 @@ func Faults() []Fault {
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) { a.Header.Del("Strict-Transport-Security") })
 			}},
-		{Name: "the HTTPS listener not answering the API", Check: profiles.CheckTLSListeners, Labels: "Profile:TLS", Listener: "https",
+		{Name: "the HTTPS listener not answering the API", Check: profiles.CheckTLSListeners, Labels: "Profile:TLS && !/^Op:/", Listener: "https",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("POST", "/api/v1/auth"), func(_ *http.Request, a *Answer) {
 					a.Status, a.Body = http.StatusServiceUnavailable, nil
 				})
 			}},
-		{Name: "strict mode looking at credentials before it redirects", Check: profiles.CheckTLSStrict, Labels: "Profile:TLS", Listener: "http", Strict: true,
+		{Name: "strict mode looking at credentials before it redirects", Check: profiles.CheckTLSStrict, Labels: "Profile:TLS && !/^Op:/", Listener: "http", Strict: true,
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if t := r.Header.Get("x-token"); t != "" && t != h.Token {
@@ -505,7 +505,7 @@ func Faults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
-		{Name: "the HTTPS listener open without a token", Check: cases.CheckUnauthorized, Labels: "Profile:TLS",
+		{Name: "the HTTPS listener open without a token", Check: cases.CheckUnauthorized, Labels: "Profile:TLS && (Op:getProject || Op:getProjectResources)",
 			Listener: "https",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return before(next, func(r *http.Request) {

@@ -34,7 +34,7 @@ func TestGeneratedFailureReplaysAndReproduces(t *testing.T) {
 	run := func(name string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		args := append([]string{"-ginkgo.no-color", "-ginkgo.label-filter=Feature:Generated && Op:getProjects", "--seed=4242", "--examples=100"},
+		args := append([]string{"--no-color", "--label-filter=Feature:Generated && Op:getProjects", "--seed=4242", "--examples=100"},
 			h.Args(filepath.Join(h.Dir, name), "boundary fault")...)
 		out, _ := exec.CommandContext(ctx, suiteBinary, args...).CombinedOutput()
 		return string(out)

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
@@ -48,15 +49,31 @@ type Options struct {
 	DefaultPatience bool
 	// Layout serves the API in that layout and certifies it so (--layout; "": 0.7).
 	Layout string
+	// Procs is the number of the suite's parallel processes (0: one).
+	Procs int
 }
+
+// The harness's timings: short, so that the suite's deliberate waits (a session's expiry, a
+// changed token or certificate noticed) are short too. A session lasts long enough for the
+// session profile's longest spec under load; the gateway reads its watched files often.
+const (
+	sessionTTL     = 3 * time.Second
+	reloadInterval = 50 * time.Millisecond
+)
+
+// sessionPassword is the session user's password; its bcrypt hash (expensive by design) is made
+// once for every harness.
+const sessionPassword = "selftest-password-0123"
+
+var sessionHash = sync.OnceValues(func() (string, error) { return gateway.HashPassword(sessionPassword) })
 
 // Start runs a reference gateway in dir with the fault applied (nil: none).
 func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	if f != nil && f.Strict {
 		opts.Strict = true
 	}
-	h := &Harness{Dir: dir, opts: opts, SessionUser: "conformance", SessionPassword: "selftest-password-0123"}
-	hash, err := gateway.HashPassword(h.SessionPassword)
+	h := &Harness{Dir: dir, opts: opts, SessionUser: "conformance", SessionPassword: sessionPassword}
+	hash, err := sessionHash()
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +107,7 @@ func (h *Harness) serve(httpAddr, httpsAddr string) error {
 	f, opts := h.fault, h.opts
 	g, err := gateway.New(gateway.Config{
 		HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, DataDir: filepath.Join(h.Dir, "data"), TokenFile: h.TokenFile, UsersFile: h.users,
-		Domain: "localhost", SessionTTL: 5 * time.Second, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
+		Domain: "localhost", SessionTTL: sessionTTL, ReloadInterval: reloadInterval, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
 		HTTPSRedirect: opts.Strict, Layout: opts.Layout,
 	})
 	if err != nil {
@@ -194,7 +211,10 @@ func (h *Harness) Args(artifacts, name string) []string {
 	if h.opts.DefaultPatience {
 		return args
 	}
-	return append(args, "--eventually-timeout=2s", "--rotation-max=2s", "--load-duration=1500ms", "--cert-swap-max=3s")
+	// Waits the gateway's timings bound: what it does, it does within a few reloads; the load
+	// spans a rotation (at a third of it) and most of a second after it.
+	return append(args, "--eventually-timeout=2s", "--rotation-max=2s", "--load-duration=1s", "--cert-swap-max=3s",
+		"--bad-secret-watch="+(6*reloadInterval).String())
 }
 
 // Outcome is what a suite run reported.
@@ -214,13 +234,13 @@ func (o Outcome) FailedChecks() map[string]int {
 	return out
 }
 
-// RunSuite runs the compiled suite binary with a label filter (empty: everything) and the
-// harness's flags, and reads the report it wrote.
+// RunSuite runs the suite (a keptn-conformance binary) with a label filter (empty: everything),
+// the harness's flags and its number of processes, and reads the report it wrote.
 func RunSuite(ctx context.Context, suiteBinary string, h *Harness, labels, name string) (Outcome, error) {
 	artifacts := filepath.Join(h.Dir, "artifacts")
-	args := []string{"-ginkgo.no-color", "-ginkgo.randomize-all"}
+	args := []string{"--no-color", "--randomize-all", "--procs=" + strconv.Itoa(max(1, h.opts.Procs))}
 	if labels != "" {
-		args = append(args, "-ginkgo.label-filter="+labels)
+		args = append(args, "--label-filter="+labels)
 	}
 	args = append(args, h.Args(artifacts, name)...)
 	cmd := exec.CommandContext(ctx, suiteBinary, args...)

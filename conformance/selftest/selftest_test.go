@@ -2,6 +2,7 @@ package selftest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,16 +21,27 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 )
 
-// suiteBinary is the conformance suite, compiled once for every run of this test.
+// suiteBinary is the conformance suite, keptn-conformance, built once for every run of this test.
 var suiteBinary string
 
+// runsPerCPU is how many suite runs go at a time per CPU, unless go test's -parallel says: every
+// suite run is a parallel test, a process of the suite against a gateway in this one, and waits
+// on HTTP and on the suite's deliberate waits much of its time.
+const runsPerCPU = 2
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		_ = flag.Set("test.parallel", strconv.Itoa(runsPerCPU*runtime.GOMAXPROCS(0)))
+	}
 	dir, err := os.MkdirTemp("", "keptn-conformance-selftest-")
 	if err != nil {
 		panic(err)
 	}
-	suiteBinary = filepath.Join(dir, "conformance.test")
-	build := exec.Command("go", "test", "-c", "-o", suiteBinary, "../../suites/conformance")
+	suiteBinary = filepath.Join(dir, "keptn-conformance")
+	build := exec.Command("go", "build", "-o", suiteBinary, "../../cmd/keptn-conformance")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the suite: %v\n%s", err, out)
 		os.Exit(1)
@@ -48,14 +61,16 @@ func tail(s string, n int) string {
 
 // The suite passes the reference gateway: every core profile in full, nothing failed anywhere;
 // in its default mode the only skip is the strict-mode check, and in strict mode nothing is skipped.
+// These are the longest runs: on parallel processes, as a certification runs.
 func TestReferenceGatewayPasses(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []struct {
 		name   string
 		opts   Options
 		labels string
 	}{
-		{"default mode", Options{}, ""},
-		{"strict mode", Options{Strict: true}, "Profile:TLS || Profile:TLSExtended || Profile:Auth || Feature:Routes"},
+		{"default mode", Options{Procs: 4}, ""},
+		{"strict mode", Options{Strict: true, Procs: 2}, "Profile:TLS || Profile:TLSExtended || Profile:Auth || Feature:Routes"},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
@@ -99,17 +114,14 @@ func TestReferenceGatewayPasses(t *testing.T) {
 
 // Every fault of the catalogue makes the suite fail, in the check the fault violates.
 func TestEveryFaultIsCaught(t *testing.T) {
+	t.Parallel()
 	faults := Faults()
 	if len(faults) < 20 {
 		t.Fatalf("only %d faults; the catalogue needs at least 20", len(faults))
 	}
-	slots := make(chan struct{}, max(2, runtime.NumCPU()))
 	for _, f := range faults {
-
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
-			slots <- struct{}{}
-			defer func() { <-slots }()
 			h, err := Start(t.TempDir(), &f, Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -157,12 +169,10 @@ func TestEveryCheckHasAFault(t *testing.T) {
 // Every behaviour upstream permits passes every MUST check: the suite fails no conforming gateway
 // (its SHOULD checks may find the variant wanting; those findings are logged).
 func TestEveryVariantPassesEveryMust(t *testing.T) {
-	slots := make(chan struct{}, max(2, runtime.NumCPU()))
+	t.Parallel()
 	for _, v := range Variants() {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
-			slots <- struct{}{}
-			defer func() { <-slots }()
 			h, err := Start(t.TempDir(), v.Fault(), Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -202,6 +212,7 @@ var neverShown = Fault{Name: "created projects never appear",
 // first world that could not be built; every later world that needs a project fails at once,
 // citing it. SELFTEST_DEFAULT_PATIENCE=1 runs it with the suite's default waits, to measure that.
 func TestBrokenWorldIsReportedAtOnce(t *testing.T) {
+	t.Parallel()
 	h, err := Start(t.TempDir(), &neverShown, Options{DefaultPatience: os.Getenv("SELFTEST_DEFAULT_PATIENCE") != ""})
 	if err != nil {
 		t.Fatal(err)

@@ -68,6 +68,7 @@ type Config struct {
 	CertSwapMax        time.Duration // the most a certificate swap may take
 	LoadRate           int           // requests per second during the rotation load test
 	LoadDuration       time.Duration
+	BadSecretWatch     time.Duration // how long a bad secret is watched for the gateway acting on it
 	SetupTimeout       time.Duration
 	EventuallyTimeout  time.Duration // how long the suite awaits an asynchronous effect
 	EventuallyInterval time.Duration
@@ -75,12 +76,26 @@ type Config struct {
 	Examples           int  // generated requests per operation
 	ShowSecrets        bool // credentials in the curl reproducers of failures
 	Hardening          bool // run the hardening profile on an external or kind target
+
+	fromEnv map[string]bool // settings whose value came from their environment variable
+	flags   *flag.FlagSet   // where the settings were registered
 }
 
 type setting struct {
 	name, env, help string
 	p               any
 	def             string
+}
+
+// embeddedDefaults are the defaults of the deliberate waits (those the suite waits out whatever
+// the gateway does) on the embedded target: the reference gateway in process, whose timings this
+// repository knows. Every other target keeps the settings' own defaults.
+var embeddedDefaults = map[string]string{
+	// The embedded gateway reads its token file every 200 ms: a rotation at a third of a 1 s load
+	// takes effect with most of the load still to come.
+	"load-duration": "1s",
+	// Three of the embedded gateway's 200 ms token reloads.
+	"bad-secret-watch": "600ms",
 }
 
 func (c *Config) settings() []setting {
@@ -120,6 +135,7 @@ func (c *Config) settings() []setting {
 		{"cert-swap-max", "KEPTN_CONFORMANCE_CERT_SWAP_MAX", "the most a certificate swap may take to be served", &c.CertSwapMax, "60s"},
 		{"load-rate", "KEPTN_CONFORMANCE_LOAD_RATE", "requests per second during the rotation load test", &c.LoadRate, "200"},
 		{"load-duration", "KEPTN_CONFORMANCE_LOAD_DURATION", "length of the rotation load test", &c.LoadDuration, "3s"},
+		{"bad-secret-watch", "KEPTN_CONFORMANCE_BAD_SECRET_WATCH", "how long an empty or malformed token secret is watched for the gateway taking it (at least the time the gateway takes to notice a changed secret)", &c.BadSecretWatch, "1s"},
 		{"setup-timeout", "KEPTN_CONFORMANCE_SETUP_TIMEOUT", "the most setting up the target may take", &c.SetupTimeout, "20m"},
 		{"eventually-timeout", "KEPTN_CONFORMANCE_EVENTUALLY_TIMEOUT", "how long the suite awaits an asynchronous effect (a project's creation, say)", &c.EventuallyTimeout, "30s"},
 		{"hardening", "KEPTN_CONFORMANCE_HARDENING", "run the hardening profile (oversized and stalled bodies, wrong passwords, headers) on an external or kind target; the embedded target always runs it", &c.Hardening, "false"},
@@ -133,12 +149,17 @@ func (c *Config) settings() []setting {
 // RegisterFlags adds the settings to fs; each flag's default is its environment variable when
 // set, else the built-in default. It returns an error for an environment value that does not parse.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) error {
+	c.flags, c.fromEnv = fs, map[string]bool{}
 	for _, s := range c.settings() {
 		def := s.def
 		if v, ok := os.LookupEnv(s.env); ok && v != "" {
 			def = v
+			c.fromEnv[s.name] = true
 		}
 		help := fmt.Sprintf("%s ($%s)", s.help, s.env)
+		if e, ok := embeddedDefaults[s.name]; ok {
+			help = fmt.Sprintf("%s ($%s; default on the embedded target: %s)", s.help, s.env, e)
+		}
 		switch p := s.p.(type) {
 		case *string:
 			fs.StringVar(p, s.name, def, help)
@@ -165,10 +186,21 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) error {
 	return nil
 }
 
-// Resolve makes relative paths of the configuration (artifacts, kind config) relative to the
-// module root when the suite runs inside this repository, so reports land in one place whether
-// the suite runs from `make`, `ginkgo` or `go test` (which runs in the package directory).
+// Resolve gives the embedded target its own defaults (for the settings set neither by flag nor by
+// environment), and makes relative paths of the configuration (artifacts, kind config) relative
+// to the module root when the suite runs inside this repository, so reports land in one place
+// whether the suite runs from `make`, `ginkgo` or `go test` (which runs in the package directory).
+// It is called once the flags are parsed, in every process.
 func (c *Config) Resolve() {
+	if c.Target == KindEmbedded && c.flags != nil {
+		given := map[string]bool{}
+		c.flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		for name, v := range embeddedDefaults {
+			if !given[name] && !c.fromEnv[name] {
+				_ = c.flags.Set(name, v) // a built-in default: it parses
+			}
+		}
+	}
 	root := moduleRoot()
 	if root == "" {
 		return

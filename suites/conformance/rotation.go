@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"fmt"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -111,7 +110,7 @@ var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenR
 		{checks.MalformedSecret, "not a token\n\twith spaces and a \x00 byte", "a malformed secret"},
 	} {
 		It(bad.check.Name(), func(ctx SpecContext) {
-			check(env.BadSecret(ctx, store, bad.content, bad.what, time.Second))
+			check(env.BadSecret(ctx, store, bad.content, bad.what, cfg.BadSecretWatch))
 		})
 	}
 

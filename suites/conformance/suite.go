@@ -68,6 +68,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		d.Implementation.Version, d.HTTP, d.HTTPS, GinkgoRandomSeed())
 	return d.Encode()
 }, func(data []byte) {
+	cfg.Resolve() // every process: the embedded target's waits
 	var err error
 	desc, err = target.Decode(data)
 	Expect(err).NotTo(HaveOccurred())

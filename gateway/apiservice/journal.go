@@ -57,8 +57,8 @@ func (in intent) key() string {
 
 // step marks the end of a step of a plan; tests stop a plan there with the crash hook.
 func (s *Service) step(name string) error {
-	if s.crash != nil {
-		return s.crash(name)
+	if crash := s.crash.Load(); crash != nil {
+		return (*crash)(name)
 	}
 	return nil
 }

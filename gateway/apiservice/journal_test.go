@@ -146,12 +146,12 @@ func TestCrashDuringProjectCreationAcrossRestart(t *testing.T) {
 		t.Run(step, func(t *testing.T) {
 			dir := t.TempDir()
 			r := open(t, dir)
-			r.api.crash = func(s string) error {
+			setCrash(r.api, func(s string) error {
 				if s == step {
 					return errCrash
 				}
 				return nil
-			}
+			})
 			if rec := r.do("POST", "/v1/project", projectBody("sockshop")); rec.Code != http.StatusInternalServerError {
 				t.Fatalf("the crashed request answered %d %s", rec.Code, rec.Body)
 			}
@@ -180,16 +180,16 @@ func TestCrashDuringProjectCreationRetry(t *testing.T) {
 	}
 	for _, step := range createSteps {
 		name := "retry-" + strings.ReplaceAll(step, " ", "-")
-		r.api.crash = func(s string) error {
+		setCrash(r.api, func(s string) error {
 			if s == step {
 				return errCrash
 			}
 			return nil
-		}
+		})
 		if rec := r.do("POST", "/v1/project", projectBody(name)); rec.Code != http.StatusInternalServerError {
 			t.Fatalf("crash after %q: the request answered %d", step, rec.Code)
 		}
-		r.api.crash = nil
+		r.api.crash.Store(nil)
 		rec := r.do("POST", "/v1/project", projectBody(name))
 		if rec.Code != http.StatusOK {
 			t.Errorf("crash after %q: the retry answered %d %s, want 200", step, rec.Code, rec.Body)
@@ -217,12 +217,12 @@ func TestCrashDuringServiceAndDeletion(t *testing.T) {
 		_ = json.Unmarshal(rec.Body.Bytes(), &out)
 		return len(out.Services)
 	}
-	r.api.crash = func(s string) error {
+	setCrash(r.api, func(s string) error {
 		if s == "stage dev" {
 			return errCrash
 		}
 		return nil
-	}
+	})
 	if rec := r.do("POST", "/v1/project/shop/service", map[string]string{"serviceName": "carts"}); rec.Code != http.StatusInternalServerError {
 		t.Fatalf("the crashed service creation answered %d", rec.Code)
 	}
@@ -231,12 +231,12 @@ func TestCrashDuringServiceAndDeletion(t *testing.T) {
 	}
 	r = r.restart(t, dir)
 	await(t, "the service in every stage after the restart", func() bool { return services() == 1 })
-	r.api.crash = func(s string) error {
+	setCrash(r.api, func(s string) error {
 		if s == "project" {
 			return errCrash
 		}
 		return nil
-	}
+	})
 	if rec := r.do("DELETE", "/v1/project/shop", nil); rec.Code != http.StatusInternalServerError {
 		t.Fatalf("the crashed deletion answered %d", rec.Code)
 	}
@@ -244,3 +244,6 @@ func TestCrashDuringServiceAndDeletion(t *testing.T) {
 	defer r.close()
 	await(t, "the project and its events gone after the restart", func() bool { return r.state("shop") == "nothing" })
 }
+
+// setCrash sets the crash hook: a plan stops after the step for which it answers an error.
+func setCrash(s *Service, crash func(step string) error) { s.crash.Store(&crash) }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
@@ -56,7 +57,7 @@ type Service struct {
 	// lifecycle serialises the lifecycle plans (see journal.go); crash, set by tests, stops a plan
 	// after a step; stop and recovered end the recovery of interrupted plans.
 	lifecycle sync.Mutex
-	crash     func(step string) error
+	crash     atomic.Pointer[func(step string) error]
 	stop      chan struct{}
 	recovered sync.WaitGroup
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -166,6 +167,13 @@ func firstOf(s ...string) string {
 // preflight checks, once and up front, that the endpoint serves the Keptn API and takes the
 // token, so a wrong endpoint or token is one clear error instead of hundreds of failures. It
 // also reads the installation's version and whether HTTP only redirects to HTTPS.
+// silent says a request got no answer in its time: the listener accepted, or did not refuse, and
+// never spoke.
+func silent(err error) bool {
+	var ne net.Error
+	return err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout())
+}
+
 // httpsPatience is how long the preflight waits for the HTTPS listener's first answer.
 var httpsPatience = 10 * time.Second
 
@@ -196,7 +204,9 @@ func preflight(ctx context.Context, d *Description) error {
 		if untrusted(ex.Err) {
 			return untrustedError(d, ex.Err)
 		}
-		if ex.Err != nil && ctx.Err() == nil {
+		// Only silence is broken: a listener that answers, even with a bad certificate or a
+		// refused handshake, is for the TLS profile's checks to judge.
+		if silent(ex.Err) && ctx.Err() == nil {
 			if d.Broken == nil {
 				d.Broken = map[string]string{}
 			}

@@ -90,11 +90,7 @@ func (e *Env) RunEventFilter(ctx context.Context, f EventFilter) (Result, error)
 	if v := f.Value(evs); v != "" {
 		q[f.Param] = v
 	}
-	req, err := e.Request(Case{Op: "getEvents", Auth: AuthToken, Query: q}, NewWorld())
-	if err != nil {
-		return res, err
-	}
-	ex, err := e.Target.Client(e.Base).Do(ctx, req)
+	ex, err := e.send(ctx, Case{Op: "getEvents", Auth: AuthToken, Query: q}, NewWorld())
 	if err != nil {
 		return res, err
 	}

@@ -213,11 +213,7 @@ func (e *Env) page(ctx context.Context, p PagingCheck, w *World, size int, key s
 	if key != "" {
 		q["nextPageKey"] = key
 	}
-	req, err := e.Request(Case{Op: p.Op, Auth: AuthToken, Query: q}, w)
-	if err != nil {
-		return nil, nil, err
-	}
-	ex, err := e.Target.Client(e.Base).Do(ctx, req)
+	ex, err := e.send(ctx, Case{Op: p.Op, Auth: AuthToken, Query: q}, w)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -223,13 +223,18 @@ func (e *Env) inUseProblems(ctx context.Context, exs []*contract.Exchange) ([]co
 	return out, nil
 }
 
-func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
-	var res Result
+// send builds a case's request for the world and sends it to the case's listener.
+func (e *Env) send(ctx context.Context, c Case, w *World) (*contract.Exchange, error) {
 	req, err := e.Request(c, w)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	ex, err := e.Target.Client(e.Base).Do(ctx, req)
+	return e.Target.Client(e.Base).Do(ctx, req)
+}
+
+func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
+	var res Result
+	ex, err := e.send(ctx, c, w)
 	if err != nil {
 		return res, err
 	}
@@ -292,11 +297,7 @@ func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
 func (e *Env) probe(ctx context.Context, p Probe, w *World) (*contract.Exchange, []contract.Problem, error) {
 	deadline := time.Now().Add(e.Timeout)
 	for {
-		req, err := e.Request(Case{Op: p.Op, Auth: p.Auth, Params: p.Params, Query: p.Query}, w)
-		if err != nil {
-			return nil, nil, err
-		}
-		ex, err := e.Target.Client(e.Base).Do(ctx, req)
+		ex, err := e.send(ctx, Case{Op: p.Op, Auth: p.Auth, Params: p.Params, Query: p.Query}, w)
 		if err != nil {
 			return nil, nil, err
 		}

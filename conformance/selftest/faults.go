@@ -388,16 +388,6 @@ func Faults() []Fault {
 				})
 			}},
 		// --- token rotation ---
-		// The first token stays valid: whichever rotation check presents it after a rotation (the
-		// order of the Serial checks is the seed's) gets no 401.
-		{Name: "the old token still accepted after a rotation", Check: cases.CheckUnauthorized, Labels: "Profile:TokenRotation",
-			Wrap: func(next http.Handler, h *Harness) http.Handler {
-				return before(next, func(r *http.Request) {
-					if r.Header.Get("x-token") == h.Token {
-						r.Header.Set("x-token", h.currentToken())
-					}
-				})
-			}},
 		{Name: "a token in force that is not the one in the secret", Check: cases.CheckRotationProcedure, Labels: "Profile:TokenRotation",
 			// The secret says one token, the gateway goes on taking the one the suite was given.
 			OnStart: func(h *Harness) error {

@@ -169,7 +169,7 @@ func (e *Env) RunPaging(ctx context.Context, p PagingCheck) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	var numericKeys []string
+	numericKeys := false
 	for _, size := range []int{1, 2, 0} {
 		keys, walked, problems, err := e.walk(ctx, p, w, size, want)
 		if err != nil {
@@ -177,9 +177,9 @@ func (e *Env) RunPaging(ctx context.Context, p PagingCheck) (Result, error) {
 		}
 		res.Exchanges = append(res.Exchanges, walked...)
 		res.Problems = append(res.Problems, problems...)
-		numericKeys = append(numericKeys, keys...)
+		numericKeys = numericKeys || keys
 	}
-	if res.Failed() || len(numericKeys) == 0 {
+	if res.Failed() || !numericKeys {
 		return res, nil
 	}
 	// Past the end: a numeric key beyond every item.
@@ -227,8 +227,8 @@ func (e *Env) page(ctx context.Context, p PagingCheck, w *World, size int, key s
 }
 
 // walk reads the list from its first page to its last with one page size and checks the walk:
-// it returns the keys answered that are numbers (for the past-the-end check).
-func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want []string) ([]string, []*contract.Exchange, []contract.Problem, error) {
+// it says whether a key answered was a number (for the past-the-end check).
+func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want []string) (bool, []*contract.Exchange, []contract.Problem, error) {
 	sizeName := "the default page size"
 	if size > 0 {
 		sizeName = "page size " + strconv.Itoa(size)
@@ -237,7 +237,11 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 		return []contract.Problem{{Check: CheckPaging, Message: fmt.Sprintf("%s, walked with %s: ", p.Op, sizeName) + fmt.Sprintf(format, args...)}}
 	}
 	var exs []*contract.Exchange
-	var numeric []string
+	numeric := false
+	limit := size
+	if limit == 0 {
+		limit = defaultPageSize(p.Op)
+	}
 	var problems []contract.Problem
 	seen := map[string]int{}
 	var order []string
@@ -257,10 +261,6 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 			return numeric, exs, problems, nil
 		}
 		items, _ := doc[p.Items].([]any)
-		limit := size
-		if limit == 0 {
-			limit = defaultPageSize(p.Op)
-		}
 		if limit > 0 && len(items) > limit {
 			return numeric, exs, fail("a page holds %d items, more than the page size (%d)", len(items), limit), nil
 		}
@@ -285,7 +285,7 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 			break
 		}
 		if _, err := strconv.Atoi(next); err == nil {
-			numeric = append(numeric, next)
+			numeric = true
 		}
 		if next == key {
 			return numeric, exs, fail("the page with key %q answers the same key as the next", key), nil

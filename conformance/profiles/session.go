@@ -144,6 +144,16 @@ func expectStatus(res *cases.Result, ex *contract.Exchange, want int, check, wha
 	}
 }
 
+// cookieStatus sends an operation's (or a path's) GET with a cookie and expects a status.
+func cookieStatus(e *cases.Env, ctx context.Context, base string, res *cases.Result, opID, path, cookie string, want int, check, what string) error {
+	ex, err := withCookie(e, ctx, base, opID, path, cookie)
+	if err != nil {
+		return err
+	}
+	expectStatus(res, ex, want, check, what)
+	return nil
+}
+
 func cookieHeader(c *http.Cookie) string { return c.Name + "=" + c.Value }
 
 // SessionChecks are the checks of the session profile.
@@ -151,25 +161,19 @@ func SessionChecks() []cases.Check {
 	return []cases.Check{
 		{Title: "refuse the control planes and logout without a session, and serve the control planes to a logged-in user", Grade: konnect("GET /api/control_planes: 401 without credentials, 200 with the session"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
-			ex, err := withCookie(e, ctx, base, "listControlPlanes", "", "")
-			if err != nil {
+			if err := cookieStatus(e, ctx, base, &res, "listControlPlanes", "", "", 401, cases.CheckUnauthorized, "GET /api/control_planes without credentials"); err != nil {
 				return res, err
 			}
-			expectStatus(&res, ex, 401, cases.CheckUnauthorized, "GET /api/control_planes without credentials")
-			ex, err = withCookie(e, ctx, base, "logout", "", "")
-			if err != nil {
+			if err := cookieStatus(e, ctx, base, &res, "logout", "", "", 401, cases.CheckUnauthorized, "DELETE /api/auth without a session"); err != nil {
 				return res, err
 			}
-			expectStatus(&res, ex, 401, cases.CheckUnauthorized, "DELETE /api/auth without a session")
 			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
 				return res, err
 			}
-			ex, err = withCookie(e, ctx, base, "listControlPlanes", "", cookieHeader(l.cookie))
-			if err != nil {
+			if err := cookieStatus(e, ctx, base, &res, "listControlPlanes", "", cookieHeader(l.cookie), 200, CheckSessionLogin, "GET /api/control_planes with the session cookie"); err != nil {
 				return res, err
 			}
-			expectStatus(&res, ex, 200, CheckSessionLogin, "GET /api/control_planes with the session cookie")
 			return res, nil
 		}},
 		{Title: "accept the session cookie on the Keptn API, in place of the token", Grade: grade.Grade{Level: grade.Should, Source: grade.Ours("the web UI's users reach the Keptn API through their session, without handling the token")}, Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
@@ -179,11 +183,9 @@ func SessionChecks() []cases.Check {
 				return res, err
 			}
 			for _, op := range []string{"getMetadata", "getProjects", "getEvents"} {
-				ex, err := withCookie(e, ctx, base, op, "", cookieHeader(l.cookie))
-				if err != nil {
+				if err := cookieStatus(e, ctx, base, &res, op, "", cookieHeader(l.cookie), 200, CheckSessionLogin, op+" with the session cookie and no token"); err != nil {
 					return res, err
 				}
-				expectStatus(&res, ex, 200, CheckSessionLogin, op+" with the session cookie and no token")
 			}
 			return res, nil
 		}},
@@ -238,11 +240,9 @@ func SessionChecks() []cases.Check {
 				"a forged cookie":                       "forged-" + cases.NewUUID(),
 			} {
 				for _, op := range []string{"listControlPlanes", "getMetadata"} {
-					ex, err := withCookie(e, ctx, base, op, "", l.cookie.Name+"="+val)
-					if err != nil {
+					if err := cookieStatus(e, ctx, base, &res, op, "", l.cookie.Name+"="+val, 401, CheckSessionTamper, op+" with "+what); err != nil {
 						return res, err
 					}
-					expectStatus(&res, ex, 401, CheckSessionTamper, op+" with "+what)
 				}
 			}
 			return res, nil
@@ -260,11 +260,9 @@ func SessionChecks() []cases.Check {
 			}
 			expectStatus(&res, ex, 204, CheckSessionLogout, "DELETE /api/auth")
 			for _, op := range []string{"listControlPlanes", "getMetadata"} {
-				ex, err := withCookie(e, ctx, base, op, "", cookieHeader(l.cookie))
-				if err != nil {
+				if err := cookieStatus(e, ctx, base, &res, op, "", cookieHeader(l.cookie), 401, CheckSessionLogout, op+" with the cookie of an ended session"); err != nil {
 					return res, err
 				}
-				expectStatus(&res, ex, 401, CheckSessionLogout, op+" with the cookie of an ended session")
 			}
 			return res, nil
 		}},
@@ -360,11 +358,9 @@ func SessionChecks() []cases.Check {
 				return res, ctx.Err()
 			case <-time.After(time.Until(when) + time.Second):
 			}
-			ex, err := withCookie(e, ctx, base, "listControlPlanes", "", cookieHeader(l.cookie))
-			if err != nil {
+			if err := cookieStatus(e, ctx, base, &res, "listControlPlanes", "", cookieHeader(l.cookie), 401, CheckSessionExpiry, "GET /api/control_planes after the session's expiration_date"); err != nil {
 				return res, err
 			}
-			expectStatus(&res, ex, 401, CheckSessionExpiry, "GET /api/control_planes after the session's expiration_date")
 			return res, nil
 		}},
 		{Title: "answer a login with every documented field of the user, an empty one too: id, email, org_id, org_name, first_name, last_name, expiration_date", Grade: konnect("POST /api/auth 200: the user {id, email, org_id, org_name, first_name, last_name, expiration_date}"), Run: runUserFields},
@@ -531,13 +527,11 @@ func runRelogin(ctx context.Context, e *cases.Env, base string) (cases.Result, e
 	if err != nil || !ok {
 		return res, err
 	}
-	ex, err := withCookie(e, ctx, base, "listControlPlanes", "", cookieHeader(next.cookie))
-	if err != nil {
+	if err := cookieStatus(e, ctx, base, &res, "listControlPlanes", "", cookieHeader(next.cookie), 200, CheckSessionRelogin, "GET /api/control_planes with the session of a login that sent an earlier session's cookie"); err != nil {
 		return res, err
 	}
-	expectStatus(&res, ex, 200, CheckSessionRelogin, "GET /api/control_planes with the session of a login that sent an earlier session's cookie")
 	// The earlier session: Konnect's documentation says nothing of it, so either answer will do.
-	ex, err = withCookie(e, ctx, base, "listControlPlanes", "", cookieHeader(first.cookie))
+	ex, err := withCookie(e, ctx, base, "listControlPlanes", "", cookieHeader(first.cookie))
 	if err != nil {
 		return res, err
 	}

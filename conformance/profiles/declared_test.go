@@ -31,7 +31,7 @@ func TestEveryCheckIsGradedAndSourced(t *testing.T) {
 
 // The grades problems of the procedure profiles carry beside their check's are valid SHOULDs.
 func TestProblemGradesAreValidShoulds(t *testing.T) {
-	for name, g := range map[string]grade.Grade{"cookie scope": cookieScopeGrade, "TLS 1.3": tls13Grade} {
+	for name, g := range map[string]grade.Grade{"cookie scope": cookieScopeGrade, "TLS 1.3": tls13Grade, "seamless certificate swap": seamlessSwapGrade} {
 		if err := g.Valid(); err != nil || g.Level != grade.Should {
 			t.Errorf("%s: %v (%s)", name, err, g.Level)
 		}

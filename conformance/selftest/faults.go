@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"bytes"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -458,6 +459,30 @@ func Faults() []Fault {
 			TLS: func(c *tls.Config, _ *Harness) {
 				first, _ := c.GetCertificate(&tls.ClientHelloInfo{})
 				c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return first, nil }
+			}},
+		{Name: "handshakes refused for a moment while a new certificate is put in place", Check: profiles.CheckTLSCertSwap, Labels: "Profile:TLS && !/^Op:/",
+			Level: grade.Should,
+			TLS: func(c *tls.Config, _ *Harness) {
+				get := c.GetCertificate
+				var mu sync.Mutex
+				var last *tls.Certificate
+				var changed time.Time
+				c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+					cert, err := get(hello)
+					if err != nil {
+						return cert, err
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					if last != nil && !bytes.Equal(last.Certificate[0], cert.Certificate[0]) {
+						changed = time.Now()
+					}
+					last = cert
+					if time.Since(changed) < 300*time.Millisecond {
+						return nil, fmt.Errorf("the certificate is being reloaded")
+					}
+					return cert, nil
+				}
 			}},
 		{Name: "an expired default certificate", Check: profiles.CheckTLSDefaultCert, Labels: "Profile:TLS && !/^Op:/",
 			TLS: func(c *tls.Config, _ *Harness) {

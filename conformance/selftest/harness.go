@@ -206,7 +206,7 @@ func (h *Harness) Args(artifacts, name string) []string {
 		"--server-name=localhost", "--token=" + h.Token, "--token-file=" + h.TokenFile,
 		"--tls-cert-file=" + h.CertFile, "--tls-key-file=" + h.KeyFile, "--hot-reload",
 		"--session-user=" + h.SessionUser, "--session-password=" + h.SessionPassword,
-		"--implementation=" + name, "--artifacts=" + artifacts, "--echo-prefix=/api/echo", "--hardening", "--restart-command=" + h.restartCommand(),
+		"--implementation=" + name, "--artifacts=" + artifacts, "--echo-prefix=/api/echo", "--echo-websocket=/api/echo/websocket", "--hardening", "--restart-command=" + h.restartCommand(),
 		// One seed for the generated requests, so that every run of the self-test draws the same
 		// inputs (a fault only generation finds is then found every time, not by luck).
 		"--seed=" + strconv.Itoa(SelfTestSeed),

@@ -24,16 +24,9 @@ type EchoSpec struct {
 	// stripped; /v1 for api-service's route).
 	UpstreamPrefix string `json:"upstreamPrefix,omitempty"`
 	// Websocket is the public path where the gateway forwards websocket upgrades to the echo
-	// backend ("": Prefix + "/websocket"; /api/websocket for api-service's route).
+	// backend (/api/websocket for api-service's route, the only one upstream upgrades; "": none,
+	// and the websocket check is skipped).
 	Websocket string `json:"websocket,omitempty"`
-}
-
-// WebsocketPath is the public path of the websocket checks.
-func (s *EchoSpec) WebsocketPath() string {
-	if s.Websocket != "" {
-		return s.Websocket
-	}
-	return strings.TrimRight(s.Prefix, "/") + "/websocket"
 }
 
 // echoSpec is the external target's echo backend from its flags (nil, with the reason, without).
@@ -58,5 +51,5 @@ func startEcho() (string, *EchoSpec, func(), error) {
 	}
 	srv := &http.Server{Handler: echo.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(l) }()
-	return "http://" + l.Addr().String(), &EchoSpec{Prefix: edge.EchoPrefix}, func() { srv.Close() }, nil
+	return "http://" + l.Addr().String(), &EchoSpec{Prefix: edge.EchoPrefix, Websocket: edge.EchoPrefix + "/websocket"}, func() { srv.Close() }, nil
 }

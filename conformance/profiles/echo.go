@@ -33,13 +33,13 @@ const ProfileUpstream = "Upstream"
 
 // Check names of the Upstream profile.
 const (
-	CheckEchoPath         = "echo-path"          // the path or query forwarded otherwise than sent (a %2F decoded)
-	CheckEchoMethodBody   = "echo-method-body"   // the method, the body or its media type changed on the way
-	CheckEchoHopByHop     = "echo-hop-by-hop"    // a field the client's Connection named (or those options) forwarded
-	CheckEchoHopKnown     = "echo-hop-known"     // Keep-Alive, Proxy-Connection, TE, Upgrade, Proxy-Authorization forwarded as sent
-	CheckEchoForwardedFor = "echo-forwarded-for" // X-Forwarded-For missing, or the client's own value passed as the client
-	CheckEchoForwardProto = "echo-forwarded-proto"
-	CheckEchoWebsocket    = "echo-websocket" // a websocket upgrade not carried through to the backend
+	CheckEchoPath         = "echo-path"            // the path or query forwarded otherwise than sent (a %2F decoded)
+	CheckEchoMethodBody   = "echo-method-body"     // the method, the body or its media type changed on the way
+	CheckEchoHopByHop     = "echo-hop-by-hop"      // a field the client's Connection named (or those options) forwarded
+	CheckEchoHopKnown     = "echo-hop-known"       // Keep-Alive, Proxy-Connection, TE, Upgrade, Proxy-Authorization forwarded as sent
+	CheckEchoForwardedFor = "echo-forwarded-for"   // X-Forwarded-For missing, or the client's own value passed as the client
+	CheckEchoForwardProto = "echo-forwarded-proto" // X-Forwarded-Proto not the listener's scheme (the client's own passed)
+	CheckEchoWebsocket    = "echo-websocket"       // a websocket upgrade not carried through to the backend
 )
 
 // EchoCheck is one check of the Upstream profile.
@@ -178,15 +178,13 @@ func targetOf(head string) string {
 	return t
 }
 
-func requireEcho(e *cases.Env) string {
+// EchoSkip says why the Upstream profile does not apply to the target ("": it does).
+func EchoSkip(e *cases.Env) string {
 	if e.Target.Desc.Echo == nil {
 		return e.Target.MissingReason(target.CapEcho)
 	}
 	return ""
 }
-
-// EchoSkip says why the Upstream profile does not apply to the target ("": it does).
-func EchoSkip(e *cases.Env) string { return requireEcho(e) }
 
 func runEchoPath(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 	var res cases.Result

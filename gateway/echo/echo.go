@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -52,18 +53,26 @@ type Body struct {
 // hopByHop are the fields RFC 9110 §7.6.1 names (and RFC 7230's Trailer), besides Proxy-*.
 var hopByHop = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Upgrade"}
 
-// MaxBody is the most of a body the role reads (the rest is refused with 413).
+// MaxBody is the most of a body the role reads (a larger one is refused with 413).
 const MaxBody = 32 << 20
+
+var errTooLarge = errors.New("the body is larger than the echo role reads")
 
 // Handler is the echo role.
 func Handler() http.Handler {
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rep, err := Describe(r)
-		if err != nil {
+		switch {
+		case errors.Is(err, errTooLarge):
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
 			_, _ = w.Write([]byte(`{"code":413,"message":"the echo role reads at most 32 MiB"}`))
+			return
+		case err != nil:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"code":400,"message":"the body could not be read"}`))
 			return
 		}
 		if rep.Websocket {
@@ -91,7 +100,7 @@ func Describe(r *http.Request) (Report, error) {
 		return Report{}, err
 	}
 	if n > MaxBody {
-		return Report{}, io.ErrShortBuffer
+		return Report{}, errTooLarge
 	}
 	rep := Report{
 		Method: r.Method, RequestURI: r.RequestURI, Proto: r.Proto, Host: r.Host, RemoteAddr: r.RemoteAddr,

@@ -23,6 +23,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/gateway/apiservice"
 	"github.com/keptn-conformance/keptn-conformance/gateway/configservice"
 	"github.com/keptn-conformance/keptn-conformance/gateway/datastore"
+	"github.com/keptn-conformance/keptn-conformance/gateway/echo"
 	"github.com/keptn-conformance/keptn-conformance/gateway/edge"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/certs"
@@ -43,10 +44,12 @@ const (
 	RoleAPIService           Role = "api-service"
 	RoleConfigurationService Role = "configuration-service"
 	RoleDatastore            Role = "mongodb-datastore"
+	// RoleEcho answers what it received (package echo), for the suite's Upstream profile.
+	RoleEcho Role = "echo"
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleAll, RoleGateway, RoleAPIService, RoleConfigurationService, RoleDatastore}
+var Roles = []Role{RoleAll, RoleGateway, RoleAPIService, RoleConfigurationService, RoleDatastore, RoleEcho}
 
 // Config configures a gateway process. The zero value of each field means its default.
 type Config struct {
@@ -74,6 +77,9 @@ type Config struct {
 	Layout string
 	// The other roles' base URLs, for the split topology.
 	APIServiceURL, ConfigurationServiceURL, DatastoreURL string
+	// EchoURL (roles all and gateway) routes edge.EchoPrefix to an echo role at this base URL,
+	// through the same proxy as the split topology's routes (the suite's Upstream profile).
+	EchoURL string
 	// ReloadInterval is how often watched files are read (default 200ms).
 	ReloadInterval time.Duration
 	// ShutdownTimeout bounds a graceful shutdown (default 10s).
@@ -124,7 +130,7 @@ func (c *Config) defaults() error {
 	if c.Log == nil {
 		c.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if c.DataDir == "" {
+	if c.DataDir == "" && c.Role != RoleEcho {
 		return errors.New("a data directory is required (--data-dir)")
 	}
 	if c.HTTPAddr == "" {
@@ -187,7 +193,15 @@ func New(cfg Config) (_ *Gateway, err error) {
 			g.Close() // whatever was opened before the failure
 		}
 	}()
+	var echoProxy http.Handler
+	if cfg.EchoURL != "" && (cfg.Role == RoleAll || cfg.Role == RoleGateway) {
+		if echoProxy, err = proxy(cfg.EchoURL, g.log, cfg.UpstreamPatience); err != nil {
+			return nil, fmt.Errorf("--echo-url: %w", err)
+		}
+	}
 	switch cfg.Role {
+	case RoleEcho:
+		g.handler = echo.Handler()
 	case RoleConfigurationService:
 		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
 		if err != nil {
@@ -239,6 +253,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		if up.Auth, err = httpx.NewClient(cfg.APIServiceURL, httpx.Retrying{Patience: cfg.UpstreamPatience}); err != nil {
 			return nil, err
 		}
+		up.Echo = echoProxy
 		g.handler = edge.New(up, g.layout)
 	case RoleAll:
 		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
@@ -259,10 +274,10 @@ func New(cfg Config) (_ *Gateway, err error) {
 		}
 		authClient, _ := httpx.NewClient("http://api-service", httpx.InProcess{Handler: api.Handler()})
 		g.handler = edge.New(edge.Upstreams{
-			APIService: api.Handler(), ConfigurationService: cs.Handler(), Datastore: ds.Handler(), Auth: authClient,
+			APIService: api.Handler(), ConfigurationService: cs.Handler(), Datastore: ds.Handler(), Auth: authClient, Echo: echoProxy,
 		}, g.layout)
 	}
-	if cfg.Role != RoleAll && cfg.Role != RoleGateway {
+	if cfg.Role != RoleAll && cfg.Role != RoleGateway && cfg.Role != RoleEcho {
 		g.handler = withHealth(withOwnSpec(g.handler, roleSpecs[cfg.Role]), &g.stopping)
 	}
 	if cfg.HTTPSAddr != "" {

@@ -10,6 +10,9 @@
 #   PROCS       parallel suite processes (default 4); LABELS a Ginkgo label filter
 #   ARTIFACTS   report directory (default _artifacts/nginx-local)
 #   SUITE_FLAGS more flags for the suite
+#   ECHO_FOR    api-service, configuration-service or mongodb-datastore: that backend is the echo
+#               role instead (keptn-gateway serve --role echo), and the run is the Upstream profile
+#               through its route (LABELS default Profile:Upstream; the other profiles need the backend)
 # Needs Go, nginx (installed with apt-get when missing), openssl and python3 (free ports).
 # Prints "timing: <phase> <seconds>s" per phase and the suite's summary; exits with the suite's status.
 set -euo pipefail
@@ -70,10 +73,19 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
   -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
 cp "$work/tls.crt" "$work/ca.pem"
 
-role() { # role NAME PORT ARGS...
+echo_flags=()
+case "${ECHO_FOR:-}" in
+  "") ;;
+  api-service) echo_flags=(--echo-prefix=/api/v1 --echo-upstream-prefix=/v1 --echo-websocket=/api/websocket) ;;
+  configuration-service | mongodb-datastore) echo_flags=(--echo-prefix="/api/$ECHO_FOR") ;;
+  *) echo "ECHO_FOR=$ECHO_FOR: want api-service, configuration-service or mongodb-datastore" >&2; exit 2 ;;
+esac
+[[ -n ${ECHO_FOR:-} ]] && LABELS=${LABELS:-Profile:Upstream}
+role() { # role NAME PORT ARGS... (the echo role in ECHO_FOR's place)
   local name=$1 port=$2
   shift 2
   mkdir -p "$work/$name"
+  [[ $name == "${ECHO_FOR:-}" ]] && set -- && name=echo
   bin/keptn-gateway serve --role="$name" --http="127.0.0.1:$port" --data-dir="$work/$name" "$@" >"$work/$name.log" 2>&1 &
   pids+=($!)
 }
@@ -103,6 +115,6 @@ KEPTN_CONFORMANCE_TOKEN="$token" bin/keptn-conformance --procs="$PROCS" --random
   --endpoint="http://127.0.0.1:$p_http" --https-endpoint="https://127.0.0.1:$p_https" --ca-file="$work/ca.pem" --server-name=localhost \
   --token-file="$work/api-token" --hot-reload \
   --tls-cert-file="$work/tls.crt" --tls-key-file="$work/tls.key" \
-  --session-user=conformance --session-password="$password" ${SUITE_FLAGS:-} || status=$?
+  --session-user=conformance --session-password="$password" "${echo_flags[@]}" ${SUITE_FLAGS:-} || status=$?
 timing suites "$t"
 exit "$status"

@@ -78,7 +78,7 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"role", "KEPTN_GATEWAY_ROLE", "all", "role of this process: all, gateway, api-service, configuration-service, mongodb-datastore"},
+	{"role", "KEPTN_GATEWAY_ROLE", "all", "role of this process: all, gateway, api-service, configuration-service, mongodb-datastore, or echo (answers what it received, for the suite's Upstream profile)"},
 	{"http", "KEPTN_GATEWAY_HTTP", "127.0.0.1:8080", "address of the HTTP listener"},
 	{"https", "KEPTN_GATEWAY_HTTPS", "127.0.0.1:8443", "address of the HTTPS listener (empty: none; roles all and gateway only)"},
 	{"data-dir", "KEPTN_GATEWAY_DATA_DIR", "keptn-gateway-data", "directory for the stores, the generated token and the self-signed certificate"},
@@ -93,6 +93,7 @@ var settings = []setting{
 	{"api-service-url", "KEPTN_GATEWAY_API_SERVICE_URL", "", "base URL of api-service (roles gateway)"},
 	{"configuration-service-url", "KEPTN_GATEWAY_CONFIGURATION_SERVICE_URL", "", "base URL of configuration-service (roles gateway, api-service)"},
 	{"datastore-url", "KEPTN_GATEWAY_DATASTORE_URL", "", "base URL of mongodb-datastore (roles gateway, api-service)"},
+	{"echo-url", "KEPTN_GATEWAY_ECHO_URL", "", "base URL of an echo role (roles all and gateway): served at /api/echo, prefix stripped, for the suite's Upstream profile"},
 	{"reload-interval", "KEPTN_GATEWAY_RELOAD_INTERVAL", "200ms", "how often the token, users and TLS files are checked for changes"},
 	{"shutdown-delay", "KEPTN_GATEWAY_SHUTDOWN_DELAY", "0s", "keep serving this long after SIGTERM (keep-alives off), so a load balancer stops sending first"},
 	{"exit-delay", "KEPTN_GATEWAY_EXIT_DELAY", "0s", "after the listeners closed and the data was released, stay alive this long, so that the address refuses connections (retried by the gateway) rather than vanishing while a Service still forwards to it"},
@@ -191,7 +192,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 			Write: durations["write-timeout"], Idle: durations["idle-timeout"],
 		},
 		APIServiceURL: v("api-service-url"), ConfigurationServiceURL: v("configuration-service-url"), DatastoreURL: v("datastore-url"),
-		Log: log,
+		EchoURL: v("echo-url"), Log: log,
 	}
 	g, err := gateway.New(cfg)
 	if err != nil {

@@ -34,6 +34,9 @@ func Declarations() ([]cases.Declared, error) {
 	for _, c := range HardeningChecks() {
 		out = append(out, cases.Declared{Profile: cases.ProfileHardening, Text: c.Name(), Grade: c.Grade})
 	}
+	for _, c := range EchoChecks() {
+		out = append(out, cases.Declared{Profile: ProfileUpstream, Text: c.Name(), Grade: c.Grade})
+	}
 	return out, nil
 }
 
@@ -68,6 +71,7 @@ var Checks = append(append([]string(nil), cases.Checks...),
 	CheckKeptnCLI, CheckRestartPersistence,
 	CheckHardeningBodyLimit, CheckHardeningStall, CheckHardeningThrottle, CheckHardeningLockout, CheckHardeningNoSniff,
 	CheckHardeningFraming, CheckHardeningNoStore,
+	CheckEchoPath, CheckEchoMethodBody, CheckEchoHopByHop, CheckEchoHopKnown, CheckEchoForwardedFor, CheckEchoForwardProto, CheckEchoWebsocket,
 )
 
 // Profile is the profile of a TLS check: TLS, or TLSExtended for the extended ones.

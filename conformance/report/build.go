@@ -306,7 +306,7 @@ func profileOf(labels []string) string {
 }
 
 // Extended profiles are reported, not required: a gateway can conform without them.
-var extended = map[string]bool{cases.ProfileTLSExtended: true, cases.ProfileKeptnCLI: true, cases.ProfileHardening: true}
+var extended = map[string]bool{cases.ProfileTLSExtended: true, cases.ProfileKeptnCLI: true, cases.ProfileHardening: true, profiles.ProfileUpstream: true}
 
 func levelOf(profile string) string {
 	if extended[profile] {
@@ -316,7 +316,7 @@ func levelOf(profile string) string {
 }
 
 var order = []string{cases.ProfileCore, cases.ProfileAuth, cases.ProfileSession, cases.ProfileTokenRotation, cases.ProfileTLS,
-	cases.ProfileTLSExtended, cases.ProfileKeptnCLI, cases.ProfileHardening}
+	cases.ProfileTLSExtended, cases.ProfileKeptnCLI, cases.ProfileHardening, profiles.ProfileUpstream}
 
 func profileOrder(name string) int {
 	for i, n := range order {

@@ -62,7 +62,7 @@ func nginxError(w http.ResponseWriter, status int, title string) {
 
 // Faults is the catalogue.
 func Faults() []Fault {
-	return append(append(append(append(append(hardeningFaults(), sessionFaults()...), pagingFaults()...), append(eventFilterFaults(), emptyChart())...), []Fault{
+	return append(append(append(append(append(append(hardeningFaults(), echoFaults()...), sessionFaults()...), pagingFaults()...), append(eventFilterFaults(), emptyChart())...), []Fault{
 		// --- the contract: bodies, statuses, media types, headers ---
 		{Name: "a required field missing from a response (createProject's eventContext without its token)", Check: contract.CheckBodySchema, Labels: "Op:createProject",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {

@@ -29,6 +29,7 @@ type Harness struct {
 	Token, TokenFile             string
 	CertFile, KeyFile            string
 	SessionUser, SessionPassword string
+	EchoURL                      string // the echo backend the gateway serves at /api/echo (echo_faults.go)
 
 	opts   Options
 	g      *gateway.Gateway
@@ -39,6 +40,7 @@ type Harness struct {
 	fault    *Fault
 	users    string
 	restarts chan struct{} // closed when the harness closes: ends the restart watch
+	stopEcho func()
 }
 
 // Options vary the reference gateway a harness runs.
@@ -88,6 +90,9 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 		return nil, err
 	}
 	h.fault, h.users = f, users
+	if h.EchoURL, h.stopEcho, err = startEchoBackend(); err != nil {
+		return nil, err
+	}
 	if err := h.serve("127.0.0.1:0", "127.0.0.1:0"); err != nil {
 		return nil, err
 	}
@@ -108,7 +113,7 @@ func (h *Harness) serve(httpAddr, httpsAddr string) error {
 	g, err := gateway.New(gateway.Config{
 		HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, DataDir: filepath.Join(h.Dir, "data"), TokenFile: h.TokenFile, UsersFile: h.users,
 		Domain: "localhost", SessionTTL: sessionTTL, ReloadInterval: reloadInterval, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
-		HTTPSRedirect: opts.Strict, Layout: opts.Layout,
+		HTTPSRedirect: opts.Strict, Layout: opts.Layout, EchoURL: h.EchoURL,
 	})
 	if err != nil {
 		return err
@@ -187,6 +192,7 @@ func (h *Harness) Close() {
 	<-h.done
 	h.g.Close()
 	h.errLog.Close()
+	h.stopEcho()
 }
 
 // SelfTestSeed is the seed of the generated requests in every suite run of the self-test.
@@ -200,7 +206,7 @@ func (h *Harness) Args(artifacts, name string) []string {
 		"--server-name=localhost", "--token=" + h.Token, "--token-file=" + h.TokenFile,
 		"--tls-cert-file=" + h.CertFile, "--tls-key-file=" + h.KeyFile, "--hot-reload",
 		"--session-user=" + h.SessionUser, "--session-password=" + h.SessionPassword,
-		"--implementation=" + name, "--artifacts=" + artifacts, "--hardening", "--restart-command=" + h.restartCommand(),
+		"--implementation=" + name, "--artifacts=" + artifacts, "--echo-prefix=/api/echo", "--echo-websocket=/api/echo/websocket", "--hardening", "--restart-command=" + h.restartCommand(),
 		// One seed for the generated requests, so that every run of the self-test draws the same
 		// inputs (a fault only generation finds is then found every time, not by luck).
 		"--seed=" + strconv.Itoa(SelfTestSeed),

@@ -45,6 +45,8 @@ type Config struct {
 	SessionUser     string // credentials for the session profile
 	SessionPassword string
 	Implementation  string // name of the implementation, for the report
+	// An echo backend behind the gateway, for the Upstream profile (echo.go).
+	EchoPrefix, EchoUpstreamPrefix, EchoWebsocket string
 
 	// kind
 	KindCluster    string
@@ -117,6 +119,9 @@ func (c *Config) settings() []setting {
 		{"session-user", "KEPTN_CONFORMANCE_SESSION_USER", "external: a user who may log in with a session (enables the session profile)", &c.SessionUser, ""},
 		{"session-password", "KEPTN_CONFORMANCE_SESSION_PASSWORD", "external: that user's password", &c.SessionPassword, ""},
 		{"implementation", "KEPTN_CONFORMANCE_IMPLEMENTATION", "name of the implementation under test, for the report", &c.Implementation, ""},
+		{"echo-prefix", "KEPTN_CONFORMANCE_ECHO_PREFIX", "external: the path the gateway routes to an echo backend (keptn-gateway serve --role echo) in place of a Keptn service, such as /api/echo, or /api/v1 for api-service's route (enables the Upstream profile)", &c.EchoPrefix, ""},
+		{"echo-upstream-prefix", "KEPTN_CONFORMANCE_ECHO_UPSTREAM_PREFIX", "external: what the echo backend receives in place of --echo-prefix (empty: stripped; /v1 for api-service's route)", &c.EchoUpstreamPrefix, ""},
+		{"echo-websocket", "KEPTN_CONFORMANCE_ECHO_WEBSOCKET", "external: the path where the gateway forwards websocket upgrades to the echo backend, such as /api/websocket when it stands in for api-service (default: none, and the websocket check is skipped)", &c.EchoWebsocket, ""},
 		{"kind-cluster", "KEPTN_CONFORMANCE_KIND_CLUSTER", "kind: name of the cluster to make (or reuse)", &c.KindCluster, "keptn-conformance"},
 		{"kind-node-image", "KEPTN_CONFORMANCE_KIND_NODE_IMAGE", "kind: node image (default: kind's own)", &c.KindNodeImage, ""},
 		{"keep-cluster", "KEPTN_CONFORMANCE_KEEP_CLUSTER", "kind: keep the cluster after the run, and reuse a kept one", &c.KeepCluster, "false"},

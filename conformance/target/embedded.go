@@ -49,9 +49,14 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	cleanup = append(cleanup, closeLog)
 	tokenFile := filepath.Join(dir, "secret", "keptn-api-token")
 	dataDir := filepath.Join(dir, "data")
+	echoURL, echoSpec, stopEcho, err := startEcho() // the Upstream profile's backend, at /api/echo
+	if err != nil {
+		return fail(err)
+	}
+	cleanup = append(cleanup, stopEcho)
 	eg := &embeddedGateway{cfg: gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
-		UsersFile: usersFile, Domain: "localhost", Log: log, Layout: cfg.Layout,
+		UsersFile: usersFile, Domain: "localhost", Log: log, Layout: cfg.Layout, EchoURL: echoURL,
 		// Short sessions, so that the session profile sees one expire within the run.
 		SessionTTL: 5 * time.Second,
 		// A short body deadline, so that the hardening profile sees a stalled body cut off soon.
@@ -87,6 +92,7 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 		HotReload:      true,
 		Layout:         cfg.Layout,
 		Restart:        &RestartSpec{Embedded: true},
+		Echo:           echoSpec,
 	}
 	d.Implementation.Endpoint = d.HTTP
 	if err := Ready(ctx, d); err != nil {

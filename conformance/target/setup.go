@@ -148,6 +148,13 @@ func describeExternal(cfg Config) (*Description, error) {
 	default:
 		d.Missing[CapRestart] = "the gateway cannot be restarted: give --restart-command (a gateway on this machine) or --kubeconfig (the gateway's cluster)"
 	}
+	var why string
+	var err error
+	if d.Echo, why, err = echoSpec(cfg); err != nil {
+		return nil, err
+	} else if why != "" {
+		d.Missing[CapEcho] = why
+	}
 	d.Implementation = Implementation{Name: cfg.Implementation, Endpoint: firstOf(d.HTTP, d.HTTPS), Target: KindExternal}
 	if d.Implementation.Name == "" {
 		d.Implementation.Name = "unnamed Keptn API gateway"

@@ -39,6 +39,7 @@ type Description struct {
 	CertStore  *StoreSpec   `json:"certStore,omitempty"`
 	HotReload  bool         `json:"hotReload,omitempty"`
 	Restart    *RestartSpec `json:"restart,omitempty"`
+	Echo       *EchoSpec    `json:"echo,omitempty"`
 	// Kubeconfig reaches the cluster the gateway runs in (kind), for diagnostics.
 	Kubeconfig string `json:"kubeconfig,omitempty"`
 	// Missing says why a capability is absent, for skip messages.

@@ -26,7 +26,12 @@ type Upstreams struct {
 	Datastore            http.Handler
 	// Auth reaches api-service for the auth subrequest.
 	Auth *httpx.Client
+	// Echo, when set, is an echo role served at EchoPrefix (stripped), in every layout.
+	Echo http.Handler
 }
+
+// EchoPrefix is where the gateway serves Upstreams.Echo (the suite's Upstream profile).
+const EchoPrefix = "/api/echo"
 
 // Where the specs are served (open, like upstream's swagger files).
 var specPaths = map[string]string{
@@ -101,6 +106,10 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("X-Forwarded-For")
 	}
 
+	if e.up.Echo != nil && under(r.URL.Path, EchoPrefix) {
+		http.StripPrefix(EchoPrefix, e.up.Echo).ServeHTTP(w, r)
+		return
+	}
 	// The routes below are 0.7's: a request is routed by its 0.7 path.
 	public := r.URL.Path
 	r, ok := e.layout.canonicalRequest(r)

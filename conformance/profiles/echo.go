@@ -66,7 +66,10 @@ func EchoChecks() []EchoCheck {
 			Grade: grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §7.7 (a proxy MUST NOT transform the content of a message carrying Cache-Control: no-transform, which these send); facts §1: each route is forwarded to its service, only /api/v1/auth as POST")}},
 			Feature: "EchoBody"},
 		{Check: cases.Check{Title: "remove the fields the client's Connection header names, and the client's Connection options, before forwarding", Run: runEchoHopByHop,
-			Grade: grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §7.6.1 (intermediaries MUST remove the fields a received Connection names, and the Connection field itself or replace it with their own options)")}},
+			// RFC 9110 makes this a MUST of intermediaries, but nginx, the gateway upstream Keptn
+			// ships, replaces Connection without removing the fields it names (measured with
+			// fixtures/nginx): a gateway built as upstream's must not fail, so it is reported.
+			Grade: grade.Grade{Level: grade.Should, Source: grade.RFCSection("RFC 9110 §7.6.1 (intermediaries MUST remove the fields a received Connection names, and the Connection field itself or replace it with their own options); a SHOULD here: nginx, upstream Keptn's gateway, forwards the named fields")}},
 			Feature: "EchoHopByHop"},
 		{Check: cases.Check{Title: "remove or replace Keep-Alive, Proxy-Connection, TE, Upgrade (outside an upgrade) and Proxy-Authorization before forwarding, even when Connection does not name them", Run: runEchoHopKnown,
 			Grade: grade.Grade{Level: grade.Should, Source: grade.RFCSection("RFC 9110 §7.6.1 (intermediaries SHOULD remove or replace Proxy-Connection, Keep-Alive, TE, Transfer-Encoding and Upgrade) and §11.7.2 (Proxy-Authorization is consumed by the proxy it is meant for)")}},

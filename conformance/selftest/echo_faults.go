@@ -79,6 +79,7 @@ func echoFaults() []Fault {
 				}
 			})},
 		{Name: "a header the client's Connection names forwarded to the backend", Check: profiles.CheckEchoHopByHop, Labels: "Profile:Upstream && Feature:EchoHopByHop",
+			Level: grade.Should,
 			Wrap: echoRoute(func(pr *httputil.ProxyRequest) {
 				for _, v := range pr.In.Header.Values("Connection") {
 					for _, opt := range strings.Split(v, ",") {

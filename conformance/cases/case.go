@@ -82,9 +82,24 @@ func (c Case) Name() string { return Sentence(c.Op, c.Graded(), c.Title) }
 
 var funcs = template.FuncMap{
 	"b64": func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
+	// large is a text of LargeBody bytes (lines of a Helm values file), for requests larger than
+	// the small bodies of the fixtures: a gateway's body limits must let what clients send through.
+	"large": func() string { return largeText },
 	// json quotes a string for use inside a JSON document.
 	"json": func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) },
 }
+
+// LargeBody is the size of the large template text: 96 KiB, a small Helm chart (the keptn CLI
+// uploads charts and other files as resources of any size).
+const LargeBody = 96 << 10
+
+var largeText = func() string {
+	var b strings.Builder
+	for i := 0; b.Len() < LargeBody; i++ {
+		fmt.Fprintf(&b, "replica-%05d: {image: \"registry.example/keptn-conformance/carts:%d\", port: %d}\n", i, i%97, 8000+i%1000)
+	}
+	return b.String()[:LargeBody]
+}()
 
 // render executes a template over the world.
 func render(tmpl string, w *World) (string, error) {

@@ -363,6 +363,13 @@ func configurationService() []Case {
 		Expect: []Expectation{Len("/resources", 1), NextPage("/nextPageKey")},
 		Probes: []Probe{{Op: "getProjectResources", Query: map[string]string{"pageSize": "1", "nextPageKey": "{{.Response.nextPageKey}}"}, Status: s(200),
 			Expect: []Expectation{Len("/resources", 1), Ne("/resources/0/resourceURI", "{{(index .Response.resources 0).resourceURI}}")}}}})
+	// A body larger than the fixtures' small ones passes the gateway (its limits, the auth
+	// subrequest of the configuration-service routes) and is stored byte for byte.
+	out = append(out, Case{Op: "postProjectResources", Title: "add a resource of 96 KiB (a small Helm chart) and answer it back byte for byte", Needs: NeedsProject,
+		Body:   `{"resources": [{"resourceURI": "{{.NewResourceURI}}", "resourceContent": "{{b64 large}}"}]}`,
+		Grade:  grade.Grade{Level: grade.Must, Source: grade.Docs("keptn CLI: keptn add-resource uploads a file of any size as a base64 resource (facts §8); resourceContent has no maximum length (specs)")},
+		Status: s(201), Expect: []Expectation{Has("/version")},
+		Probes: []Probe{{Op: "getProjectResource", Params: newURI, Status: s(200), Expect: []Expectation{Eq("/resourceContent", "{{b64 large}}")}}}})
 	out = append(out,
 		Case{Op: "putProjectResource", Title: "answer 400 for a resourceURI that climbs out with ..", Needs: NeedsProject,
 			Params: map[string]string{"resourceURI": "../../etc/passwd"}, Body: `{"resourceURI": "../../etc/passwd", "resourceContent": "eA=="}`, Status: s(400)},
@@ -410,6 +417,13 @@ func mongodbDatastore() []Case {
 			Query: map[string]string{"keptnContext": "{{.NewContext}}", "pageSize": "2"}, Status: s(200),
 			Expect: []Expectation{Len("/events", 2), Eq("/totalCount", "2"), Eq("/events/0/data/marker", "second"), Eq("/events/1/data/marker", "first"), LastPage("/nextPageKey")}},
 		{Op: "getEvents", Title: "answer a client error for a page size of 0", Query: map[string]string{"pageSize": "0"}, Any4xx: true, Negative: true},
+		{Op: "saveEventInternal", Title: "store an event whose data holds 96 KiB and answer the data back byte for byte", Needs: NeedsProject,
+			Body: `{"type": "{{.EventType}}", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", ` +
+				`"data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}", "values": "{{json large}}"}}`,
+			Grade:  grade.Grade{Level: grade.Must, Source: grade.Spec("KeptnContextExtendedCE: data is an object of any size (no maximum in the specs)")},
+			Status: s(201),
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"eventID": "{{.NewID}}"}, Status: s(200),
+				Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/data/values", "{{large}}")}}}},
 		{Op: "saveEventInternal", Title: "keep the time an event carries when it is a valid time", Needs: NeedsProject, Body: "requests/saveEventInternal.json", Status: s(201),
 			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"eventID": "{{.NewID}}"}, Status: s(200),
 				Expect: []Expectation{Eq("/totalCount", "1"), SameTime("/events/0/time", "2020-08-01T10:00:00Z")}}}},

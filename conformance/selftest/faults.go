@@ -116,6 +116,19 @@ func Faults() []Fault {
 					}
 				})
 			}},
+		// The fixture nginx's first configuration: the auth subrequest's location carried the 4 KiB
+		// limit of /api/v1/auth, applied to the main request's Content-Length.
+		{Name: "bodies over 4 KiB answered 500 on the routes behind the auth subrequest", Check: contract.CheckServerError,
+			Labels: "(Op:postProjectResources || Op:saveEventInternal) && !Feature:Generated",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.ContentLength > 4<<10 && (strings.HasPrefix(r.URL.Path, "/api/configuration-service/") || strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/")) {
+						nginxError(w, http.StatusInternalServerError, "500 Internal Server Error")
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
 		{Name: "a 500 on bad input", Check: contract.CheckServerError, Labels: "Feature:BadInput && (Op:createProject || Op:putProjectResources)",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/gateway"
 )
@@ -54,18 +56,31 @@ type Options struct {
 }
 
 // The harness's timings: short, so that the suite's deliberate waits (a session's expiry, a
-// changed token or certificate noticed) are short too. A session lasts long enough for the
-// session profile's longest spec under load; the gateway reads its watched files often.
+// changed token or certificate noticed, a stalled body cut off, a throttled login let in again)
+// are short too. A session lasts long enough for the session profile's longest spec under load;
+// the gateway reads its watched files often. A stop waits for no idle HTTP/2 connection (Go's
+// server gives each a second after its GOAWAY).
 const (
-	sessionTTL     = 3 * time.Second
-	reloadInterval = 50 * time.Millisecond
+	sessionTTL      = 3 * time.Second
+	reloadInterval  = 50 * time.Millisecond
+	bodyStall       = 500 * time.Millisecond
+	throttleBackoff = time.Second
+	shutdownTimeout = 200 * time.Millisecond
 )
 
-// sessionPassword is the session user's password; its bcrypt hash (expensive by design) is made
-// once for every harness.
+// The harness's costs: the session user's password hashed at bcrypt's least cost (which the
+// gateway then compares unknown users at too), and the stores' commits written unsynced (they
+// survive a restart of the harness's gateway, not a crash of the machine): most of a suite run's
+// CPU and disk were bcrypt and fsync.
+const (
+	bcryptCost = bcrypt.MinCost
+	noSync     = true
+)
+
+// sessionPassword is the session user's password; its bcrypt hash is made once for every harness.
 const sessionPassword = "selftest-password-0123"
 
-var sessionHash = sync.OnceValues(func() (string, error) { return gateway.HashPassword(sessionPassword) })
+var sessionHash = sync.OnceValues(func() (string, error) { return gateway.HashPasswordCost(sessionPassword, bcryptCost) })
 
 // Start runs a reference gateway in dir with the fault applied (nil: none).
 func Start(dir string, f *Fault, opts Options) (*Harness, error) {
@@ -108,7 +123,8 @@ func (h *Harness) serve(httpAddr, httpsAddr string) error {
 	g, err := gateway.New(gateway.Config{
 		HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, DataDir: filepath.Join(h.Dir, "data"), TokenFile: h.TokenFile, UsersFile: h.users,
 		Domain: "localhost", SessionTTL: sessionTTL, ReloadInterval: reloadInterval, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
-		HTTPSRedirect: opts.Strict, Layout: opts.Layout,
+		HTTPSRedirect: opts.Strict, Layout: opts.Layout, Timeouts: gateway.Timeouts{BodyStall: bodyStall},
+		ThrottleBackoff: throttleBackoff, MinBcryptCost: bcryptCost, NoSync: noSync,
 	})
 	if err != nil {
 		return err
@@ -152,7 +168,7 @@ func (h *Harness) serve(httpAddr, httpsAddr string) error {
 	go func() { _ = s2.ServeTLS(httpsL, "", "") }()
 	go func() {
 		h.g.Watch(ctx)
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer scancel()
 		_ = s1.Shutdown(sctx)
 		_ = s2.Shutdown(sctx)

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/gateway"
 )
@@ -40,6 +41,7 @@ type Harness struct {
 
 	fault    *Fault
 	users    string
+	cost     int           // the least bcrypt cost of the users file
 	restarts chan struct{} // closed when the harness closes: ends the restart watch
 }
 
@@ -82,13 +84,27 @@ const sessionPassword = "selftest-password-0123"
 
 var sessionHash = sync.OnceValues(func() (string, error) { return gateway.HashPasswordCost(sessionPassword, bcryptCost) })
 
+// slowHash is the session user's hash at bcrypt's default cost, for the faults of the session
+// timing check: it tells an unknown user answered without a hash by the time a hash takes, which
+// at the least cost (about a millisecond) is below what it can tell on a loaded machine.
+var slowHash = sync.OnceValues(func() (string, error) { return gateway.HashPassword(sessionPassword) })
+
+// costOf is the bcrypt cost the fault's gateway runs at, and its session user's hash.
+func costOf(f *Fault) (int, func() (string, error)) {
+	if f != nil && f.Check == profiles.CheckSessionTiming {
+		return bcrypt.DefaultCost, slowHash
+	}
+	return bcryptCost, sessionHash
+}
+
 // Start runs a reference gateway in dir with the fault applied (nil: none).
 func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	if f != nil && f.Strict {
 		opts.Strict = true
 	}
 	h := &Harness{Dir: dir, opts: opts, SessionUser: "conformance", SessionPassword: sessionPassword}
-	hash, err := sessionHash()
+	cost, hashOf := costOf(f)
+	hash, err := hashOf()
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +118,7 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	if h.errLog, err = os.Create(filepath.Join(dir, "gateway.log")); err != nil {
 		return nil, err
 	}
-	h.fault, h.users = f, users
+	h.fault, h.users, h.cost = f, users, cost
 	if err := h.serve("127.0.0.1:0", "127.0.0.1:0"); err != nil {
 		return nil, err
 	}
@@ -124,7 +140,7 @@ func (h *Harness) serve(httpAddr, httpsAddr string) error {
 		HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, DataDir: filepath.Join(h.Dir, "data"), TokenFile: h.TokenFile, UsersFile: h.users,
 		Domain: "localhost", SessionTTL: sessionTTL, ReloadInterval: reloadInterval, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
 		HTTPSRedirect: opts.Strict, Layout: opts.Layout, Timeouts: gateway.Timeouts{BodyStall: bodyStall},
-		ThrottleBackoff: throttleBackoff, MinBcryptCost: bcryptCost, NoSync: noSync,
+		ThrottleBackoff: throttleBackoff, MinBcryptCost: h.cost, NoSync: noSync,
 	})
 	if err != nil {
 		return err

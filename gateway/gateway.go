@@ -316,8 +316,9 @@ func (g *Gateway) openAPIService(cs, ds *httpx.Client, storeOpts []store.Option)
 	if g.cfg.Token != "" {
 		g.notes = append(g.notes, "API token: from "+g.tokens.Origin())
 	}
-	g.users = auth.NoUsers(g.log)
-	if g.cfg.UsersFile != "" {
+	if g.cfg.UsersFile == "" {
+		g.users = auth.NoUsers(g.log)
+	} else {
 		if g.users, err = auth.LoadUsersWithCost(g.cfg.UsersFile, g.log, cmp.Or(g.cfg.MinBcryptCost, auth.MinBcryptCost)); err != nil {
 			return nil, err
 		}

@@ -253,6 +253,8 @@ func (h *Harness) Args(artifacts, name string) []string {
 type Outcome struct {
 	Report *report.ConformanceReport
 	Output string // the suite's console output
+	// CPU is the suite's processes' CPU time (user and system; the gateway's is this process's).
+	CPU time.Duration
 }
 
 // FailedChecks counts the failed checks over every profile.
@@ -278,6 +280,9 @@ func RunSuite(ctx context.Context, suiteBinary string, h *Harness, labels, name 
 	cmd := exec.CommandContext(ctx, suiteBinary, args...)
 	out, err := cmd.CombinedOutput()
 	o := Outcome{Output: string(out)}
+	if ps := cmd.ProcessState; ps != nil {
+		o.CPU = ps.UserTime() + ps.SystemTime()
+	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		return o, fmt.Errorf("running the suite: %w", err)

@@ -84,14 +84,17 @@ const sessionPassword = "selftest-password-0123"
 
 var sessionHash = sync.OnceValues(func() (string, error) { return gateway.HashPasswordCost(sessionPassword, bcryptCost) })
 
-// slowHash is the session user's hash at bcrypt's default cost, for the faults of the session
-// timing check: it tells an unknown user answered without a hash by the time a hash takes, which
-// at the least cost (about a millisecond) is below what it can tell on a loaded machine.
+// slowHash is the session user's hash at bcrypt's default cost, for the unmodified gateway and
+// the faults of the session timing check: that check tells an unknown user answered without a
+// hash by the time a hash takes, and at the least cost (about a millisecond) a loaded machine's
+// scheduling delays alone can look like a hash skipped (a SHOULD finding, which the reference
+// gateway's runs must not have; a fault's run fails on its own check).
 var slowHash = sync.OnceValues(func() (string, error) { return gateway.HashPassword(sessionPassword) })
 
-// costOf is the bcrypt cost the fault's gateway runs at, and its session user's hash.
+// costOf is the bcrypt cost the fault's gateway runs at (nil: the unmodified gateway), and its
+// session user's hash.
 func costOf(f *Fault) (int, func() (string, error)) {
-	if f != nil && f.Check == profiles.CheckSessionTiming {
+	if f == nil || f.Check == profiles.CheckSessionTiming {
 		return bcrypt.DefaultCost, slowHash
 	}
 	return bcryptCost, sessionHash

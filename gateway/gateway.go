@@ -4,6 +4,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/certs"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
 
@@ -96,6 +98,20 @@ type Config struct {
 	// Timeouts bound each connection (zero fields: their defaults).
 	Timeouts Timeouts
 	Log      *slog.Logger
+
+	// Settings for tests and the conformance suite's embedded gateway, which trade an
+	// installation's safety for speed; an installation keeps their zero values (the defaults).
+	//
+	// NoSync writes the stores' commits without syncing them to disk: they survive the process
+	// and a restart in it, not a crash of the machine.
+	NoSync bool
+	// MinBcryptCost is the least bcrypt cost the users file may use and the cost an unknown
+	// user's login compares at (default auth.MinBcryptCost, bcrypt's default 10; below it a login
+	// costs a guesser next to nothing).
+	MinBcryptCost int
+	// ThrottleBackoff is the first refusal of a login after too many wrong passwords (default
+	// 2s, doubling with each further one).
+	ThrottleBackoff time.Duration
 }
 
 // Gateway is a configured gateway process, ready to serve.
@@ -188,6 +204,10 @@ func New(cfg Config) (_ *Gateway, err error) {
 	}
 	g := &Gateway{cfg: cfg, log: cfg.Log}
 	g.layout, _ = edge.ParseLayout(cfg.Layout) // checked by defaults
+	var storeOpts []store.Option
+	if cfg.NoSync {
+		storeOpts = append(storeOpts, store.NoSync)
+	}
 	defer func() {
 		if err != nil {
 			g.Close() // whatever was opened before the failure
@@ -203,14 +223,14 @@ func New(cfg Config) (_ *Gateway, err error) {
 	case RoleEcho:
 		g.handler = echo.Handler()
 	case RoleConfigurationService:
-		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
+		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout, storeOpts...)
 		if err != nil {
 			return nil, err
 		}
 		g.closers = append(g.closers, cs)
 		g.handler = cs.Handler()
 	case RoleDatastore:
-		ds, err := datastore.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
+		ds, err := datastore.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout, storeOpts...)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +246,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("--datastore-url: %w", err)
 		}
-		api, err := g.openAPIService(csClient, dsClient)
+		api, err := g.openAPIService(csClient, dsClient, storeOpts)
 		if err != nil {
 			return nil, err
 		}
@@ -256,19 +276,19 @@ func New(cfg Config) (_ *Gateway, err error) {
 		up.Echo = echoProxy
 		g.handler = edge.New(up, g.layout)
 	case RoleAll:
-		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
+		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout, storeOpts...)
 		if err != nil {
 			return nil, err
 		}
 		g.closers = append(g.closers, cs)
-		ds, err := datastore.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout)
+		ds, err := datastore.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout, storeOpts...)
 		if err != nil {
 			return nil, err
 		}
 		g.closers = append(g.closers, ds)
 		csClient, _ := httpx.NewClient("http://configuration-service", httpx.InProcess{Handler: cs.Handler()})
 		dsClient, _ := httpx.NewClient("http://mongodb-datastore", httpx.InProcess{Handler: ds.Handler()})
-		api, err := g.openAPIService(csClient, dsClient)
+		api, err := g.openAPIService(csClient, dsClient, storeOpts)
 		if err != nil {
 			return nil, err
 		}
@@ -292,7 +312,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 	return g, nil
 }
 
-func (g *Gateway) openAPIService(cs, ds *httpx.Client) (*apiservice.Service, error) {
+func (g *Gateway) openAPIService(cs, ds *httpx.Client, storeOpts []store.Option) (*apiservice.Service, error) {
 	var err error
 	if g.cfg.Token != "" {
 		g.tokens, err = auth.TokenFromValue(g.cfg.Token, "the environment (KEPTN_API_TOKEN)", g.log)
@@ -311,16 +331,17 @@ func (g *Gateway) openAPIService(cs, ds *httpx.Client) (*apiservice.Service, err
 	if g.cfg.Token != "" {
 		g.notes = append(g.notes, "API token: from "+g.tokens.Origin())
 	}
-	g.users = auth.NoUsers(g.log)
-	if g.cfg.UsersFile != "" {
-		if g.users, err = auth.LoadUsers(g.cfg.UsersFile, g.log); err != nil {
+	if g.cfg.UsersFile == "" {
+		g.users = auth.NoUsers(g.log)
+	} else {
+		if g.users, err = auth.LoadUsersWithCost(g.cfg.UsersFile, g.log, cmp.Or(g.cfg.MinBcryptCost, auth.MinBcryptCost)); err != nil {
 			return nil, err
 		}
 		g.notes = append(g.notes, "session users: from "+g.cfg.UsersFile)
 	}
 	api, err := apiservice.Open(apiservice.Options{
 		DataDir: g.cfg.DataDir, StoreLockTimeout: g.cfg.StoreLockTimeout, Tokens: g.tokens, Users: g.users, SessionTTL: g.cfg.SessionTTL,
-		ConfigurationService: cs, Datastore: ds, Log: g.log, Version: Version,
+		ConfigurationService: cs, Datastore: ds, Log: g.log, Version: Version, Store: storeOpts, ThrottleBackoff: g.cfg.ThrottleBackoff,
 	})
 	if err != nil {
 		return nil, err
@@ -502,6 +523,12 @@ func (g *Gateway) Close() error {
 
 // HashPassword makes the bcrypt hash a users file stores for a password.
 func HashPassword(password string) (string, error) { return auth.HashPassword(password) }
+
+// HashPasswordCost is HashPassword at another bcrypt cost: below the default only for a gateway
+// whose MinBcryptCost allows it (tests).
+func HashPasswordCost(password string, cost int) (string, error) {
+	return auth.HashPasswordCost(password, cost)
+}
 
 // roleSpecs are the spec documents the split roles serve, as upstream's images do.
 var roleSpecs = map[Role]string{

@@ -94,7 +94,9 @@ func limited(next http.Handler, limit func(path string) int64, t Timeouts) http.
 }
 
 // pacedBody moves the connection's read deadline forward as the body arrives: each read may wait
-// up to stall for its bytes, never past until.
+// up to stall for its bytes, never past until. Once the body has arrived whole, the deadline is
+// lifted: it bounds the body, not the work after it (the server's read for the next request,
+// which starts at the body's end, would otherwise time out under the handler and end its request).
 type pacedBody struct {
 	body  io.ReadCloser
 	rc    *http.ResponseController
@@ -104,7 +106,11 @@ type pacedBody struct {
 
 func (b *pacedBody) Read(p []byte) (int, error) {
 	b.extend()
-	return b.body.Read(p)
+	n, err := b.body.Read(p)
+	if err == io.EOF {
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // extend lets the next read wait up to the stall timeout (never past until).

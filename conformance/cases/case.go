@@ -209,6 +209,9 @@ type Check struct {
 	// Grade is the check's level and source.
 	Grade grade.Grade
 	Run   func(ctx context.Context, e *Env, base string) (Result, error)
+	// Waits says the check waits out a delay whatever the target does (a session's expiry, the
+	// next second): its spec starts before the others, so that the wait overlaps them.
+	Waits bool
 }
 
 // Name is the check's spec text.

@@ -362,7 +362,7 @@ func SessionChecks() []cases.Check {
 				return res, err
 			}
 			return res, nil
-		}},
+		}, Waits: true},
 		{Title: "answer a login with every documented field of the user, an empty one too: id, email, org_id, org_name, first_name, last_name, expiration_date", Grade: konnect("POST /api/auth 200: the user {id, email, org_id, org_name, first_name, last_name, expiration_date}"), Run: runUserFields},
 		{Title: "give a working new session at a login that sends an earlier session's cookie (the earlier one may go on or end)", Grade: konnect("POST /api/auth: a login answers 200 with a session cookie that GET /api/control_planes accepts"), Run: runRelogin},
 		// Over plain HTTP nothing is required of X-Forwarded-Proto: a gateway behind a
@@ -370,7 +370,7 @@ func SessionChecks() []cases.Check {
 		// to the front or past it (a Secure cookie over plain HTTP is dropped by the browser anyway).
 		// Over HTTPS the connection itself says it, and no header may talk the gateway out of it.
 		{Title: "set the session cookie Secure at a login over HTTPS, also when the client claims X-Forwarded-Proto: http", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: the Secure cookie attribute (RFC 6265 §4.1.2.5); a client's X-Forwarded-Proto is not to be trusted")}, Run: runSecure},
-		{Title: "make the session ids of one user's logins in the same second unlinkable: no long shared prefix or suffix, no hash or encoding of the user name and the time", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: the session ID content must be meaningless")}, Run: runLinkable},
+		{Title: "make the session ids of one user's logins in the same second unlinkable: no long shared prefix or suffix, no hash or encoding of the user name and the time", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Session Management Cheat Sheet: the session ID content must be meaningless")}, Run: runLinkable, Waits: true},
 	}
 }
 

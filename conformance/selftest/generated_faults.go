@@ -37,7 +37,9 @@ func generatedFaults() []Fault {
 					}
 				})
 			}},
-		{Name: "a crash on a long name (a path segment over 100 characters: 502)", Check: contract.CheckServerError, Labels: labels,
+		// Every operation with a name in its path catches it (38 of them, each failure shrunk for
+		// up to 3 s, most of the self-test's CPU): two of them show it.
+		{Name: "a crash on a long name (a path segment over 100 characters: 502)", Check: contract.CheckServerError, Labels: labels + " && (Op:getStage || Op:deleteService)",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					for _, seg := range strings.Split(r.URL.Path, "/") {

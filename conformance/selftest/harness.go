@@ -18,6 +18,9 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
 	"github.com/keptn-conformance/keptn-conformance/gateway"
 )
@@ -39,6 +42,7 @@ type Harness struct {
 
 	fault    *Fault
 	users    string
+	cost     int           // the least bcrypt cost of the users file
 	restarts chan struct{} // closed when the harness closes: ends the restart watch
 	stopEcho func()
 }
@@ -56,18 +60,47 @@ type Options struct {
 }
 
 // The harness's timings: short, so that the suite's deliberate waits (a session's expiry, a
-// changed token or certificate noticed) are short too. A session lasts long enough for the
-// session profile's longest spec under load; the gateway reads its watched files often.
+// changed token or certificate noticed, a stalled body cut off, a throttled login let in again)
+// are short too. A session lasts long enough for the session profile's longest spec under load;
+// the gateway reads its watched files often. A stop waits for no idle HTTP/2 connection (Go's
+// server gives each a second after its GOAWAY).
 const (
-	sessionTTL     = 3 * time.Second
-	reloadInterval = 50 * time.Millisecond
+	sessionTTL      = 3 * time.Second
+	reloadInterval  = 50 * time.Millisecond
+	bodyStall       = 500 * time.Millisecond
+	throttleBackoff = time.Second
+	shutdownTimeout = 200 * time.Millisecond
 )
 
-// sessionPassword is the session user's password; its bcrypt hash (expensive by design) is made
-// once for every harness.
+// The harness's costs: the session user's password hashed at bcrypt's least cost (which the
+// gateway then compares unknown users at too), and the stores' commits written unsynced (they
+// survive a restart of the harness's gateway, not a crash of the machine): most of a suite run's
+// CPU and disk were bcrypt and fsync.
+const (
+	bcryptCost = bcrypt.MinCost
+	noSync     = true
+)
+
+// sessionPassword is the session user's password; its bcrypt hash is made once for every harness.
 const sessionPassword = "selftest-password-0123"
 
-var sessionHash = sync.OnceValues(func() (string, error) { return gateway.HashPassword(sessionPassword) })
+var sessionHash = sync.OnceValues(func() (string, error) { return gateway.HashPasswordCost(sessionPassword, bcryptCost) })
+
+// slowHash is the session user's hash at bcrypt's default cost, for the unmodified gateway and
+// the faults of the session timing check: that check tells an unknown user answered without a
+// hash by the time a hash takes, and at the least cost (about a millisecond) a loaded machine's
+// scheduling delays alone can look like a hash skipped (a SHOULD finding, which the reference
+// gateway's runs must not have; a fault's run fails on its own check).
+var slowHash = sync.OnceValues(func() (string, error) { return gateway.HashPassword(sessionPassword) })
+
+// costOf is the bcrypt cost the fault's gateway runs at (nil: the unmodified gateway), and its
+// session user's hash.
+func costOf(f *Fault) (int, func() (string, error)) {
+	if f == nil || f.Check == profiles.CheckSessionTiming {
+		return bcrypt.DefaultCost, slowHash
+	}
+	return bcryptCost, sessionHash
+}
 
 // Start runs a reference gateway in dir with the fault applied (nil: none).
 func Start(dir string, f *Fault, opts Options) (*Harness, error) {
@@ -75,7 +108,8 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 		opts.Strict = true
 	}
 	h := &Harness{Dir: dir, opts: opts, SessionUser: "conformance", SessionPassword: sessionPassword}
-	hash, err := sessionHash()
+	cost, hashOf := costOf(f)
+	hash, err := hashOf()
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +123,7 @@ func Start(dir string, f *Fault, opts Options) (*Harness, error) {
 	if h.errLog, err = os.Create(filepath.Join(dir, "gateway.log")); err != nil {
 		return nil, err
 	}
-	h.fault, h.users = f, users
+	h.fault, h.users, h.cost = f, users, cost
 	if h.EchoURL, h.stopEcho, err = startEchoBackend(); err != nil {
 		return nil, err
 	}
@@ -113,7 +147,8 @@ func (h *Harness) serve(httpAddr, httpsAddr string) error {
 	g, err := gateway.New(gateway.Config{
 		HTTPAddr: httpAddr, HTTPSAddr: httpsAddr, DataDir: filepath.Join(h.Dir, "data"), TokenFile: h.TokenFile, UsersFile: h.users,
 		Domain: "localhost", SessionTTL: sessionTTL, ReloadInterval: reloadInterval, Log: slog.New(slog.NewJSONHandler(h.errLog, nil)),
-		HTTPSRedirect: opts.Strict, Layout: opts.Layout, EchoURL: h.EchoURL,
+		HTTPSRedirect: opts.Strict, Layout: opts.Layout, EchoURL: h.EchoURL, Timeouts: gateway.Timeouts{BodyStall: bodyStall},
+		ThrottleBackoff: throttleBackoff, MinBcryptCost: h.cost, NoSync: noSync,
 	})
 	if err != nil {
 		return err
@@ -157,7 +192,7 @@ func (h *Harness) serve(httpAddr, httpsAddr string) error {
 	go func() { _ = s2.ServeTLS(httpsL, "", "") }()
 	go func() {
 		h.g.Watch(ctx)
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer scancel()
 		_ = s1.Shutdown(sctx)
 		_ = s2.Shutdown(sctx)
@@ -227,6 +262,8 @@ func (h *Harness) Args(artifacts, name string) []string {
 type Outcome struct {
 	Report *report.ConformanceReport
 	Output string // the suite's console output
+	// CPU is the suite's processes' CPU time (user and system; the gateway's is this process's).
+	CPU time.Duration
 }
 
 // FailedChecks counts the failed checks over every profile.
@@ -252,6 +289,9 @@ func RunSuite(ctx context.Context, suiteBinary string, h *Harness, labels, name 
 	cmd := exec.CommandContext(ctx, suiteBinary, args...)
 	out, err := cmd.CombinedOutput()
 	o := Outcome{Output: string(out)}
+	if ps := cmd.ProcessState; ps != nil {
+		o.CPU = ps.UserTime() + ps.SystemTime()
+	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		return o, fmt.Errorf("running the suite: %w", err)

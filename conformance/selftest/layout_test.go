@@ -90,6 +90,7 @@ func TestLayout06(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
+			defer runs.take(expectedSeconds(c.labels, 1))()
 			h, err := Start(t.TempDir(), c.fault, Options{Layout: "0.6"})
 			if err != nil {
 				t.Fatal(err)

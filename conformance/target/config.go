@@ -89,17 +89,6 @@ type setting struct {
 	def             string
 }
 
-// embeddedDefaults are the defaults of the deliberate waits (those the suite waits out whatever
-// the gateway does) on the embedded target: the reference gateway in process, whose timings this
-// repository knows. Every other target keeps the settings' own defaults.
-var embeddedDefaults = map[string]string{
-	// The embedded gateway reads its token file every 200 ms: a rotation at a third of a 1 s load
-	// takes effect with most of the load still to come.
-	"load-duration": "1s",
-	// Three of the embedded gateway's 200 ms token reloads.
-	"bad-secret-watch": "600ms",
-}
-
 func (c *Config) settings() []setting {
 	return []setting{
 		{"target", "KEPTN_CONFORMANCE_TARGET", "what to certify: embedded (the reference gateway, in process), external (any endpoint) or kind (a cluster the suite makes)", &c.Target, KindEmbedded},

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway"
 )
@@ -33,7 +32,7 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	fail := func(err error) (*Description, func(), error) { return nil, teardown, err }
 
 	password := randomString(18)
-	hash, err := gateway.HashPassword(password)
+	hash, err := gateway.HashPasswordCost(password, embeddedBcryptCost)
 	if err != nil {
 		return fail(err)
 	}
@@ -54,14 +53,10 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 		return fail(err)
 	}
 	cleanup = append(cleanup, stopEcho)
-	eg := &embeddedGateway{cfg: gateway.Config{
+	eg := &embeddedGateway{cfg: embeddedConfig(gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
 		UsersFile: usersFile, Domain: "localhost", Log: log, Layout: cfg.Layout, EchoURL: echoURL,
-		// Short sessions, so that the session profile sees one expire within the run.
-		SessionTTL: 5 * time.Second,
-		// A short body deadline, so that the hardening profile sees a stalled body cut off soon.
-		Timeouts: gateway.Timeouts{BodyStall: 2 * time.Second},
-	}}
+	})}
 	if err := eg.start(); err != nil {
 		return fail(fmt.Errorf("starting the reference gateway: %w", err))
 	}

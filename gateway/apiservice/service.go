@@ -41,6 +41,11 @@ type Options struct {
 	Log                  *slog.Logger
 	// Version is the implementation's version, reported in the metadata.
 	Version string
+	// Store are the options of the role's store (store.NoSync for tests).
+	Store []store.Option
+	// ThrottleBackoff is the first refusal after too many wrong passwords (default
+	// auth.ThrottleBackoff).
+	ThrottleBackoff time.Duration
 }
 
 // Service is the api-service role.
@@ -76,12 +81,12 @@ func Open(opts Options) (*Service, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	db, err := store.Open(opts.DataDir, "api-service.db", opts.StoreLockTimeout, append([]string{bucketConfig, bucketJournal}, auth.SessionBuckets...)...)
+	db, err := store.OpenWith(opts.DataDir, "api-service.db", opts.StoreLockTimeout, opts.Store, append([]string{bucketConfig, bucketJournal}, auth.SessionBuckets...)...)
 	if err != nil {
 		return nil, err
 	}
 	s := &Service{opts: opts, db: db, sessions: auth.NewSessions(db, opts.SessionTTL), log: opts.Log, now: time.Now,
-		byUser: auth.NewThrottle(auth.UserFailureLimit), byAddr: auth.NewThrottle(auth.AddrFailureLimit),
+		byUser: auth.NewThrottle(auth.UserFailureLimit).WithBackoff(opts.ThrottleBackoff), byAddr: auth.NewThrottle(auth.AddrFailureLimit).WithBackoff(opts.ThrottleBackoff),
 		bcryptSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), stop: make(chan struct{})}
 	if err := s.seedBridgeCredentials(); err != nil {
 		db.Close()

@@ -36,11 +36,11 @@ type Service struct {
 
 // Open opens (creating) the role's store "configuration-service.db" in dataDir, waiting up to
 // lockTimeout for another process to release it. A nil log discards.
-func Open(dataDir string, log *slog.Logger, lockTimeout time.Duration) (*Service, error) {
+func Open(dataDir string, log *slog.Logger, lockTimeout time.Duration, opts ...store.Option) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db, err := store.Open(dataDir, "configuration-service.db", lockTimeout, bucketProjects, bucketResources, bucketVersions)
+	db, err := store.OpenWith(dataDir, "configuration-service.db", lockTimeout, opts, bucketProjects, bucketResources, bucketVersions)
 	if err != nil {
 		return nil, err
 	}

@@ -38,8 +38,8 @@ type Service struct {
 }
 
 // Open opens (creating) the role's store in dataDir.
-func Open(dataDir string, log *slog.Logger, lockTimeout time.Duration) (*Service, error) {
-	db, err := store.Open(dataDir, "mongodb-datastore.db", lockTimeout, bucketEvents, bucketIDs, bucketContexts, bucketByContext, bucketByType, bucketByProject)
+func Open(dataDir string, log *slog.Logger, lockTimeout time.Duration, opts ...store.Option) (*Service, error) {
+	db, err := store.OpenWith(dataDir, "mongodb-datastore.db", lockTimeout, opts, bucketEvents, bucketIDs, bucketContexts, bucketByContext, bucketByType, bucketByProject)
 	if err != nil {
 		return nil, err
 	}

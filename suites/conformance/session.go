@@ -18,7 +18,7 @@ var _ = Describe("Session login", Label(report.ProfileLabel+cases.ProfileSession
 
 	Describe("security", func() {
 		for _, sc := range profiles.SessionChecks() {
-			It(sc.Name(), func(ctx SpecContext) {
+			It(sc.Name(), waitsFirst(sc), func(ctx SpecContext) {
 				res, err := sc.Run(ctx, env, env.Base)
 				noSuiteBug(err)
 				check(res)
@@ -26,3 +26,12 @@ var _ = Describe("Session login", Label(report.ProfileLabel+cases.ProfileSession
 		}
 	})
 })
+
+// waitsFirst starts a check that waits out a delay (cases.Check.Waits) before the others, so that
+// its wait overlaps them instead of ending the run.
+func waitsFirst(c cases.Check) SpecPriority {
+	if c.Waits {
+		return SpecPriority(1)
+	}
+	return SpecPriority(0)
+}

@@ -24,8 +24,10 @@ const (
 type Throttle struct {
 	mu    sync.Mutex
 	limit int
-	keys  map[[sha256.Size]byte]*strikes // by the key's digest: a long user name costs no more
-	now   func() time.Time
+	// backoff is the first refusal (ThrottleBackoff unless WithBackoff says).
+	backoff time.Duration
+	keys    map[[sha256.Size]byte]*strikes // by the key's digest: a long user name costs no more
+	now     func() time.Time
 }
 
 type strikes struct {
@@ -36,7 +38,15 @@ type strikes struct {
 
 // NewThrottle refuses a key for a while once it has limit wrong passwords in a window.
 func NewThrottle(limit int) *Throttle {
-	return &Throttle{limit: limit, keys: map[[sha256.Size]byte]*strikes{}, now: time.Now}
+	return &Throttle{limit: limit, backoff: ThrottleBackoff, keys: map[[sha256.Size]byte]*strikes{}, now: time.Now}
+}
+
+// WithBackoff makes the first refusal last d instead of ThrottleBackoff (d <= 0: unchanged).
+func (t *Throttle) WithBackoff(d time.Duration) *Throttle {
+	if d > 0 {
+		t.backoff = d
+	}
+	return t
 }
 
 // Wait is how long key is still refused (0: not refused).
@@ -74,7 +84,7 @@ func (t *Throttle) Fail(key string) {
 	if over := s.failures - t.limit; over >= 0 {
 		backoff := ThrottleWindow
 		if over < 5 {
-			backoff = min(ThrottleWindow, ThrottleBackoff<<over)
+			backoff = min(ThrottleWindow, t.backoff<<over)
 		}
 		s.until = now.Add(backoff)
 	}

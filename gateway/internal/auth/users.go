@@ -51,11 +51,13 @@ type Users struct {
 	log    *slog.Logger
 	dummy  []byte // a hash to compare against for unknown users, so timing does not tell
 	loaded []byte // the users file as read, the watcher's baseline
+	// minCost is the least bcrypt cost the file may use, and the dummy hash's cost.
+	minCost int
 }
 
 // NoUsers is an empty user set (no users file configured): every login fails.
 func NoUsers(log *slog.Logger) *Users {
-	u := &Users{log: log, dummy: dummyHash()}
+	u := &Users{log: log, dummy: dummyHash(MinBcryptCost), minCost: MinBcryptCost}
 	m := map[string]User{}
 	u.byName.Store(&m)
 	return u
@@ -64,20 +66,30 @@ func NoUsers(log *slog.Logger) *Users {
 // LoadUsers reads a users file. Every entry needs a username and a bcrypt hash of cost at least
 // MinBcryptCost; names must be unique.
 func LoadUsers(path string, log *slog.Logger) (*Users, error) {
+	return LoadUsersWithCost(path, log, MinBcryptCost)
+}
+
+// LoadUsersWithCost is LoadUsers with another least bcrypt cost (bcrypt.MinCost and up), which
+// an unknown user's comparison costs too. Below MinBcryptCost it is for tests only: a login then
+// costs a guesser next to nothing.
+func LoadUsersWithCost(path string, log *slog.Logger, minCost int) (*Users, error) {
+	if minCost < bcrypt.MinCost || minCost > bcrypt.MaxCost {
+		return nil, fmt.Errorf("users file: a least bcrypt cost of %d is outside %d..%d", minCost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("users file: %w", err)
 	}
-	m, err := parseUsers(b)
+	m, err := parseUsers(b, minCost)
 	if err != nil {
 		return nil, fmt.Errorf("users file %s: %w", path, err)
 	}
-	u := &Users{path: path, log: log, dummy: dummyHash(), loaded: b}
+	u := &Users{path: path, log: log, dummy: dummyHash(minCost), loaded: b, minCost: minCost}
 	u.byName.Store(&m)
 	return u, nil
 }
 
-func parseUsers(b []byte) (map[string]User, error) {
+func parseUsers(b []byte, minCost int) (map[string]User, error) {
 	var f usersFile
 	if err := yaml.UnmarshalStrict(b, &f); err != nil {
 		return nil, err
@@ -94,8 +106,8 @@ func parseUsers(b []byte) (map[string]User, error) {
 		if err != nil {
 			return nil, fmt.Errorf("user %q: password_hash is not a bcrypt hash (make one with `keptn-gateway hash-password`)", u.Username)
 		}
-		if cost < MinBcryptCost {
-			return nil, fmt.Errorf("user %q: bcrypt cost %d is below %d", u.Username, cost, MinBcryptCost)
+		if cost < minCost {
+			return nil, fmt.Errorf("user %q: bcrypt cost %d is below %d", u.Username, cost, minCost)
 		}
 		if u.ID == "" {
 			u.ID = stableUUID("user:" + u.Username)
@@ -112,11 +124,14 @@ func parseUsers(b []byte) (map[string]User, error) {
 }
 
 // HashPassword makes the bcrypt hash a users file stores.
-func HashPassword(password string) (string, error) {
+func HashPassword(password string) (string, error) { return HashPasswordCost(password, MinBcryptCost) }
+
+// HashPasswordCost is HashPassword at another bcrypt cost (below MinBcryptCost: for tests only).
+func HashPasswordCost(password string, cost int) (string, error) {
 	if password == "" {
 		return "", errors.New("the password is empty")
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), MinBcryptCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	return string(h), err
 }
 
@@ -148,7 +163,7 @@ func (u *Users) Watch(ctx context.Context, interval time.Duration) {
 			u.log.Warn("the users file cannot be read; keeping the previous users", "file", u.path, "err", err)
 			return
 		}
-		m, perr := parseUsers(contents[0])
+		m, perr := parseUsers(contents[0], u.minCost)
 		if perr != nil {
 			u.log.Warn("the users file is invalid; keeping the previous users", "file", u.path, "err", perr)
 			return
@@ -158,8 +173,8 @@ func (u *Users) Watch(ctx context.Context, interval time.Duration) {
 	})
 }
 
-func dummyHash() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("no user has this password"), MinBcryptCost)
+func dummyHash(cost int) []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("no user has this password"), cost)
 	return h
 }
 

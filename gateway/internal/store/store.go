@@ -28,14 +28,31 @@ type Tx = bolt.Tx
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")
 
+// Option changes how OpenWith opens a store.
+type Option func(*bolt.Options)
+
+// NoSync writes every commit to the store's file without syncing it to disk (no fsync): what was
+// written survives the process, and a restart in it, but not a crash of the machine. For tests
+// and the conformance suite's embedded gateway only, never an installation.
+func NoSync(o *bolt.Options) { o.NoSync, o.NoGrowSync = true, true }
+
 // Open opens (creating it if needed) the store file name in dir, with the given buckets. A
 // store another process holds is waited for up to lockTimeout, then a clear error, never a hang.
 func Open(dir, name string, lockTimeout time.Duration, buckets ...string) (*DB, error) {
+	return OpenWith(dir, name, lockTimeout, nil, buckets...)
+}
+
+// OpenWith is Open with options.
+func OpenWith(dir, name string, lockTimeout time.Duration, opts []Option, buckets ...string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, name)
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	bo := &bolt.Options{Timeout: lockTimeout}
+	for _, o := range opts {
+		o(bo)
+	}
+	b, err := bolt.Open(path, 0o600, bo)
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("store %s is in use by another process (is another keptn-gateway running on this data directory?)", path)

@@ -1,0 +1,66 @@
+package target
+
+import (
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/keptn-conformance/keptn-conformance/gateway"
+)
+
+// The embedded gateway's timings and costs. The suite waits out some things whatever the gateway
+// does (a session's expiry, a changed token or certificate noticed, a stalled body cut off, a
+// throttled login let in again), and the reference gateway spends most of a run's CPU on bcrypt
+// and its disk on synced commits: on the embedded target, whose timings this repository knows,
+// all of them are short or cheap, so that a full run takes seconds. No check is weaker for it:
+// each still waits for what it waits for, only the gateway does it sooner. Real installations
+// (external, kind) keep the gateway's and the suite's defaults.
+const (
+	// A session lasts 3 s (from login, rounded down to the second: 2 to 3 s), long enough for
+	// the session profile's longest spec under load, and its expiry is seen within the run.
+	embeddedSessionTTL = 3 * time.Second
+	// The token, users and certificate files are read every 50 ms (the default: 200 ms), so a
+	// rotation or a certificate swap takes effect within 50 ms.
+	embeddedReloadInterval = 50 * time.Millisecond
+	// A stalled body is cut off after 500 ms (the default: 10 s): the hardening profile's stall
+	// check waits that long. Bodies of the suite's requests arrive in one write.
+	embeddedBodyStall = 500 * time.Millisecond
+	// A throttled login is let in again after 1 s, the least whole second a Retry-After can say
+	// (the default: 2 s).
+	embeddedThrottleBackoff = time.Second
+	// The session user's password is hashed at bcrypt cost 8 (a quarter of the default 10's
+	// work); the gateway compares an unknown user's at the same cost, so that the answers still
+	// take alike. Not less: the session-timing check tells a hash skipped for an unknown user by
+	// the time a hash takes, and at the least cost (4, about a millisecond) a loaded machine's
+	// scheduling delays alone made the reference gateway look like it skipped one.
+	embeddedBcryptCost = bcrypt.DefaultCost - 2
+	// A stop (the restart check's, the run's end) waits at most 200 ms for the connections to
+	// end (the default: 10 s). No request is in flight then (the restart check runs alone), but
+	// the suite's HTTP/2 connections idle on: Go's HTTP/2 server gives each a second to go after
+	// its GOAWAY, which a stop would otherwise wait out.
+	embeddedShutdownTimeout = 200 * time.Millisecond
+)
+
+// embeddedDefaults are the defaults of the suite's deliberate waits (those it waits out whatever
+// the gateway does) on the embedded target. Every other target keeps the settings' own defaults.
+var embeddedDefaults = map[string]string{
+	// A rotation a third of the way into a 500 ms load takes effect within one 50 ms reload,
+	// with most of the load (at 200 requests per second) still to come.
+	"load-duration": "500ms",
+	// Four of the embedded gateway's 50 ms token reloads.
+	"bad-secret-watch": "200ms",
+}
+
+// embeddedConfig is c with the embedded gateway's timings and costs: short waits, bcrypt at its
+// least cost, the stores' commits unsynced (written to their files, which the restart check reads
+// back after a restart in process; only a crash of the machine would lose them).
+func embeddedConfig(c gateway.Config) gateway.Config {
+	c.SessionTTL = embeddedSessionTTL
+	c.ReloadInterval = embeddedReloadInterval
+	c.Timeouts.BodyStall = embeddedBodyStall
+	c.ThrottleBackoff = embeddedThrottleBackoff
+	c.MinBcryptCost = embeddedBcryptCost
+	c.NoSync = true
+	c.ShutdownTimeout = embeddedShutdownTimeout
+	return c
+}

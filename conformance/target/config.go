@@ -76,6 +76,9 @@ type Config struct {
 	Examples           int  // generated requests per operation
 	ShowSecrets        bool // credentials in the curl reproducers of failures
 	Hardening          bool // run the hardening profile on an external or kind target
+	// EmbeddedTopology is how the embedded target runs the reference gateway: all (one process's
+	// handlers) or split (its four roles, each on its own loopback listener, as on kind).
+	EmbeddedTopology string
 
 	fromEnv map[string]bool // settings whose value came from their environment variable
 	flags   *flag.FlagSet   // where the settings were registered
@@ -117,6 +120,7 @@ func (c *Config) settings() []setting {
 		{"session-user", "KEPTN_CONFORMANCE_SESSION_USER", "external: a user who may log in with a session (enables the session profile)", &c.SessionUser, ""},
 		{"session-password", "KEPTN_CONFORMANCE_SESSION_PASSWORD", "external: that user's password", &c.SessionPassword, ""},
 		{"implementation", "KEPTN_CONFORMANCE_IMPLEMENTATION", "name of the implementation under test, for the report", &c.Implementation, ""},
+		{"embedded-topology", "KEPTN_CONFORMANCE_EMBEDDED_TOPOLOGY", "embedded: all (the reference gateway's roles in one server) or split (gateway, api-service, configuration-service and mongodb-datastore each on its own loopback listener, talking HTTP as the kind manifests deploy them)", &c.EmbeddedTopology, TopologyAll},
 		{"kind-cluster", "KEPTN_CONFORMANCE_KIND_CLUSTER", "kind: name of the cluster to make (or reuse)", &c.KindCluster, "keptn-conformance"},
 		{"kind-node-image", "KEPTN_CONFORMANCE_KIND_NODE_IMAGE", "kind: node image (default: kind's own)", &c.KindNodeImage, ""},
 		{"keep-cluster", "KEPTN_CONFORMANCE_KEEP_CLUSTER", "kind: keep the cluster after the run, and reuse a kept one", &c.KeepCluster, "false"},

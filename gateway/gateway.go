@@ -364,6 +364,14 @@ func proxy(base string, log *slog.Logger, patience time.Duration) (http.Handler,
 			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			// A chunked body cut at the gateway's limit while it was being forwarded is the
+			// client's: 413, as the roles answer it, not the upstream's failure.
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				w.Header().Set("Connection", "close")
+				httpx.WriteError(w, http.StatusRequestEntityTooLarge, "the request body is larger than the %d bytes allowed here", tooLarge.Limit)
+				return
+			}
 			log.Error("forwarding failed", "upstream", u.Host, "path", r.URL.Path, "err", err)
 			httpx.WriteError(w, http.StatusBadGateway, "the upstream service cannot be reached")
 		},

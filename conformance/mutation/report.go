@@ -21,6 +21,8 @@ type Report struct {
 	Seed      uint64         `json:"seed"`
 	Jobs      int            `json:"jobs"`
 	Procs     int            `json:"procs"`
+	// Topologies are the embedded target's topologies the baseline ran in, in order of preference.
+	Topologies []string `json:"topologies,omitempty"`
 	// TimeoutSeconds is each mutant's run limit.
 	TimeoutSeconds float64 `json:"timeoutSeconds"`
 	// Baseline: the unmutated suite's build and run.
@@ -87,7 +89,11 @@ func (rep *Report) Markdown() string {
 		w(" Conditions: %s.", rep.Conditions)
 	}
 	w("\n\nScore = killed / (killed + survived); equivalent mutants (equivalent.yaml), those that do not build and skipped ones are not counted. ")
-	w("A mutant in code the unmutated suite never ran (its coverage) survives without a run.\n\n")
+	w("A mutant in code the unmutated suite never ran (its coverage) survives without a run.")
+	if len(rep.Topologies) > 1 {
+		w(" The unmutated suite ran in the embedded target's topologies %s; each mutant ran in the first whose run reached its code.", strings.Join(rep.Topologies, ", "))
+	}
+	w("\n\n")
 
 	w("## Mutants generated\n\n| operator | generated | sampled | killed | survived | equivalent | build-failed |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	by := map[string]map[string]int{}
@@ -120,7 +126,11 @@ func (rep *Report) Markdown() string {
 			if fn == "" {
 				fn = "package level"
 			}
-			w("- `%s` %s:%d `%s` %s\n", r.ID, r.File, r.Line, fn, r.Operator)
+			top := ""
+			if r.Topology != "" && len(rep.Topologies) > 1 {
+				top = " (" + r.Topology + ")"
+			}
+			w("- `%s` %s:%d `%s` %s%s\n", r.ID, r.File, r.Line, fn, r.Operator, top)
 			body(r)
 		}
 	}

@@ -34,6 +34,8 @@ type Result struct {
 	Status string `json:"status"`
 	// NotReached: the unmutated suite never ran the mutated code, so the mutant survived unrun.
 	NotReached bool `json:"notReached,omitempty"`
+	// Topology is the embedded target's topology the mutant ran in ("" its default).
+	Topology string `json:"topology,omitempty"`
 	// KilledBy are the failed specs (profile: spec), or what ended the run without a report.
 	KilledBy []string `json:"killedBy,omitempty"`
 	// Checks counts the failures by check (from the conformance report).

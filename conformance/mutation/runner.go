@@ -34,6 +34,34 @@ type Runner struct {
 	Timeout time.Duration // per mutant run (the build is not counted)
 	Seed    int64         // the suite's random seed (the same for every mutant)
 	Log     io.Writer     // progress, one line a mutant
+	// Topologies are the embedded target's topologies (--embedded-topology) the baseline runs
+	// in, in order of preference; each mutant runs in the first one whose baseline reached its
+	// code. Empty: the embedded target's default only.
+	Topologies []string
+}
+
+// Topology is the embedded target's topology a run used, and what its baseline reached.
+type Topology struct {
+	Name     string   // "" for the target's default
+	Coverage Coverage // of the mutated tree, in the baseline of this topology
+}
+
+// Choose is the topology to run the mutant in: the first whose baseline reached its code. A
+// mutant no baseline reached (in code some baseline has blocks for) is not reached; one in code
+// outside every function body (a struct tag) runs in the first.
+func Choose(ts []Topology, m *Mutant) (t Topology, reached bool) {
+	known := false
+	for _, t := range ts {
+		r, k := t.Coverage.Reached(m)
+		if k && r {
+			return t, true
+		}
+		known = known || k
+	}
+	if known || len(ts) == 0 {
+		return Topology{}, false
+	}
+	return ts[0], true
 }
 
 // Files lists the Go files to mutate under dir (relative to root): non-test .go files.
@@ -110,11 +138,14 @@ func (r *Runner) build(ctx context.Context, dir string, m *Mutant, flags ...stri
 
 // run runs the suite binary bin with its artifacts in dir/artifacts. It reports whether the
 // suite passed, whether the time limit ended it, and its output.
-func (r *Runner) run(ctx context.Context, dir, bin string, limit time.Duration, flags ...string) (passed, timedOut bool, output string, err error) {
+func (r *Runner) run(ctx context.Context, dir, bin, topology string, limit time.Duration, flags ...string) (passed, timedOut bool, output string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	args := []string{fmt.Sprintf("--procs=%d", r.Procs), fmt.Sprintf("--seed=%d", r.Seed), "--randomize-all",
 		bin, "--", "--target=embedded", "--artifacts=" + filepath.Join(dir, "artifacts")}
+	if topology != "" {
+		args = append(args, "--embedded-topology="+topology)
+	}
 	cmd := exec.Command(r.Ginkgo, append(args, flags...)...)
 	cmd.Dir = dir
 	var buf bytes.Buffer
@@ -143,12 +174,12 @@ func (r *Runner) run(ctx context.Context, dir, bin string, limit time.Duration, 
 	return err == nil, false, buf.String(), nil
 }
 
-// Baseline builds and runs the unmutated suite, which must pass, measuring the coverage of the
-// mutated tree. It returns the build's and the run's durations, and what the run reached.
-func (r *Runner) Baseline(ctx context.Context) (build, run time.Duration, cov Coverage, err error) {
+// Baseline builds and runs the unmutated suite in each topology, which must pass without a
+// SHOULD finding (a mutant's finding is counted as noticed), measuring the coverage of the
+// mutated tree. It returns the build's duration, the longest run's, and what each run reached.
+func (r *Runner) Baseline(ctx context.Context) (build, run time.Duration, ts []Topology, err error) {
 	dir := filepath.Join(r.Work, "baseline")
-	covDir := filepath.Join(dir, "gocoverdir")
-	if err := os.MkdirAll(covDir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, 0, nil, err
 	}
 	start := time.Now()
@@ -158,36 +189,67 @@ func (r *Runner) Baseline(ctx context.Context) (build, run time.Duration, cov Co
 	}
 	defer os.Remove(bin)
 	build = time.Since(start)
-	start = time.Now()
-	passed, timedOut, out, err := r.run(ctx, dir, bin, r.Timeout, "-test.gocoverdir="+covDir)
+	names := r.Topologies
+	if len(names) == 0 {
+		names = []string{""}
+	}
+	for _, name := range names {
+		tdir := dir
+		if name != "" {
+			tdir = filepath.Join(dir, name)
+		}
+		took, cov, err := r.baselineIn(ctx, tdir, bin, name)
+		if err != nil {
+			if name != "" {
+				err = fmt.Errorf("topology %s: %w", name, err)
+			}
+			return build, run, nil, err
+		}
+		run = max(run, took)
+		ts = append(ts, Topology{Name: name, Coverage: cov})
+	}
+	return build, run, ts, nil
+}
+
+func (r *Runner) baselineIn(ctx context.Context, dir, bin, topology string) (run time.Duration, cov Coverage, err error) {
+	covDir := filepath.Join(dir, "gocoverdir")
+	if err := os.MkdirAll(covDir, 0o755); err != nil {
+		return 0, nil, err
+	}
+	start := time.Now()
+	passed, timedOut, out, err := r.run(ctx, dir, bin, topology, r.Timeout, "-test.gocoverdir="+covDir)
 	run = time.Since(start)
 	switch {
 	case err != nil:
-		return build, run, nil, err
+		return run, nil, err
 	case timedOut:
-		return build, run, nil, fmt.Errorf("the unmutated suite did not finish within %s (raise -timeout)", r.Timeout)
+		return run, nil, fmt.Errorf("the unmutated suite did not finish within %s (raise -timeout)", r.Timeout)
 	case !passed:
-		return build, run, nil, fmt.Errorf("the unmutated suite fails on the reference gateway, so no mutant can be judged; its output ends:\n%s", tail(out, 30))
+		return run, nil, fmt.Errorf("the unmutated suite fails on the reference gateway, so no mutant can be judged; its output ends:\n%s", tail(out, 30))
+	}
+	if status, findings, _ := Classify(filepath.Join(dir, "artifacts"), passed, out); status != Survived {
+		return run, nil, fmt.Errorf("the unmutated suite has SHOULD findings on the reference gateway, which every mutant would be noticed by: %s", strings.Join(findings, "; "))
 	}
 	profile := filepath.Join(dir, "coverage.txt")
 	if b, err := exec.CommandContext(ctx, r.Go, "tool", "covdata", "textfmt", "-i="+covDir, "-o="+profile).CombinedOutput(); err != nil {
-		return build, run, nil, fmt.Errorf("reading the baseline's coverage: %v\n%s", err, b)
+		return run, nil, fmt.Errorf("reading the baseline's coverage: %v\n%s", err, b)
 	}
 	text, err := os.ReadFile(profile)
 	if err != nil {
-		return build, run, nil, err
+		return run, nil, err
 	}
 	cov, err = ParseCoverage(text, r.Module)
 	if err == nil && len(cov) == 0 {
 		err = fmt.Errorf("the baseline's coverage profile %s holds no block of %s", profile, r.Tree)
 	}
-	return build, run, cov, err
+	return run, cov, err
 }
 
 // RunAll runs the suite against each mutant, Jobs at a time; equivalents are mutants argued
 // equivalent (by ID). Results come in the order of ms.
-// Mutants whose code the baseline did not reach (cov) survive without a run.
-func (r *Runner) RunAll(ctx context.Context, ms []*Mutant, cov Coverage, equivalents map[string]EquivalentEntry) []Result {
+// Each runs in the first topology whose baseline reached its code (Choose); mutants no baseline
+// reached survive without a run.
+func (r *Runner) RunAll(ctx context.Context, ms []*Mutant, ts []Topology, equivalents map[string]EquivalentEntry) []Result {
 	results := make([]Result, len(ms))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -196,11 +258,14 @@ func (r *Runner) RunAll(ctx context.Context, ms []*Mutant, cov Coverage, equival
 	for range max(r.Jobs, 1) {
 		wg.Go(func() {
 			for i := range next {
-				results[i] = r.one(ctx, i, ms[i], cov, equivalents)
+				results[i] = r.one(ctx, i, ms[i], ts, equivalents)
 				mu.Lock()
 				finished++
 				res := results[i]
 				how := fmt.Sprintf("build %.0fs, run %.0fs", res.BuildSecs, res.RunSecs)
+				if res.Topology != "" {
+					how += ", " + res.Topology
+				}
 				if res.NotReached {
 					how = "not reached by the suite: not run"
 				}
@@ -233,17 +298,19 @@ func firstKiller(r Result) string {
 	return ": " + r.KilledBy[0] + more
 }
 
-func (r *Runner) one(ctx context.Context, i int, m *Mutant, cov Coverage, equivalents map[string]EquivalentEntry) (res Result) {
+func (r *Runner) one(ctx context.Context, i int, m *Mutant, ts []Topology, equivalents map[string]EquivalentEntry) (res Result) {
 	res = Result{Mutant: *m}
 	defer func() {
 		if e, ok := equivalents[m.ID]; ok && res.Status == Survived {
 			res.Status, res.Equivalence = Equivalent, e.Reason
 		}
 	}()
-	if reached, known := cov.Reached(m); known && !reached {
+	topology, reached := Choose(ts, m)
+	if !reached {
 		res.Status, res.NotReached = Survived, true
 		return res
 	}
+	res.Topology = topology.Name
 	dir := filepath.Join(r.Work, fmt.Sprintf("mutant-%04d-%s", i, m.ID))
 	defer os.Remove(filepath.Join(dir, "conformance.test")) // 80 MB a mutant
 	start := time.Now()
@@ -257,7 +324,7 @@ func (r *Runner) one(ctx context.Context, i int, m *Mutant, cov Coverage, equiva
 		return res
 	}
 	start = time.Now()
-	passed, timedOut, out, err := r.run(ctx, dir, bin, r.Timeout)
+	passed, timedOut, out, err := r.run(ctx, dir, bin, topology.Name, r.Timeout)
 	res.RunSecs = time.Since(start).Seconds()
 	_ = os.WriteFile(filepath.Join(dir, "output.txt"), []byte(out), 0o644)
 	switch {

@@ -22,6 +22,7 @@ func Declarations() ([]cases.Declared, error) {
 		return nil, err
 	}
 	out = append(out, cases.Declared{Profile: cases.ProfileCore, Text: Restart.Name(), Grade: Restart.Grade})
+	out = append(out, cases.Declared{Profile: cases.ProfileCore, Text: RestartInFlight.Name(), Grade: RestartInFlight.Grade})
 	for _, sc := range SessionChecks() {
 		out = append(out, cases.Declared{Profile: cases.ProfileSession, Text: sc.Name(), Grade: sc.Grade})
 	}
@@ -68,7 +69,7 @@ var Checks = append(append([]string(nil), cases.Checks...),
 	CheckSessionTiming, CheckSessionSecure, CheckSessionLinkable, CheckSessionRelogin, CheckSessionUserFields,
 	CheckTLSListeners, CheckTLSDefaultCert, CheckTLSCertSwap, CheckTLSProtocols, CheckTLSSNI,
 	CheckTLSCipherSuites, CheckTLSHSTS, CheckTLSStrict,
-	CheckKeptnCLI, CheckRestartPersistence,
+	CheckKeptnCLI, CheckRestartPersistence, CheckRestartInFlight,
 	CheckHardeningBodyLimit, CheckHardeningStall, CheckHardeningThrottle, CheckHardeningLockout, CheckHardeningNoSniff,
 	CheckHardeningFraming, CheckHardeningNoStore,
 	CheckEchoPath, CheckEchoMethodBody, CheckEchoHopByHop, CheckEchoHopKnown, CheckEchoForwardedFor, CheckEchoForwardProto, CheckEchoWebsocket,

@@ -702,7 +702,7 @@ func Faults() []Fault {
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return leakUp(next) }},
 		{Name: "a deleted project's events still answered by project", Check: contract.CheckBehaviour, Labels: "Op:deleteProject", Level: grade.Should,
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return keptEvents(next) }},
-	}...), append(generatedFaults(), recallFaults()...)...)
+	}...), append(append(generatedFaults(), recallFaults()...), restartFaults()...)...)
 }
 
 // sessionMap translates between the session ids a fault hands out and the gateway's.

@@ -62,14 +62,14 @@ type Options struct {
 // The harness's timings: short, so that the suite's deliberate waits (a session's expiry, a
 // changed token or certificate noticed, a stalled body cut off, a throttled login let in again)
 // are short too. A session lasts long enough for the session profile's longest spec under load;
-// the gateway reads its watched files often. A stop waits for no idle HTTP/2 connection (Go's
-// server gives each a second after its GOAWAY).
+// the gateway reads its watched files often. A stop waits up to 5 s for requests in flight, as
+// the gateway's own default does (the restart check sends one, which must be answered).
 const (
 	sessionTTL      = 3 * time.Second
 	reloadInterval  = 50 * time.Millisecond
 	bodyStall       = 500 * time.Millisecond
 	throttleBackoff = time.Second
-	shutdownTimeout = 200 * time.Millisecond
+	shutdownTimeout = 5 * time.Second
 )
 
 // The harness's costs: the session user's password hashed at bcrypt's least cost (which the

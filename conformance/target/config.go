@@ -78,6 +78,9 @@ type Config struct {
 	Examples           int  // generated requests per operation
 	ShowSecrets        bool // credentials in the curl reproducers of failures
 	Hardening          bool // run the hardening profile on an external or kind target
+	// EmbeddedTopology is how the embedded target runs the reference gateway: all (one process's
+	// handlers) or split (its four roles, each on its own loopback listener, as on kind).
+	EmbeddedTopology string
 
 	fromEnv map[string]bool // settings whose value came from their environment variable
 	flags   *flag.FlagSet   // where the settings were registered
@@ -111,6 +114,7 @@ func (c *Config) settings() []setting {
 		{"echo-prefix", "KEPTN_CONFORMANCE_ECHO_PREFIX", "external: the path the gateway routes to an echo backend (keptn-gateway serve --role echo) in place of a Keptn service, such as /api/echo, or /api/v1 for api-service's route (enables the Upstream profile)", &c.EchoPrefix, ""},
 		{"echo-upstream-prefix", "KEPTN_CONFORMANCE_ECHO_UPSTREAM_PREFIX", "external: what the echo backend receives in place of --echo-prefix (empty: stripped; /v1 for api-service's route)", &c.EchoUpstreamPrefix, ""},
 		{"echo-websocket", "KEPTN_CONFORMANCE_ECHO_WEBSOCKET", "external: the path where the gateway forwards websocket upgrades to the echo backend, such as /api/websocket when it stands in for api-service (default: none, and the websocket check is skipped)", &c.EchoWebsocket, ""},
+		{"embedded-topology", "KEPTN_CONFORMANCE_EMBEDDED_TOPOLOGY", "embedded: all (the reference gateway's roles in one server) or split (gateway, api-service, configuration-service and mongodb-datastore each on its own loopback listener, talking HTTP as the kind manifests deploy them)", &c.EmbeddedTopology, TopologyAll},
 		{"kind-cluster", "KEPTN_CONFORMANCE_KIND_CLUSTER", "kind: name of the cluster to make (or reuse)", &c.KindCluster, "keptn-conformance"},
 		{"kind-node-image", "KEPTN_CONFORMANCE_KIND_NODE_IMAGE", "kind: node image (default: kind's own)", &c.KindNodeImage, ""},
 		{"keep-cluster", "KEPTN_CONFORMANCE_KEEP_CLUSTER", "kind: keep the cluster after the run, and reuse a kept one", &c.KeepCluster, "false"},

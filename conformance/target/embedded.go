@@ -56,7 +56,10 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	eg := &embeddedGateway{cfg: embeddedConfig(gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
 		UsersFile: usersFile, Domain: "localhost", Log: log, Layout: cfg.Layout, EchoURL: echoURL,
-	})}
+	}), split: cfg.EmbeddedTopology == TopologySplit}
+	if cfg.EmbeddedTopology != TopologyAll && cfg.EmbeddedTopology != TopologySplit && cfg.EmbeddedTopology != "" {
+		return fail(fmt.Errorf("--embedded-topology %q: use %s or %s", cfg.EmbeddedTopology, TopologyAll, TopologySplit))
+	}
 	if err := eg.start(); err != nil {
 		return fail(fmt.Errorf("starting the reference gateway: %w", err))
 	}
@@ -105,11 +108,17 @@ var running atomic.Pointer[embeddedGateway]
 type embeddedGateway struct {
 	cfg  gateway.Config
 	stop func() // ends serving and closes the stores
+	// split runs the four roles on their own listeners (split.go), at addrs once bound.
+	split bool
+	addrs map[gateway.Role]string
 }
 
 // start opens the gateway and serves it; the first start binds random ports, which every later
 // one binds again.
 func (eg *embeddedGateway) start() error {
+	if eg.split {
+		return eg.startSplit()
+	}
 	g, err := gateway.New(eg.cfg)
 	if err != nil {
 		return err

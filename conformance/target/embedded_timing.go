@@ -13,7 +13,9 @@ import (
 // throttled login let in again), and the reference gateway spends most of a run's CPU on bcrypt
 // and its disk on synced commits: on the embedded target, whose timings this repository knows,
 // all of them are short or cheap, so that a full run takes seconds. No check is weaker for it:
-// each still waits for what it waits for, only the gateway does it sooner. Real installations
+// each still waits for what it waits for, only the gateway does it sooner. A stop keeps the
+// gateway's default patience (10 s) for requests in flight: the restart check sends one, which
+// must be answered. Real installations
 // (external, kind) keep the gateway's and the suite's defaults.
 const (
 	// A session lasts 3 s (from login, rounded down to the second: 2 to 3 s), long enough for
@@ -34,11 +36,6 @@ const (
 	// the time a hash takes, and at the least cost (4, about a millisecond) a loaded machine's
 	// scheduling delays alone made the reference gateway look like it skipped one.
 	embeddedBcryptCost = bcrypt.DefaultCost - 2
-	// A stop (the restart check's, the run's end) waits at most 200 ms for the connections to
-	// end (the default: 10 s). No request is in flight then (the restart check runs alone), but
-	// the suite's HTTP/2 connections idle on: Go's HTTP/2 server gives each a second to go after
-	// its GOAWAY, which a stop would otherwise wait out.
-	embeddedShutdownTimeout = 200 * time.Millisecond
 )
 
 // embeddedDefaults are the defaults of the suite's deliberate waits (those it waits out whatever
@@ -61,6 +58,5 @@ func embeddedConfig(c gateway.Config) gateway.Config {
 	c.ThrottleBackoff = embeddedThrottleBackoff
 	c.MinBcryptCost = embeddedBcryptCost
 	c.NoSync = true
-	c.ShutdownTimeout = embeddedShutdownTimeout
 	return c
 }

@@ -45,4 +45,20 @@ var _ = Describe("Restart", Label(report.ProfileLabel+cases.ProfileCore, "Featur
 		Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
 		check(after)
 	})
+
+	// A request in flight when the gateway stops is answered: the restart begins while its body
+	// is still arriving.
+	It(profiles.RestartInFlight.Name(), func(ctx SpecContext) {
+		if tgt.Restarts == nil {
+			Skip(tgt.MissingReason(target.CapRestart))
+		}
+		w, cleanup, err := env.Build(ctx, cases.NeedsProject)
+		if err != nil {
+			setupFailed(err)
+		}
+		DeferCleanup(cleanup)
+		res, err := profiles.InFlight(ctx, env, w, tgt.Restarts.Restart)
+		Expect(err).NotTo(HaveOccurred(), "a bug in the suite, not in the gateway")
+		check(res)
+	})
 })

@@ -108,6 +108,13 @@ func TestInstallFlagsAreChecked(t *testing.T) {
 		"missing install dir":    {func(c *Config) { c.Install = filepath.Join(empty, "nope") }, "--install"},
 		"token secret renamed":   {func(c *Config) { c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx"); c.TokenSecret = "t" }, "--reference-backends=false"},
 		"a user's install is ok": {func(c *Config) { c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx") }, ""},
+		"negative replicas":      {func(c *Config) { c.APIServiceReplicas = -1 }, "--api-service-replicas"},
+		"replicas, own backends": {func(c *Config) {
+			c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx")
+			c.ReferenceBackends = false
+			c.APIServiceReplicas = 2
+		}, "reference backends"},
+		"two replicas are ok": {func(c *Config) { c.APIServiceReplicas = 2 }, ""},
 	} {
 		cfg := base
 		c.mod(&cfg)

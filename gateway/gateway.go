@@ -273,7 +273,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		if up.Auth, err = httpx.NewClient(cfg.APIServiceURL, httpx.Retrying{Patience: cfg.UpstreamPatience}); err != nil {
 			return nil, err
 		}
-		up.Echo = echoProxy
+		up.Echo, up.Log = echoProxy, g.log
 		g.handler = edge.New(up, g.layout)
 	case RoleAll:
 		cs, err := configservice.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout, storeOpts...)

@@ -41,7 +41,7 @@ func TestKindEndpointsFollowTheConfigsHostPorts(t *testing.T) {
 
 // With --install, the reference manifest keeps its backends and loses its gateway.
 func TestWithoutGatewayKeepsTheBackends(t *testing.T) {
-	m, err := renderManifest("img")
+	m, err := renderManifest("img", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +108,13 @@ func TestInstallFlagsAreChecked(t *testing.T) {
 		"missing install dir":    {func(c *Config) { c.Install = filepath.Join(empty, "nope") }, "--install"},
 		"token secret renamed":   {func(c *Config) { c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx"); c.TokenSecret = "t" }, "--reference-backends=false"},
 		"a user's install is ok": {func(c *Config) { c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx") }, ""},
+		"negative replicas":      {func(c *Config) { c.APIServiceReplicas = -1 }, "--api-service-replicas"},
+		"replicas, own backends": {func(c *Config) {
+			c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx")
+			c.ReferenceBackends = false
+			c.APIServiceReplicas = 2
+		}, "reference backends"},
+		"two replicas are ok": {func(c *Config) { c.APIServiceReplicas = 2 }, ""},
 	} {
 		cfg := base
 		c.mod(&cfg)
@@ -120,6 +127,52 @@ func TestInstallFlagsAreChecked(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error naming %s", name, err, c.want)
+		}
+	}
+}
+
+// More than one api-service replica makes it a StatefulSet with a volume per replica, in place of
+// the Deployment and its one claim.
+func TestReplicatedAPIServiceIsAStatefulSet(t *testing.T) {
+	for _, tc := range []struct {
+		replicas    int
+		want, notIn []string
+	}{
+		{1, []string{"Deployment/api-service", "PersistentVolumeClaim/api-service-data"}, []string{"StatefulSet/api-service"}},
+		{2, []string{"StatefulSet/api-service", "PersistentVolumeClaim/configuration-service-data"}, []string{"Deployment/api-service", "PersistentVolumeClaim/api-service-data"}},
+	} {
+		m, err := renderManifest("img", tc.replicas)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]map[string]any{}
+		dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(string(m)), 4096)
+		for {
+			var obj map[string]any
+			if dec.Decode(&obj) != nil {
+				break
+			}
+			meta := obj["metadata"].(map[string]any)
+			kinds[obj["kind"].(string)+"/"+meta["name"].(string)] = obj
+		}
+		for _, w := range tc.want {
+			if kinds[w] == nil {
+				t.Errorf("replicas %d: no %s", tc.replicas, w)
+			}
+		}
+		for _, n := range tc.notIn {
+			if kinds[n] != nil {
+				t.Errorf("replicas %d: %s", tc.replicas, n)
+			}
+		}
+		if s := kinds["StatefulSet/api-service"]; s != nil {
+			spec := s["spec"].(map[string]any)
+			if spec["replicas"] != float64(tc.replicas) && spec["replicas"] != int64(tc.replicas) {
+				t.Errorf("replicas %v", spec["replicas"])
+			}
+			if spec["podManagementPolicy"] != "Parallel" || spec["volumeClaimTemplates"] == nil {
+				t.Errorf("statefulset spec %v", spec)
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ package edge
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -28,6 +29,8 @@ type Upstreams struct {
 	Auth *httpx.Client
 	// Echo, when set, is an echo role served at EchoPrefix (stripped), in every layout.
 	Echo http.Handler
+	// Log, when set, hears why an auth subrequest did not decide (the answer is a 502).
+	Log *slog.Logger
 }
 
 // EchoPrefix is where the gateway serves Upstreams.Echo (the suite's Upstream profile).
@@ -172,6 +175,7 @@ func (e *edge) authenticated(next http.Handler) http.Handler {
 		}
 		resp, err := e.up.Auth.HTTP.Do(req)
 		if err != nil {
+			e.logAuth("the auth subrequest failed", r, "err", err)
 			httpx.WriteError(w, http.StatusBadGateway, "the authentication service cannot be reached")
 			return
 		}
@@ -182,9 +186,16 @@ func (e *edge) authenticated(next http.Handler) http.Handler {
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 			httpx.WriteError(w, http.StatusUnauthorized, "missing or invalid API token")
 		default:
+			e.logAuth("the auth subrequest was answered outside 2xx, 401 and 403", r, "status", resp.StatusCode)
 			httpx.WriteError(w, http.StatusBadGateway, "the authentication service answered %d", resp.StatusCode)
 		}
 	})
+}
+
+func (e *edge) logAuth(msg string, r *http.Request, args ...any) {
+	if e.up.Log != nil {
+		e.up.Log.Error(msg, append([]any{"upstream", e.up.Auth.Base.Host, "path", r.URL.Path}, args...)...)
+	}
 }
 
 // SpecHandler serves a spec document, as a split role serves its own at /swagger-ui/swagger.yaml.

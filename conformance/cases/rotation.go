@@ -231,12 +231,13 @@ const (
 	LostRefused  = "refused"                 // the connection to the gateway was refused
 	LostReset    = "reset"                   // the connection was reset or closed before a whole answer
 	Lost5xx      = "5xx"                     // the gateway answered with a server error
+	LostStatus   = "another status"          // answered, but neither 2xx nor 401 (a 404 from a route the restart broke, say)
 	LostTimedOut = "timed out on the client" // no answer within LoadRequestTimeout
 	LostOther    = "other transport error"   // anything else (the example names it)
 )
 
 // LostKinds are the kinds of loss, in the order the report gives them.
-var LostKinds = []string{LostRefused, LostReset, Lost5xx, LostTimedOut, LostOther}
+var LostKinds = []string{LostRefused, LostReset, Lost5xx, LostStatus, LostTimedOut, LostOther}
 
 // LoadRequestTimeout is the load client's per-request timeout: a request without a whole answer
 // by then counts as lost (timed out on the client). It is the suite's HTTP client timeout, the
@@ -251,7 +252,7 @@ const (
 	MeasureLoadRequests       = "load during rotation: requests"
 	MeasureLoadRate           = "load during rotation: achieved rate"
 	MeasureLoadTimeout        = "load during rotation: the load client's per-request timeout"
-	MeasureLoadLost           = "load during rotation: lost (refused, reset, 5xx or timed out on the client), should be 0"
+	MeasureLoadLost           = "load during rotation: lost (refused, reset, 5xx, another status than 2xx or 401, or timed out on the client), should be 0"
 	MeasureLoadSlowest        = "load during rotation: slowest answered request"
 	MeasureLoadNewRefused     = "load during rotation: 401 for the new token after it took effect, should be 0"
 	MeasureLoadRotation       = "load during rotation: rotation latency"
@@ -293,13 +294,18 @@ func (f LoadFigures) LostTotal() int {
 	return n
 }
 
-// lossOf says whether and how a request of the load run was lost ("" when it was answered below 500).
+// lossOf says whether and how a request of the load run was lost ("" when it was answered 2xx,
+// or 401: the old token refused, or the new one before it took effect, which the caller counts).
+// Every load request is a valid read (or the token check) that a working gateway answers 2xx.
 func lossOf(ex *contract.Exchange, err error) string {
 	if err == nil && ex.Err == nil && ex.Response != nil {
-		if ex.Status() >= 500 {
+		switch st := ex.Status(); {
+		case st >= 500:
 			return Lost5xx
+		case st/100 == 2, st == http.StatusUnauthorized:
+			return ""
 		}
-		return ""
+		return LostStatus
 	}
 	if err == nil {
 		err = ex.Err
@@ -434,7 +440,7 @@ func (e *Env) LoadDuringRotation(ctx context.Context, store target.TokenStore, l
 				mu.Lock()
 				fig.Requests++
 				switch kind := lossOf(ex, err); {
-				case kind == Lost5xx:
+				case kind == Lost5xx, kind == LostStatus:
 					fig.Lost[kind]++
 					fig.LostAfter[kind] = max(fig.LostAfter[kind], took)
 					note(fmt.Sprintf("%s %s: answered %d after %.2fs", method, path, ex.Status(), took.Seconds()))

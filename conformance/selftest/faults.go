@@ -444,6 +444,26 @@ func Faults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
+		// What kind showed for a moment after api-service's restart: Service traffic kube-proxy had
+		// not translated yet, answered by the node's network with an empty 404.
+		{Name: "an empty 404 for a moment while the token reloads", Check: cases.CheckRotationLoad, Labels: "Profile:TokenRotation",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				var mu sync.Mutex
+				last, changed := h.Token, time.Time{}
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					if cur := h.currentToken(); cur != "" && cur != last {
+						last, changed = cur, time.Now()
+					}
+					missing := time.Since(changed) < 500*time.Millisecond
+					mu.Unlock()
+					if missing {
+						w.WriteHeader(http.StatusNotFound)
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
 		{Name: "an empty secret opens the API", Check: cases.CheckRotationBadSecret, Labels: "Profile:TokenRotation",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				var mu sync.Mutex

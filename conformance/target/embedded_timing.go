@@ -14,7 +14,8 @@ import (
 // and its disk on synced commits: on the embedded target, whose timings this repository knows,
 // all of them are short or cheap, so that a full run takes seconds. No check is weaker for it:
 // each still waits for what it waits for, only the gateway does it sooner. A stop keeps the
-// gateway's default patience (10 s) for requests in flight: the restart check sends one, which
+// gateway's default patience (10 s) for requests in flight, and a throttled login its default
+// backoff (2 s), so that the production defaults are what the suite sees: the restart check sends one, which
 // must be answered. Real installations
 // (external, kind) keep the gateway's and the suite's defaults.
 const (
@@ -27,9 +28,6 @@ const (
 	// A stalled body is cut off after 500 ms (the default: 10 s): the hardening profile's stall
 	// check waits that long. Bodies of the suite's requests arrive in one write.
 	embeddedBodyStall = 500 * time.Millisecond
-	// A throttled login is let in again after 1 s, the least whole second a Retry-After can say
-	// (the default: 2 s).
-	embeddedThrottleBackoff = time.Second
 	// The session user's password is hashed at bcrypt cost 8 (a quarter of the default 10's
 	// work); the gateway compares an unknown user's at the same cost, so that the answers still
 	// take alike. Not less: the session-timing check tells a hash skipped for an unknown user by
@@ -55,7 +53,6 @@ func embeddedConfig(c gateway.Config) gateway.Config {
 	c.SessionTTL = embeddedSessionTTL
 	c.ReloadInterval = embeddedReloadInterval
 	c.Timeouts.BodyStall = embeddedBodyStall
-	c.ThrottleBackoff = embeddedThrottleBackoff
 	c.MinBcryptCost = embeddedBcryptCost
 	c.NoSync = true
 	return c

@@ -60,6 +60,28 @@ func nginxError(w http.ResponseWriter, status int, title string) {
 	_, _ = w.Write([]byte(nginxPage(title)))
 }
 
+// answerWhileReloading answers every request with an empty status for 500 ms after the token
+// file changed, and passes the others on.
+func answerWhileReloading(status int) func(http.Handler, *Harness) http.Handler {
+	return func(next http.Handler, h *Harness) http.Handler {
+		var mu sync.Mutex
+		last, changed := h.Token, time.Time{}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			if cur := h.currentToken(); cur != "" && cur != last {
+				last, changed = cur, time.Now()
+			}
+			reloading := time.Since(changed) < 500*time.Millisecond
+			mu.Unlock()
+			if reloading {
+				w.WriteHeader(status)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
 // Faults is the catalogue.
 func Faults() []Fault {
 	return append(append(append(append(append(append(hardeningFaults(), echoFaults()...), sessionFaults()...), pagingFaults()...), append(eventFilterFaults(), emptyChart())...), []Fault{
@@ -427,43 +449,11 @@ func Faults() []Fault {
 				})
 			}},
 		{Name: "requests dropped while the token reloads", Check: cases.CheckRotationLoad, Labels: "Profile:TokenRotation",
-			Wrap: func(next http.Handler, h *Harness) http.Handler {
-				var mu sync.Mutex
-				last, changed := h.Token, time.Time{}
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					mu.Lock()
-					if cur := h.currentToken(); cur != "" && cur != last {
-						last, changed = cur, time.Now()
-					}
-					dropping := time.Since(changed) < 500*time.Millisecond
-					mu.Unlock()
-					if dropping {
-						w.WriteHeader(http.StatusServiceUnavailable)
-						return
-					}
-					next.ServeHTTP(w, r)
-				})
-			}},
+			Wrap: answerWhileReloading(http.StatusServiceUnavailable)},
 		// What kind showed for a moment after api-service's restart: Service traffic kube-proxy had
 		// not translated yet, answered by the node's network with an empty 404.
 		{Name: "an empty 404 for a moment while the token reloads", Check: cases.CheckRotationLoad, Labels: "Profile:TokenRotation",
-			Wrap: func(next http.Handler, h *Harness) http.Handler {
-				var mu sync.Mutex
-				last, changed := h.Token, time.Time{}
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					mu.Lock()
-					if cur := h.currentToken(); cur != "" && cur != last {
-						last, changed = cur, time.Now()
-					}
-					missing := time.Since(changed) < 500*time.Millisecond
-					mu.Unlock()
-					if missing {
-						w.WriteHeader(http.StatusNotFound)
-						return
-					}
-					next.ServeHTTP(w, r)
-				})
-			}},
+			Wrap: answerWhileReloading(http.StatusNotFound)},
 		{Name: "an empty secret opens the API", Check: cases.CheckRotationBadSecret, Labels: "Profile:TokenRotation",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				var mu sync.Mutex

@@ -45,11 +45,11 @@ func run() error {
 	timeout := fs.Duration("timeout", 0, "each mutant's run limit; 0: four times the unmutated run, at least 90s (env MUTATION_TIMEOUT)")
 	out := fs.String("out", "_artifacts/mutation", "output directory")
 	dir := fs.String("dir", "gateway", "the source tree to mutate (non-test .go files)")
-	topologies := fs.String("topologies", "all,split", "the embedded target's topologies the baseline runs in, comma-separated; each mutant runs in the first whose baseline reached its code (env MUTATION_TOPOLOGIES)")
+	configurations := fs.String("configurations", strings.Join(mutation.DefaultConfigurations, ","), "the embedded target's configurations the baseline runs in, comma-separated (all, split, strict, layout-0.6); each mutant runs in those whose baseline reached its code, in this order, until one notices it (env MUTATION_CONFIGURATIONS)")
 	list := fs.Bool("list", false, "print the sample and exit, running nothing")
 	only := fs.String("only", "", "run these mutants only (comma-separated IDs), not a sample")
 	rescore := fs.Bool("rescore", false, "run nothing: apply the current equivalent list to the report in -out and write it again")
-	for name, env := range map[string]string{"n": "MUTATION_SAMPLE", "seed": "MUTATION_SEED", "jobs": "MUTATION_JOBS", "procs": "MUTATION_PROCS", "timeout": "MUTATION_TIMEOUT", "topologies": "MUTATION_TOPOLOGIES"} {
+	for name, env := range map[string]string{"n": "MUTATION_SAMPLE", "seed": "MUTATION_SEED", "jobs": "MUTATION_JOBS", "procs": "MUTATION_PROCS", "timeout": "MUTATION_TIMEOUT", "configurations": "MUTATION_CONFIGURATIONS"} {
 		if v := os.Getenv(env); v != "" {
 			if err := fs.Set(name, v); err != nil {
 				return fmt.Errorf("%s=%q: %v", env, v, err)
@@ -131,7 +131,7 @@ func run() error {
 		return err
 	}
 	r := &mutation.Runner{Root: root, Module: module, Tree: *dir, Work: work, Go: goCmd, Ginkgo: filepath.Join(work, "ginkgo"), Procs: *procs, Jobs: *jobs,
-		Seed: int64(*seed), Timeout: *timeout, Log: os.Stdout, Topologies: strings.Split(*topologies, ",")}
+		Seed: int64(*seed), Timeout: *timeout, Log: os.Stdout, Configurations: strings.Split(*configurations, ",")}
 	if b, err := exec.CommandContext(ctx, goCmd, "build", "-o", r.Ginkgo, "github.com/onsi/ginkgo/v2/ginkgo").CombinedOutput(); err != nil {
 		return fmt.Errorf("building the ginkgo CLI: %v\n%s", err, b)
 	}
@@ -141,7 +141,12 @@ func run() error {
 	if r.Timeout == 0 {
 		r.Timeout = 10 * time.Minute // the baseline's own limit
 	}
-	build, base, ts, err := r.Baseline(ctx)
+	for _, c := range r.Configurations {
+		if _, ok := mutation.Configurations[c]; !ok {
+			return fmt.Errorf("-configurations: no configuration %q (known: %s)", c, strings.Join(mutation.DefaultConfigurations, ", "))
+		}
+	}
+	build, base, cs, err := r.Baseline(ctx)
 	if err != nil {
 		return err
 	}
@@ -149,10 +154,10 @@ func run() error {
 		r.Timeout = max(4*base, 90*time.Second).Round(time.Second)
 	}
 	rep.BaselineBuildSeconds, rep.BaselineRunSeconds, rep.TimeoutSeconds = build.Seconds(), base.Seconds(), r.Timeout.Seconds()
-	rep.Topologies = r.Topologies
-	fmt.Printf("baseline (with coverage of %s/, topologies %s): build %.0f s, longest run %.0f s (passed); each mutant's run limited to %s\n", *dir, strings.Join(r.Topologies, ", "), build.Seconds(), base.Seconds(), r.Timeout)
+	rep.Configurations = r.Configurations
+	fmt.Printf("baseline (with coverage of %s/, configurations %s): build %.0f s, longest run %.0f s (passed); each mutant's run limited to %s\n", *dir, strings.Join(r.Configurations, ", "), build.Seconds(), base.Seconds(), r.Timeout)
 
-	rep.Results = r.RunAll(ctx, sample, ts, equivalents)
+	rep.Results = r.RunAll(ctx, sample, cs, equivalents)
 	rep.WallSeconds = time.Since(start).Seconds()
 	if len(sample) > 0 {
 		rep.PerMutantSeconds = rep.WallSeconds / float64(len(sample))

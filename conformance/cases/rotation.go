@@ -52,6 +52,17 @@ var rotationRoutes = []rotationRoute{
 	{"mongodb-datastore", "GET", "/api/mongodb-datastore/event", "pageSize=1"},
 }
 
+// routeClasses are the route classes the target's layout has (Keptn 0.6 has no datastore).
+func (e *Env) routeClasses() []rotationRoute {
+	var out []rotationRoute
+	for _, rr := range rotationRoutes {
+		if _, err := e.Target.Layout().Path(rr.path); err == nil {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
 // statusWith is the status of a route class's request with a token (0 on a transport error).
 func (e *Env) statusWith(ctx context.Context, rr rotationRoute, token string) int {
 	h := http.Header{}
@@ -118,8 +129,9 @@ func (e *Env) Rotate(ctx context.Context, store target.TokenStore, to string, ma
 	}
 	deadline := changed.Add(maxWait)
 	accepted, revoked := map[string]time.Duration{}, map[string]time.Duration{}
+	classes := e.routeClasses()
 	for {
-		for _, rr := range rotationRoutes {
+		for _, rr := range classes {
 			if _, ok := accepted[rr.class]; !ok {
 				if s := e.statusWith(ctx, rr, to); s >= 200 && s < 300 {
 					accepted[rr.class] = time.Since(changed)
@@ -129,16 +141,16 @@ func (e *Env) Rotate(ctx context.Context, store target.TokenStore, to string, ma
 				revoked[rr.class] = time.Since(changed)
 			}
 		}
-		done := len(accepted) == len(rotationRoutes) && len(revoked) == len(rotationRoutes)
+		done := len(accepted) == len(classes) && len(revoked) == len(classes)
 		if done || time.Now().After(deadline) || ctx.Err() != nil {
 			e.Target.SetToken(to) // whatever the gateway does, the secret holds the new token now
 			waited := time.Since(changed)
-			rot.Accepted, rot.Revoked = latest(accepted, waited), latest(revoked, waited)
+			rot.Accepted, rot.Revoked = latest(accepted, len(classes), waited), latest(revoked, len(classes), waited)
 			rot.Latency = max(rot.Accepted, rot.Revoked)
-			if missing := classesWithout(accepted); len(missing) > 0 {
+			if missing := classesWithout(classes, accepted); len(missing) > 0 {
 				fail(CheckRotationEffective, "%s after the secret changed, the gateway still refuses the new token on the %s routes", maxWait, strings.Join(missing, ", "))
 			}
-			if missing := classesWithout(revoked); len(missing) > 0 {
+			if missing := classesWithout(classes, revoked); len(missing) > 0 {
 				fail(CheckRotationEffective, "%s after the secret changed, the gateway still does not refuse the old token with 401 on the %s routes", maxWait, strings.Join(missing, ", "))
 			}
 			return rot
@@ -150,9 +162,9 @@ func (e *Env) Rotate(ctx context.Context, store target.TokenStore, to string, ma
 	}
 }
 
-// latest is when the last route class had its change, or waited when one never had it.
-func latest(at map[string]time.Duration, waited time.Duration) time.Duration {
-	if len(at) < len(rotationRoutes) {
+// latest is when the last of n route classes had its change, or waited when one never had it.
+func latest(at map[string]time.Duration, n int, waited time.Duration) time.Duration {
+	if len(at) < n {
 		return waited
 	}
 	var out time.Duration
@@ -163,9 +175,9 @@ func latest(at map[string]time.Duration, waited time.Duration) time.Duration {
 }
 
 // classesWithout are the route classes a rotation's change was not seen on.
-func classesWithout(at map[string]time.Duration) []string {
+func classesWithout(classes []rotationRoute, at map[string]time.Duration) []string {
 	var out []string
-	for _, rr := range rotationRoutes {
+	for _, rr := range classes {
 		if _, ok := at[rr.class]; !ok {
 			out = append(out, rr.class)
 		}

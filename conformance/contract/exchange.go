@@ -131,6 +131,11 @@ func (c *Client) Do(ctx context.Context, r Request) (*Exchange, error) {
 			req.Header.Add(k, v)
 		}
 	}
+	if h := req.Header.Get("Host"); h != "" {
+		// Go's client sends req.Host, not a Host field.
+		req.Host = h
+		req.Header.Del("Host")
+	}
 	ex := &Exchange{Op: r.Op, PathParams: r.PathParams, Request: req, ReqBody: r.Body, secrets: c.Secrets}
 	start := time.Now()
 	resp, err := c.HTTP.Do(req)

@@ -1,6 +1,7 @@
 package mutation
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -398,9 +399,9 @@ func TestReportRoundTrip(t *testing.T) {
 	}
 }
 
-// Each mutant runs in the first topology whose baseline reached its code; code no baseline ran is
-// not reached; a struct tag (no block anywhere) runs in the first.
-func TestChooseTopology(t *testing.T) {
+// Each mutant runs in the configurations whose baseline reached its code, in order; code no
+// baseline ran is not reached; a struct tag (no block anywhere) runs in the first.
+func TestReachingConfigurations(t *testing.T) {
 	parse := func(profile string) Coverage {
 		cov, err := ParseCoverage([]byte("mode: set\n"+profile), "example.com/m")
 		if err != nil {
@@ -409,20 +410,28 @@ func TestChooseTopology(t *testing.T) {
 		return cov
 	}
 	// all runs the page up to its loop; split runs line 38 too; nothing runs line 40.
-	all := Topology{Name: "all", Coverage: parse("example.com/m/fixture/fixture.go:18.51,19.26 1 1\n" +
+	all := Configuration{Name: "all", Coverage: parse("example.com/m/fixture/fixture.go:18.51,19.26 1 1\n" +
 		"example.com/m/fixture/fixture.go:38.23,38.47 1 0\nexample.com/m/fixture/fixture.go:40.25,40.47 1 0\n")}
-	split := Topology{Name: "split", Coverage: parse("example.com/m/fixture/fixture.go:18.51,19.26 1 1\n" +
+	split := Configuration{Name: "split", Coverage: parse("example.com/m/fixture/fixture.go:18.51,19.26 1 1\n" +
 		"example.com/m/fixture/fixture.go:38.23,38.47 1 1\nexample.com/m/fixture/fixture.go:40.25,40.47 1 0\n")}
 	got := map[string]string{}
 	for _, m := range generateFixture(t) {
-		top, reached := Choose([]Topology{all, split}, m)
-		got[fmt.Sprintf("%d %s", m.Line, m.Operator)] = map[bool]string{true: top.Name, false: "not reached"}[reached]
+		var names []string
+		for _, c := range Reaching([]Configuration{all, split}, m) {
+			names = append(names, c.Name)
+		}
+		got[fmt.Sprintf("%d %s", m.Line, m.Operator)] = cmp.Or(strings.Join(names, ","), "not reached")
 	}
 	for k, want := range map[string]string{
-		"18 early-return": "all", "38 remove-assignment": "split", "40 logical": "not reached", "8 json-name": "all",
+		"18 early-return": "all,split", "38 remove-assignment": "split", "40 logical": "not reached", "8 json-name": "all",
 	} {
 		if got[k] != want {
 			t.Errorf("%s: %s, want %s", k, got[k], want)
+		}
+	}
+	for _, name := range DefaultConfigurations {
+		if _, ok := Configurations[name]; !ok {
+			t.Errorf("default configuration %q has no flags", name)
 		}
 	}
 }

@@ -21,8 +21,8 @@ type Report struct {
 	Seed      uint64         `json:"seed"`
 	Jobs      int            `json:"jobs"`
 	Procs     int            `json:"procs"`
-	// Topologies are the embedded target's topologies the baseline ran in, in order of preference.
-	Topologies []string `json:"topologies,omitempty"`
+	// Configurations are the embedded target's configurations the baseline ran in, in order.
+	Configurations []string `json:"configurations,omitempty"`
 	// TimeoutSeconds is each mutant's run limit.
 	TimeoutSeconds float64 `json:"timeoutSeconds"`
 	// Baseline: the unmutated suite's build and run.
@@ -90,8 +90,8 @@ func (rep *Report) Markdown() string {
 	}
 	w("\n\nScore = killed / (killed + survived); equivalent mutants (equivalent.yaml), those that do not build and skipped ones are not counted. ")
 	w("A mutant in code the unmutated suite never ran (its coverage) survives without a run.")
-	if len(rep.Topologies) > 1 {
-		w(" The unmutated suite ran in the embedded target's topologies %s; each mutant ran in the first whose run reached its code.", strings.Join(rep.Topologies, ", "))
+	if len(rep.Configurations) > 1 {
+		w(" The unmutated suite ran in the embedded target's configurations %s; each mutant ran in those whose run reached its code, in this order, until one noticed it.", strings.Join(rep.Configurations, ", "))
 	}
 	w("\n\n")
 
@@ -127,8 +127,8 @@ func (rep *Report) Markdown() string {
 				fn = "package level"
 			}
 			top := ""
-			if r.Topology != "" && len(rep.Topologies) > 1 {
-				top = " (" + r.Topology + ")"
+			if r.Configuration != "" && len(rep.Configurations) > 1 {
+				top = " (" + r.Configuration + ")"
 			}
 			w("- `%s` %s:%d `%s` %s%s\n", r.ID, r.File, r.Line, fn, r.Operator, top)
 			body(r)

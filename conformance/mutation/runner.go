@@ -34,34 +34,49 @@ type Runner struct {
 	Timeout time.Duration // per mutant run (the build is not counted)
 	Seed    int64         // the suite's random seed (the same for every mutant)
 	Log     io.Writer     // progress, one line a mutant
-	// Topologies are the embedded target's topologies (--embedded-topology) the baseline runs
-	// in, in order of preference; each mutant runs in the first one whose baseline reached its
-	// code. Empty: the embedded target's default only.
-	Topologies []string
+	// Configurations name the embedded target's configurations (Configurations) the baseline
+	// runs in, in order of preference; each mutant runs in those whose baseline reached its code,
+	// in this order, until one notices it. Empty: the embedded target's default only.
+	Configurations []string
 }
 
-// Topology is the embedded target's topology a run used, and what its baseline reached.
-type Topology struct {
+// Configurations are the embedded target's configurations a mutant can be judged in, by name:
+// the suite's flags for each. The reference gateway is real software in each of them, and some
+// of its code runs in one only (the split roles' proxies, strict mode's redirect, Keptn 0.6's
+// routes).
+var Configurations = map[string][]string{
+	"all":        {"--embedded-topology=all"},   // the roles' handlers in one server (the default)
+	"split":      {"--embedded-topology=split"}, // each role on its own listener, over HTTP as on kind
+	"strict":     {"--embedded-strict"},         // plain HTTP redirects to HTTPS
+	"layout-0.6": {"--layout=0.6"},              // Keptn 0.6's paths, no datastore
+}
+
+// DefaultConfigurations is the runner's default order.
+var DefaultConfigurations = []string{"all", "split", "strict", "layout-0.6"}
+
+// Configuration is one configuration a baseline ran in, and what its run reached.
+type Configuration struct {
 	Name     string   // "" for the target's default
-	Coverage Coverage // of the mutated tree, in the baseline of this topology
+	Coverage Coverage // of the mutated tree, in the baseline of this configuration
 }
 
-// Choose is the topology to run the mutant in: the first whose baseline reached its code. A
-// mutant no baseline reached (in code some baseline has blocks for) is not reached; one in code
-// outside every function body (a struct tag) runs in the first.
-func Choose(ts []Topology, m *Mutant) (t Topology, reached bool) {
+// Reaching are the configurations to run the mutant in, in order: those whose baseline reached
+// its code. A mutant no baseline reached (in code some baseline has blocks for) is not reached
+// (none); one in code outside every function body (a struct tag) runs in the first.
+func Reaching(cs []Configuration, m *Mutant) []Configuration {
+	var out []Configuration
 	known := false
-	for _, t := range ts {
-		r, k := t.Coverage.Reached(m)
+	for _, c := range cs {
+		r, k := c.Coverage.Reached(m)
 		if k && r {
-			return t, true
+			out = append(out, c)
 		}
 		known = known || k
 	}
-	if known || len(ts) == 0 {
-		return Topology{}, false
+	if len(out) > 0 || known || len(cs) == 0 {
+		return out
 	}
-	return ts[0], true
+	return cs[:1]
 }
 
 // Files lists the Go files to mutate under dir (relative to root): non-test .go files.
@@ -138,13 +153,17 @@ func (r *Runner) build(ctx context.Context, dir string, m *Mutant, flags ...stri
 
 // run runs the suite binary bin with its artifacts in dir/artifacts. It reports whether the
 // suite passed, whether the time limit ended it, and its output.
-func (r *Runner) run(ctx context.Context, dir, bin, topology string, limit time.Duration, flags ...string) (passed, timedOut bool, output string, err error) {
+func (r *Runner) run(ctx context.Context, dir, bin, configuration string, limit time.Duration, flags ...string) (passed, timedOut bool, output string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	args := []string{fmt.Sprintf("--procs=%d", r.Procs), fmt.Sprintf("--seed=%d", r.Seed), "--randomize-all",
 		bin, "--", "--target=embedded", "--artifacts=" + filepath.Join(dir, "artifacts")}
-	if topology != "" {
-		args = append(args, "--embedded-topology="+topology)
+	if configuration != "" {
+		cf, ok := Configurations[configuration]
+		if !ok {
+			return false, false, "", fmt.Errorf("no configuration %q (known: %s)", configuration, strings.Join(DefaultConfigurations, ", "))
+		}
+		args = append(args, cf...)
 	}
 	cmd := exec.Command(r.Ginkgo, append(args, flags...)...)
 	cmd.Dir = dir
@@ -174,10 +193,10 @@ func (r *Runner) run(ctx context.Context, dir, bin, topology string, limit time.
 	return err == nil, false, buf.String(), nil
 }
 
-// Baseline builds and runs the unmutated suite in each topology, which must pass without a
+// Baseline builds and runs the unmutated suite in each configuration, which must pass without a
 // SHOULD finding (a mutant's finding is counted as noticed), measuring the coverage of the
 // mutated tree. It returns the build's duration, the longest run's, and what each run reached.
-func (r *Runner) Baseline(ctx context.Context) (build, run time.Duration, ts []Topology, err error) {
+func (r *Runner) Baseline(ctx context.Context) (build, run time.Duration, cs []Configuration, err error) {
 	dir := filepath.Join(r.Work, "baseline")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, 0, nil, err
@@ -189,35 +208,35 @@ func (r *Runner) Baseline(ctx context.Context) (build, run time.Duration, ts []T
 	}
 	defer os.Remove(bin)
 	build = time.Since(start)
-	names := r.Topologies
+	names := r.Configurations
 	if len(names) == 0 {
 		names = []string{""}
 	}
 	for _, name := range names {
-		tdir := dir
+		cdir := dir
 		if name != "" {
-			tdir = filepath.Join(dir, name)
+			cdir = filepath.Join(dir, name)
 		}
-		took, cov, err := r.baselineIn(ctx, tdir, bin, name)
+		took, cov, err := r.baselineIn(ctx, cdir, bin, name)
 		if err != nil {
 			if name != "" {
-				err = fmt.Errorf("topology %s: %w", name, err)
+				err = fmt.Errorf("configuration %s: %w", name, err)
 			}
 			return build, run, nil, err
 		}
 		run = max(run, took)
-		ts = append(ts, Topology{Name: name, Coverage: cov})
+		cs = append(cs, Configuration{Name: name, Coverage: cov})
 	}
-	return build, run, ts, nil
+	return build, run, cs, nil
 }
 
-func (r *Runner) baselineIn(ctx context.Context, dir, bin, topology string) (run time.Duration, cov Coverage, err error) {
+func (r *Runner) baselineIn(ctx context.Context, dir, bin, configuration string) (run time.Duration, cov Coverage, err error) {
 	covDir := filepath.Join(dir, "gocoverdir")
 	if err := os.MkdirAll(covDir, 0o755); err != nil {
 		return 0, nil, err
 	}
 	start := time.Now()
-	passed, timedOut, out, err := r.run(ctx, dir, bin, topology, r.Timeout, "-test.gocoverdir="+covDir)
+	passed, timedOut, out, err := r.run(ctx, dir, bin, configuration, r.Timeout, "-test.gocoverdir="+covDir)
 	run = time.Since(start)
 	switch {
 	case err != nil:
@@ -247,9 +266,9 @@ func (r *Runner) baselineIn(ctx context.Context, dir, bin, topology string) (run
 
 // RunAll runs the suite against each mutant, Jobs at a time; equivalents are mutants argued
 // equivalent (by ID). Results come in the order of ms.
-// Each runs in the first topology whose baseline reached its code (Choose); mutants no baseline
-// reached survive without a run.
-func (r *Runner) RunAll(ctx context.Context, ms []*Mutant, ts []Topology, equivalents map[string]EquivalentEntry) []Result {
+// Each runs in the configurations whose baseline reached its code (Reaching), in order, until one
+// notices it; mutants no baseline reached survive without a run.
+func (r *Runner) RunAll(ctx context.Context, ms []*Mutant, cs []Configuration, equivalents map[string]EquivalentEntry) []Result {
 	results := make([]Result, len(ms))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -258,13 +277,13 @@ func (r *Runner) RunAll(ctx context.Context, ms []*Mutant, ts []Topology, equiva
 	for range max(r.Jobs, 1) {
 		wg.Go(func() {
 			for i := range next {
-				results[i] = r.one(ctx, i, ms[i], ts, equivalents)
+				results[i] = r.one(ctx, i, ms[i], cs, equivalents)
 				mu.Lock()
 				finished++
 				res := results[i]
 				how := fmt.Sprintf("build %.0fs, run %.0fs", res.BuildSecs, res.RunSecs)
-				if res.Topology != "" {
-					how += ", " + res.Topology
+				if res.Configuration != "" {
+					how += ", " + res.Configuration
 				}
 				if res.NotReached {
 					how = "not reached by the suite: not run"
@@ -298,19 +317,18 @@ func firstKiller(r Result) string {
 	return ": " + r.KilledBy[0] + more
 }
 
-func (r *Runner) one(ctx context.Context, i int, m *Mutant, ts []Topology, equivalents map[string]EquivalentEntry) (res Result) {
+func (r *Runner) one(ctx context.Context, i int, m *Mutant, cs []Configuration, equivalents map[string]EquivalentEntry) (res Result) {
 	res = Result{Mutant: *m}
 	defer func() {
 		if e, ok := equivalents[m.ID]; ok && res.Status == Survived {
 			res.Status, res.Equivalence = Equivalent, e.Reason
 		}
 	}()
-	topology, reached := Choose(ts, m)
-	if !reached {
+	reaching := Reaching(cs, m)
+	if len(reaching) == 0 {
 		res.Status, res.NotReached = Survived, true
 		return res
 	}
-	res.Topology = topology.Name
 	dir := filepath.Join(r.Work, fmt.Sprintf("mutant-%04d-%s", i, m.ID))
 	defer os.Remove(filepath.Join(dir, "conformance.test")) // 80 MB a mutant
 	start := time.Now()
@@ -323,18 +341,32 @@ func (r *Runner) one(ctx context.Context, i int, m *Mutant, ts []Topology, equiv
 		}
 		return res
 	}
-	start = time.Now()
-	passed, timedOut, out, err := r.run(ctx, dir, bin, topology.Name, r.Timeout)
-	res.RunSecs = time.Since(start).Seconds()
-	_ = os.WriteFile(filepath.Join(dir, "output.txt"), []byte(out), 0o644)
-	switch {
-	case err != nil:
-		res.Status, res.KilledBy = Error, []string{"the suite could not be run: " + err.Error()}
-	case timedOut:
-		res.Status = TimedOut
-		res.KilledBy = append([]string{fmt.Sprintf("time limit %s", r.Timeout)}, failedLines(out, 3)...)
-	default:
-		res.Status, res.KilledBy, res.Checks = Classify(filepath.Join(dir, "artifacts"), passed, out)
+	var tried []string
+	for _, c := range reaching {
+		// Each configuration's run in a directory of its own (the first in the mutant's).
+		cdir := dir
+		if len(tried) > 0 {
+			cdir = filepath.Join(dir, c.Name)
+		}
+		tried = append(tried, c.Name)
+		res.Configuration = strings.Join(tried, "→")
+		start = time.Now()
+		passed, timedOut, out, err := r.run(ctx, cdir, bin, c.Name, r.Timeout)
+		res.RunSecs += time.Since(start).Seconds()
+		_ = os.MkdirAll(cdir, 0o755)
+		_ = os.WriteFile(filepath.Join(cdir, "output.txt"), []byte(out), 0o644)
+		switch {
+		case err != nil:
+			res.Status, res.KilledBy = Error, []string{"the suite could not be run: " + err.Error()}
+		case timedOut:
+			res.Status = TimedOut
+			res.KilledBy = append([]string{fmt.Sprintf("time limit %s", r.Timeout)}, failedLines(out, 3)...)
+		default:
+			res.Status, res.KilledBy, res.Checks = Classify(filepath.Join(cdir, "artifacts"), passed, out)
+		}
+		if res.Status != Survived {
+			break
+		}
 	}
 	return res
 }

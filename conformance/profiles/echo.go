@@ -439,9 +439,7 @@ func runEchoWebsocket(ctx context.Context, e *cases.Env, base string) (cases.Res
 	u.Scheme = map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
 	u.Path = e.Target.Desc.Echo.Websocket
 	u.RawQuery = "conformance=" + randomHex(4)
-	tc := e.Target.TLSConfig()
-	tc.NextProtos = []string{"http/1.1"}
-	d := websocket.Dialer{TLSClientConfig: tc, HandshakeTimeout: 15 * time.Second}
+	d := websocket.Dialer{TLSClientConfig: e.Target.TLSConfig(), HandshakeTimeout: 15 * time.Second}
 	c, resp, err := d.DialContext(ctx, u.String(), http.Header{"X-Token": {e.Target.Token()}})
 	if err != nil {
 		status := "no answer"

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -39,6 +40,7 @@ const (
 	CheckTLSCipherSuites = "tls-cipher-suites" // a TLS 1.2 suite without forward secrecy or AEAD offered
 	CheckTLSHSTS         = "tls-hsts"          // HTTPS answers without Strict-Transport-Security
 	CheckTLSStrict       = "tls-strict"        // strict mode processes plain HTTP instead of redirecting
+	CheckTLSRedirectTo   = "tls-redirect-to"   // strict mode redirects to another host or resource
 )
 
 // MaxValidity is the longest validity a server certificate may have (the CA/Browser Forum's limit).
@@ -109,7 +111,7 @@ func TLSChecks() []TLSCheck {
 			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Server Side TLS, intermediate configuration")}, Run: checkCipherSuites},
 		{Title: "send Strict-Transport-Security with a max-age of at least 180 days on HTTPS", Extended: true,
 			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Web Security Guidelines: HTTP Strict Transport Security (RFC 6797)")}, Run: checkHSTS},
-		{Title: "redirect plain HTTP to HTTPS in strict mode", Extended: true,
+		{Title: "redirect plain HTTP to HTTPS in strict mode, to the same host (an IPv6 literal too) and the same path and query", Extended: true,
 			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Web Security Guidelines: HTTP redirections")}, Run: checkStrict},
 	}
 }
@@ -415,7 +417,65 @@ func checkStrict(ctx context.Context, e *cases.Env) (cases.Result, error) {
 	if !e.Target.Desc.StrictHTTPS {
 		return cases.Result{Skip: "the gateway is not in strict mode: " + Mode(&e.Target.Desc)}, nil
 	}
-	return checkListeners(ctx, e)
+	res, err := checkListeners(ctx, e)
+	if err != nil {
+		return res, err
+	}
+	u, err := url.Parse(e.Target.Desc.HTTP)
+	if err != nil {
+		return res, err
+	}
+	// The redirect names the same resource on HTTPS: the host the client asked for (its port may
+	// differ: the gateway's HTTPS port, or none) and the request's path and query as sent, an
+	// escaped segment included. The host once as the target's and once as an IPv6 literal, which
+	// a gateway reached through an IPv6 address is asked for; a gateway that answers that one
+	// otherwise (another virtual host, say) is not judged on it.
+	const probe = "/api/v1/metadata/conformance%2Fredirect?probe=a%26b&x=1"
+	for _, host := range []string{u.Host, "[::1]:" + cmp.Or(u.Port(), "80")} {
+		h := http.Header{}
+		h.Set("Host", host)
+		ex, err := e.Target.Client(e.Target.Desc.HTTP).Do(ctx, contract.Request{Method: "GET", Path: probe, Header: h})
+		if err != nil {
+			return res, err
+		}
+		if ex.Response == nil && ex.Err != nil && strings.Contains(ex.Err.Error(), "Location header") {
+			// Go's client reads a redirect's Location before it hands the answer back.
+			res.Exchanges = append(res.Exchanges, ex)
+			res.Problems = append(res.Problems, cases.Problem(CheckTLSRedirectTo, "strict mode: GET %s with Host %s: %v", probe, host, ex.Err))
+			continue
+		}
+		if ex.Response == nil || ex.Status() != http.StatusPermanentRedirect {
+			if host == u.Host {
+				res.Exchanges = append(res.Exchanges, ex)
+				res.Problems = append(res.Problems, cases.Problem(CheckTLSStrict, "strict mode: GET %s over HTTP answered %d, want 308 to https://", probe, ex.Status()))
+			}
+			continue
+		}
+		if msg := redirectTarget(ex.Response.Header.Get("Location"), host, ex.Request.URL.RequestURI()); msg != "" {
+			res.Exchanges = append(res.Exchanges, ex)
+			res.Problems = append(res.Problems, cases.Problem(CheckTLSRedirectTo, "strict mode: GET %s with Host %s redirected to %q: %s", probe, host, ex.Response.Header.Get("Location"), msg))
+		}
+	}
+	return res, nil
+}
+
+// redirectTarget says what is wrong with a strict-mode redirect's Location for a request to host
+// with the request URI uri, or "".
+func redirectTarget(location, host, uri string) string {
+	to, err := url.Parse(location)
+	if err != nil {
+		return "not a URL: " + err.Error()
+	}
+	want, _ := url.Parse("http://" + host)
+	switch {
+	case to.Scheme != "https":
+		return "not https://"
+	case want == nil || !strings.EqualFold(to.Hostname(), want.Hostname()):
+		return "another host than " + host
+	case to.RequestURI() != uri:
+		return "another resource than " + uri
+	}
+	return ""
 }
 
 // RunRedirects sends an operation's request over plain HTTP once per variant (and once with the

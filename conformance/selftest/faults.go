@@ -545,6 +545,23 @@ func Faults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
+		{Name: "strict mode redirecting to the HTTPS root, the path and query dropped", Check: profiles.CheckTLSRedirectTo, Labels: "Profile:TLSExtended", Listener: "http", Strict: true,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
+					if u, err := url.Parse(a.Header.Get("Location")); err == nil {
+						a.Header.Set("Location", "https://"+u.Host+"/")
+					}
+				})
+			}},
+		{Name: "strict mode cutting an IPv6 literal Host at its first colon", Check: profiles.CheckTLSRedirectTo, Labels: "Profile:TLSExtended", Listener: "http", Strict: true,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool { return strings.HasPrefix(r.Host, "[") }, func(r *http.Request, a *Answer) {
+					if u, err := url.Parse(a.Header.Get("Location")); err == nil {
+						host, _, _ := strings.Cut(r.Host, ":")
+						a.Header.Set("Location", "https://"+host+":"+u.Port()+u.RequestURI())
+					}
+				})
+			}},
 		{Name: "the HTTPS listener open without a token", Check: cases.CheckUnauthorized, Labels: "Profile:TLS && (Op:getProject || Op:getProjectResources)",
 			Listener: "https",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {

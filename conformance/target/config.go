@@ -82,6 +82,9 @@ type Config struct {
 	// EmbeddedTopology is how the embedded target runs the reference gateway: all (one process's
 	// handlers) or split (its four roles, each on its own loopback listener, as on kind).
 	EmbeddedTopology string
+	// EmbeddedStrict runs the embedded target's gateway in strict mode: its HTTP listener
+	// redirects everything to HTTPS (keptn-gateway serve --https-redirect).
+	EmbeddedStrict bool
 
 	fromEnv map[string]bool // settings whose value came from their environment variable
 	flags   *flag.FlagSet   // where the settings were registered
@@ -116,6 +119,7 @@ func (c *Config) settings() []setting {
 		{"echo-upstream-prefix", "KEPTN_CONFORMANCE_ECHO_UPSTREAM_PREFIX", "external: what the echo backend receives in place of --echo-prefix (empty: stripped; /v1 for api-service's route)", &c.EchoUpstreamPrefix, ""},
 		{"echo-websocket", "KEPTN_CONFORMANCE_ECHO_WEBSOCKET", "external: the path where the gateway forwards websocket upgrades to the echo backend, such as /api/websocket when it stands in for api-service (default: none, and the websocket check is skipped)", &c.EchoWebsocket, ""},
 		{"embedded-topology", "KEPTN_CONFORMANCE_EMBEDDED_TOPOLOGY", "embedded: all (the reference gateway's roles in one server) or split (gateway, api-service, configuration-service and mongodb-datastore each on its own loopback listener, talking HTTP as the kind manifests deploy them)", &c.EmbeddedTopology, TopologyAll},
+		{"embedded-strict", "KEPTN_CONFORMANCE_EMBEDDED_STRICT", "embedded: run the reference gateway in strict mode (plain HTTP redirects to HTTPS with 308, as keptn-gateway serve --https-redirect), to certify that configuration", &c.EmbeddedStrict, "false"},
 		{"kind-cluster", "KEPTN_CONFORMANCE_KIND_CLUSTER", "kind: name of the cluster to make (or reuse)", &c.KindCluster, "keptn-conformance"},
 		{"kind-node-image", "KEPTN_CONFORMANCE_KIND_NODE_IMAGE", "kind: node image (default: kind's own)", &c.KindNodeImage, ""},
 		{"keep-cluster", "KEPTN_CONFORMANCE_KEEP_CLUSTER", "kind: keep the cluster after the run, and reuse a kept one", &c.KeepCluster, "false"},

@@ -56,6 +56,7 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	eg := &embeddedGateway{cfg: embeddedConfig(gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
 		UsersFile: usersFile, Domain: "localhost", Log: log, Layout: cfg.Layout, EchoURL: echoURL,
+		HTTPSRedirect: cfg.EmbeddedStrict,
 	}), split: cfg.EmbeddedTopology == TopologySplit}
 	if cfg.EmbeddedTopology != TopologyAll && cfg.EmbeddedTopology != TopologySplit && cfg.EmbeddedTopology != "" {
 		return fail(fmt.Errorf("--embedded-topology %q: use %s or %s", cfg.EmbeddedTopology, TopologyAll, TopologySplit))

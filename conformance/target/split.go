@@ -78,7 +78,7 @@ func (eg *embeddedGateway) startSplit() error {
 	}
 	gw := base(gateway.RoleGateway)
 	gw.HTTPAddr, gw.HTTPSAddr, gw.Domain, gw.Layout, gw.EchoURL = c.HTTPAddr, c.HTTPSAddr, c.Domain, c.Layout, c.EchoURL
-	gw.TLSCertFile, gw.TLSKeyFile = c.TLSCertFile, c.TLSKeyFile
+	gw.TLSCertFile, gw.TLSKeyFile, gw.HTTPSRedirect = c.TLSCertFile, c.TLSKeyFile, c.HTTPSRedirect
 	gw.APIServiceURL, gw.ConfigurationServiceURL, gw.DatastoreURL = url(gateway.RoleAPIService), url(gateway.RoleConfigurationService), url(gateway.RoleDatastore)
 	httpAddr, httpsAddr, err := serve(gw)
 	if err != nil {

@@ -238,12 +238,16 @@ func (t *Target) Client(base string, extraSecrets ...string) *contract.Client {
 // Layout is where the target serves the API: every request's path is mapped by it (Client).
 func (t *Target) Layout() specsource.Layout { return t.layout }
 
-// TLSConfig is the client TLS configuration the suite uses for the target's HTTPS.
+// TLSConfig is the client TLS configuration the suite uses for the target's HTTPS, for a
+// connection of a check's own: without the ALPN protocols net/http adds to it (h2), which a
+// websocket or a hand-written HTTP/1.1 exchange must not offer.
 func (t *Target) TLSConfig() *tls.Config {
 	if t.httpsClient == nil {
 		return &tls.Config{InsecureSkipVerify: true}
 	}
-	return t.httpsClient.Transport.(*http.Transport).TLSClientConfig.Clone()
+	c := t.httpsClient.Transport.(*http.Transport).TLSClientConfig.Clone()
+	c.NextProtos = nil
+	return c
 }
 
 // Roots is the CA pool the suite trusts for the target's HTTPS (nil: insecure or none).

@@ -112,7 +112,7 @@ func TLSChecks() []TLSCheck {
 		{Title: "send Strict-Transport-Security with a max-age of at least 180 days on HTTPS", Extended: true,
 			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Web Security Guidelines: HTTP Strict Transport Security (RFC 6797)")}, Run: checkHSTS},
 		{Title: "redirect plain HTTP to HTTPS in strict mode, to the same host (an IPv6 literal too) and the same path and query", Extended: true,
-			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Web Security Guidelines: HTTP redirections")}, Run: checkStrict},
+			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Web Security Guidelines: HTTP redirections (port 80 only redirects, to the same resource on HTTPS)")}, Run: checkStrict},
 	}
 }
 

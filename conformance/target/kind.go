@@ -118,7 +118,7 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 	if ctx.Err() != nil {
 		return nil, teardown, ctx.Err()
 	}
-	if err := refuseUntranslatedServiceTraffic(provider, name, cfg.KindConfigFile); err != nil {
+	if err := refuseTrafficWithoutRoute(provider, name, cfg.KindConfigFile); err != nil {
 		return nil, teardown, err
 	}
 
@@ -191,37 +191,42 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 	return d, teardown, nil
 }
 
-// refuseUntranslatedServiceTraffic makes every node refuse a forwarded connection to the Service
-// range that kube-proxy did not translate to a pod. As a Service gets its first endpoint again
-// (api-service back after the documented reset), kube-proxy rewrites its rules, and for a moment
-// a connection to the ClusterIP was neither refused (no endpoints) nor translated: it left the node
-// by its default route. On a plain network nothing answers there (the gateway's connection attempt
-// is retried after 1 s); this machine's host answers any unknown address with an empty 404, which
-// the gateway took for api-service's: on kind with two api-service replicas, 11 of 493 requests
-// through a rotation were answered 502 at once, their auth subrequests answered 404 by no
-// api-service (none logged it), within 50 ms of the new pods turning ready. Refused here, the
-// attempt is retried.
-func refuseUntranslatedServiceTraffic(provider *cluster.Provider, name, configFile string) error {
-	subnet := "10.96.0.0/16" // kind's default
+// refuseTrafficWithoutRoute makes every node refuse a forwarded connection that has nowhere to
+// go in the cluster instead of sending it out by its default route: to the Service range when
+// kube-proxy did not translate it to a pod, and to a pod address no pod has (a deleted pod's,
+// still in an endpoint list for a moment). This machine's host answers such connections itself
+// (an empty 404 on port 80; on 443 a TLS proxy's certificate for package registries), and the
+// gateway or the suite took that for the pod's answer: on kind with two api-service replicas, 11
+// of 493 requests through a rotation were answered 502 at once, their auth subrequests answered
+// 404 by no api-service (none logged it), within 50 ms of the new pods turning ready; a run right
+// after the nginx gateway was replaced met the proxy's certificate on the HTTPS NodePort. Refused
+// here, the attempt fails at once and is retried.
+func refuseTrafficWithoutRoute(provider *cluster.Provider, name, configFile string) error {
+	services, pods := "10.96.0.0/16", "10.244.0.0/16" // kind's defaults
 	if raw, err := os.ReadFile(configFile); err == nil {
 		var c kindv1alpha4.Cluster
-		if yaml.Unmarshal(raw, &c) == nil && c.Networking.ServiceSubnet != "" {
-			subnet = c.Networking.ServiceSubnet
+		if yaml.Unmarshal(raw, &c) == nil {
+			services, pods = cmp.Or(c.Networking.ServiceSubnet, services), cmp.Or(c.Networking.PodSubnet, pods)
 		}
 	}
 	nodes, err := provider.ListNodes(name)
 	if err != nil {
 		return fmt.Errorf("listing the nodes of kind cluster %s: %w", name, err)
 	}
-	rule := []string{"FORWARD", "-d", subnet, "-m", "comment", "--comment", "keptn-conformance: refuse Service traffic kube-proxy did not translate",
+	rule := []string{"FORWARD", "-d", services, "-m", "comment", "--comment", "keptn-conformance: refuse Service traffic kube-proxy did not translate",
 		"-j", "REJECT", "--reject-with", "icmp-port-unreachable"}
+	// The pod range as a whole is prohibited: each pod's own route (and another node's range
+	// where a CNI routes one) is more specific and still wins.
+	route := []string{"route", "replace", "prohibit", pods}
 	for _, n := range nodes {
-		if n.Command("iptables", append([]string{"-C"}, rule...)...).Run() == nil {
-			continue // a kept cluster has it
-		}
 		var out bytes.Buffer
-		if err := n.Command("iptables", append([]string{"-A"}, rule...)...).SetStderr(&out).Run(); err != nil {
-			return fmt.Errorf("node %s: iptables -A %s: %v: %s", n, strings.Join(rule, " "), err, out.String())
+		if n.Command("iptables", append([]string{"-C"}, rule...)...).Run() != nil { // a kept cluster has it
+			if err := n.Command("iptables", append([]string{"-A"}, rule...)...).SetStderr(&out).Run(); err != nil {
+				return fmt.Errorf("node %s: iptables -A %s: %v: %s", n, strings.Join(rule, " "), err, out.String())
+			}
+		}
+		if err := n.Command("ip", route...).SetStderr(&out).Run(); err != nil {
+			return fmt.Errorf("node %s: ip %s: %v: %s", n, strings.Join(route, " "), err, out.String())
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package mutation
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 	"github.com/keptn-conformance/keptn-conformance/conformance/report"
@@ -433,5 +435,38 @@ func TestReachingConfigurations(t *testing.T) {
 		if _, ok := Configurations[name]; !ok {
 			t.Errorf("default configuration %q has no flags", name)
 		}
+	}
+}
+
+// A mutant the first configuration's run does not notice is run in the next one, each run in a
+// directory of its own; the first that notices it ends the judgement. The suite here is a script
+// standing in for the ginkgo CLI: it fails in the split configuration only.
+func TestJudgeTriesTheNextConfiguration(t *testing.T) {
+	work := t.TempDir()
+	ginkgo := filepath.Join(work, "ginkgo")
+	script := "#!/bin/sh\necho \"$@\" > args.txt\ncase \"$*\" in *--embedded-topology=split*) echo '[FAILED] split noticed it'; exit 1;; esac\nexit 0\n"
+	if err := os.WriteFile(ginkgo, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Ginkgo: ginkgo, Procs: 1, Timeout: time.Minute}
+	cs := []Configuration{{Name: "all"}, {Name: "split"}, {Name: "strict"}}
+	dir := filepath.Join(work, "mutant")
+	var res Result
+	r.judge(context.Background(), dir, "suite.test", cs, &res)
+	if res.Status != Killed || res.Configuration != "all→split" {
+		t.Fatalf("status %s in %q (killed by %v), want killed in all→split", res.Status, res.Configuration, res.KilledBy)
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "split")} {
+		if _, err := os.Stat(filepath.Join(d, "args.txt")); err != nil {
+			t.Errorf("no run in %s: %v", d, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "strict")); err == nil {
+		t.Error("ran in strict after split had noticed it")
+	}
+	res = Result{}
+	r.judge(context.Background(), dir, "suite.test", []Configuration{{Name: "all"}, {Name: "strict"}}, &res)
+	if res.Status != Survived || res.Configuration != "all→strict" {
+		t.Fatalf("status %s in %q, want survived after all→strict", res.Status, res.Configuration)
 	}
 }

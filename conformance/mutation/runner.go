@@ -341,6 +341,14 @@ func (r *Runner) one(ctx context.Context, i int, m *Mutant, cs []Configuration, 
 		}
 		return res
 	}
+	r.judge(ctx, dir, bin, reaching, &res)
+	return res
+}
+
+// judge runs the suite binary bin in each configuration in turn, until one notices the mutant;
+// the first run's output and artifacts go to dir, each later one's to a directory of its own in
+// it named by its configuration.
+func (r *Runner) judge(ctx context.Context, dir, bin string, reaching []Configuration, res *Result) {
 	var tried []string
 	for _, c := range reaching {
 		// Each configuration's run in a directory of its own (the first in the mutant's).
@@ -350,10 +358,13 @@ func (r *Runner) one(ctx context.Context, i int, m *Mutant, cs []Configuration, 
 		}
 		tried = append(tried, c.Name)
 		res.Configuration = strings.Join(tried, "→")
-		start = time.Now()
+		if err := os.MkdirAll(cdir, 0o755); err != nil {
+			res.Status, res.KilledBy = Error, []string{err.Error()}
+			return
+		}
+		start := time.Now()
 		passed, timedOut, out, err := r.run(ctx, cdir, bin, c.Name, r.Timeout)
 		res.RunSecs += time.Since(start).Seconds()
-		_ = os.MkdirAll(cdir, 0o755)
 		_ = os.WriteFile(filepath.Join(cdir, "output.txt"), []byte(out), 0o644)
 		switch {
 		case err != nil:
@@ -365,10 +376,9 @@ func (r *Runner) one(ctx context.Context, i int, m *Mutant, cs []Configuration, 
 			res.Status, res.KilledBy, res.Checks = Classify(filepath.Join(cdir, "artifacts"), passed, out)
 		}
 		if res.Status != Survived {
-			break
+			return
 		}
 	}
-	return res
 }
 
 // failedLines are the first n distinct failures ginkgo printed (a run ended by the time limit

@@ -314,6 +314,15 @@ func TestEquivalentList(t *testing.T) {
 	if _, err := parseEquivalents([]byte(strings.Replace(good, "  reason: unread\n", "", 1))); err == nil {
 		t.Error("an entry without a reason was accepted")
 	}
+	// The same line a second time in one function: the generator's id with -2.
+	if m, err := parseEquivalents([]byte(strings.Replace(good, id, id+"-2", 1))); err != nil || m[id+"-2"].Reason != "unread" {
+		t.Errorf("an entry of a repeated line (-2): %v %v", m, err)
+	}
+	for _, suffix := range []string{"-1", "-x", "-"} {
+		if _, err := parseEquivalents([]byte(strings.Replace(good, id, id+suffix, 1))); err == nil {
+			t.Errorf("an entry with the id suffix %q was accepted", suffix)
+		}
+	}
 }
 
 func TestTallyCountsKilledAndSurvivedOnly(t *testing.T) {
@@ -431,10 +440,8 @@ func TestReachingConfigurations(t *testing.T) {
 			t.Errorf("%s: %s, want %s", k, got[k], want)
 		}
 	}
-	for _, name := range DefaultConfigurations {
-		if _, ok := Configurations[name]; !ok {
-			t.Errorf("default configuration %q has no flags", name)
-		}
+	if _, err := ConfigurationFlags("no-such"); err == nil {
+		t.Error("an unknown configuration has flags")
 	}
 }
 

@@ -149,10 +149,7 @@ func parseEquivalents(b []byte) (map[string]EquivalentEntry, error) {
 	}
 	out := map[string]EquivalentEntry{}
 	for _, e := range doc.Equivalent {
-		// The same line twice in one function: the later ones' ids end in -2, -3, … (in the
-		// order the generator meets them).
-		base, k, dup := strings.Cut(e.ID, "-")
-		if n, err := strconv.Atoi(k); dup && (err != nil || n < 2) || base != identity(e.File, e.Func, e.Operator, e.Original, e.Mutated) {
+		if hashOf(e.ID) != identity(e.File, e.Func, e.Operator, e.Original, e.Mutated) {
 			return nil, fmt.Errorf("equivalent.yaml: %s (%s %s): the id is not the hash of its file, func, operator, original and mutated", e.ID, e.File, e.Operator)
 		}
 		if strings.TrimSpace(e.Reason) == "" {
@@ -213,4 +210,14 @@ func sortResults(rs []Result) {
 		}
 		return a.Line - b.Line
 	})
+}
+
+// hashOf is a mutant id's hash: the id itself, or without the -2, -3, … the generator appends
+// when the same line comes twice in one function ("" for any other suffix).
+func hashOf(id string) string {
+	hash, k, dup := strings.Cut(id, "-")
+	if n, err := strconv.Atoi(k); dup && (err != nil || n < 2) {
+		return ""
+	}
+	return hash
 }

@@ -34,25 +34,44 @@ type Runner struct {
 	Timeout time.Duration // per mutant run (the build is not counted)
 	Seed    int64         // the suite's random seed (the same for every mutant)
 	Log     io.Writer     // progress, one line a mutant
-	// Configurations name the embedded target's configurations (Configurations) the baseline
+	// Configurations name the embedded target's configurations (DefaultConfigurations) the baseline
 	// runs in, in order of preference; each mutant runs in those whose baseline reached its code,
 	// in this order, until one notices it. Empty: the embedded target's default only.
 	Configurations []string
 }
 
-// Configurations are the embedded target's configurations a mutant can be judged in, by name:
-// the suite's flags for each. The reference gateway is real software in each of them, and some
-// of its code runs in one only (the split roles' proxies, strict mode's redirect, Keptn 0.6's
-// routes).
-var Configurations = map[string][]string{
-	"all":        {"--embedded-topology=all"},   // the roles' handlers in one server (the default)
-	"split":      {"--embedded-topology=split"}, // each role on its own listener, over HTTP as on kind
-	"strict":     {"--embedded-strict"},         // plain HTTP redirects to HTTPS
-	"layout-0.6": {"--layout=0.6"},              // Keptn 0.6's paths, no datastore
+// configurations are the embedded target's configurations a mutant can be judged in, in the
+// runner's default order, each with the suite's flags for it. The reference gateway is real
+// software in each of them, and some of its code runs in one only (the split roles' proxies,
+// strict mode's redirect, Keptn 0.6's routes).
+var configurations = []struct {
+	name  string
+	flags []string
+}{
+	{"all", []string{"--embedded-topology=all"}},     // the roles' handlers in one server (the default)
+	{"split", []string{"--embedded-topology=split"}}, // each role on its own listener, over HTTP as on kind
+	{"strict", []string{"--embedded-strict"}},        // plain HTTP redirects to HTTPS
+	{"layout-0.6", []string{"--layout=0.6"}},         // Keptn 0.6's paths, no datastore
 }
 
-// DefaultConfigurations is the runner's default order.
-var DefaultConfigurations = []string{"all", "split", "strict", "layout-0.6"}
+// DefaultConfigurations are the names of the configurations, in the runner's default order.
+func DefaultConfigurations() []string {
+	out := make([]string, len(configurations))
+	for i, c := range configurations {
+		out[i] = c.name
+	}
+	return out
+}
+
+// ConfigurationFlags are the suite's flags for the configuration of that name.
+func ConfigurationFlags(name string) ([]string, error) {
+	for _, c := range configurations {
+		if c.name == name {
+			return c.flags, nil
+		}
+	}
+	return nil, fmt.Errorf("no configuration %q (known: %s)", name, strings.Join(DefaultConfigurations(), ", "))
+}
 
 // Configuration is one configuration a baseline ran in, and what its run reached.
 type Configuration struct {
@@ -159,9 +178,9 @@ func (r *Runner) run(ctx context.Context, dir, bin, configuration string, limit 
 	args := []string{fmt.Sprintf("--procs=%d", r.Procs), fmt.Sprintf("--seed=%d", r.Seed), "--randomize-all",
 		bin, "--", "--target=embedded", "--artifacts=" + filepath.Join(dir, "artifacts")}
 	if configuration != "" {
-		cf, ok := Configurations[configuration]
-		if !ok {
-			return false, false, "", fmt.Errorf("no configuration %q (known: %s)", configuration, strings.Join(DefaultConfigurations, ", "))
+		cf, err := ConfigurationFlags(configuration)
+		if err != nil {
+			return false, false, "", err
 		}
 		args = append(args, cf...)
 	}

@@ -219,14 +219,21 @@ func refuseTrafficWithoutRoute(provider *cluster.Provider, name, configFile stri
 	// where a CNI routes one) is more specific and still wins.
 	route := []string{"route", "replace", "prohibit", pods}
 	for _, n := range nodes {
-		var out bytes.Buffer
-		if n.Command("iptables", append([]string{"-C"}, rule...)...).Run() != nil { // a kept cluster has it
-			if err := n.Command("iptables", append([]string{"-A"}, rule...)...).SetStderr(&out).Run(); err != nil {
-				return fmt.Errorf("node %s: iptables -A %s: %v: %s", n, strings.Join(rule, " "), err, out.String())
+		run := func(args ...string) error {
+			var out bytes.Buffer
+			if err := n.Command(args[0], args[1:]...).SetStderr(&out).Run(); err != nil {
+				return fmt.Errorf("node %s: %s: %v: %s", n, strings.Join(args, " "), err, out.String())
+			}
+			return nil
+		}
+		// A kept cluster has the rule already (iptables -C); the route is replaced in place.
+		if n.Command("iptables", append([]string{"-C"}, rule...)...).Run() != nil {
+			if err := run(append([]string{"iptables", "-A"}, rule...)...); err != nil {
+				return err
 			}
 		}
-		if err := n.Command("ip", route...).SetStderr(&out).Run(); err != nil {
-			return fmt.Errorf("node %s: ip %s: %v: %s", n, strings.Join(route, " "), err, out.String())
+		if err := run(append([]string{"ip"}, route...)...); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -69,6 +69,9 @@ type Env struct {
 	broken brokenWorlds
 	// Load is the load run through a rotation (RotationLoad).
 	Load Load
+	// InFlightWindow is how long the restart check's request body keeps arriving once the
+	// restart began (profiles.InFlight; 0: its default).
+	InFlightWindow time.Duration
 }
 
 // brokenWorlds remembers the first world that could not be built because what set-up made never

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -123,7 +124,8 @@ var RestartInFlight = RestartCheck{
 }
 
 // The in-flight request: its body trickles (a byte every inFlightPace) from just before the restart
-// begins until inFlightWindow after, well within any body-stall bound.
+// begins until the window after (Env.InFlightWindow, default inFlightWindow), well within any
+// body-stall bound.
 const (
 	inFlightURI    = "restart-in-flight.txt"
 	inFlightLead   = 300 * time.Millisecond
@@ -190,7 +192,8 @@ func InFlight(ctx context.Context, e *cases.Env, w *cases.World, restart func(co
 		defer cancel()
 		restarted <- restart(rctx)
 	}()
-	for ok && time.Since(began) < inFlightWindow {
+	window := cmp.Or(e.InFlightWindow, inFlightWindow)
+	for ok && time.Since(began) < window {
 		time.Sleep(inFlightPace)
 		ok = write(" ")
 	}

@@ -72,6 +72,7 @@ type Config struct {
 	LoadRate           int           // requests per second during the rotation load test
 	LoadDuration       time.Duration
 	BadSecretWatch     time.Duration // how long a bad secret is watched for the gateway acting on it
+	InFlightWindow     time.Duration // how long the restart check's request body keeps arriving once the restart began
 	SetupTimeout       time.Duration
 	EventuallyTimeout  time.Duration // how long the suite awaits an asynchronous effect
 	EventuallyInterval time.Duration
@@ -140,6 +141,7 @@ func (c *Config) settings() []setting {
 		{"load-rate", "KEPTN_CONFORMANCE_LOAD_RATE", "requests per second during the rotation load test", &c.LoadRate, "200"},
 		{"load-duration", "KEPTN_CONFORMANCE_LOAD_DURATION", "length of the rotation load test", &c.LoadDuration, "3s"},
 		{"bad-secret-watch", "KEPTN_CONFORMANCE_BAD_SECRET_WATCH", "how long an empty or malformed token secret is watched for the gateway taking it (at least the time the gateway takes to notice a changed secret)", &c.BadSecretWatch, "1s"},
+		{"in-flight-window", "KEPTN_CONFORMANCE_IN_FLIGHT_WINDOW", "how long the restart check's request keeps sending its body once the restart began (the gateway must still answer it)", &c.InFlightWindow, "2s"},
 		{"setup-timeout", "KEPTN_CONFORMANCE_SETUP_TIMEOUT", "the most setting up the target may take", &c.SetupTimeout, "20m"},
 		{"eventually-timeout", "KEPTN_CONFORMANCE_EVENTUALLY_TIMEOUT", "how long the suite awaits an asynchronous effect (a project's creation, say)", &c.EventuallyTimeout, "30s"},
 		{"hardening", "KEPTN_CONFORMANCE_HARDENING", "run the hardening profile (oversized and stalled bodies, wrong passwords, headers) on an external or kind target; the embedded target always runs it", &c.Hardening, "false"},

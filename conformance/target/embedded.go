@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway"
@@ -19,9 +20,47 @@ import (
 // its own data directory, token file, session user and self-signed certificate. Its log goes to
 // the artifacts directory.
 func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error) {
+	d, eg, teardown, err := startEmbedded(ctx, cfg, "gateway.log", true)
+	if err != nil {
+		return nil, teardown, err
+	}
+	running.Store(eg)
+	return d, func() { running.Store(nil); teardown() }, nil
+}
+
+// Isolates says whether the target can start a gateway of its own for one spec (Isolated): the
+// embedded target can, so the specs that disturb the gateway for every other (a restart, a token
+// rotation, a certificate swap, a locked-out user) run there beside the others, not alone.
+func (c Config) Isolates() bool { return c.Target == KindEmbedded }
+
+// isolated numbers the gateways Isolated starts in this process, for their log files.
+var isolated atomic.Int64
+
+// Isolated starts a reference gateway of its own in this process, configured as the embedded
+// target's (topology, layout, strict mode, timings), and connects to it: a spec that disturbs
+// the gateway runs on it, and stop removes it. Its log is ARTIFACTS/isolated/gateway-PID-N.log;
+// it has no echo backend (the Upstream profile disturbs nothing).
+func Isolated(ctx context.Context, cfg Config) (t *Target, stop func(), err error) {
+	name := filepath.Join("isolated", fmt.Sprintf("gateway-%d-%d.log", os.Getpid(), isolated.Add(1)))
+	d, eg, teardown, err := startEmbedded(ctx, cfg, name, false)
+	if err != nil {
+		teardown()
+		return nil, nil, fmt.Errorf("a gateway of its own for the spec: %w", err)
+	}
+	if t, err = Connect(d); err != nil {
+		teardown()
+		return nil, nil, err
+	}
+	t.Restarts = embeddedRestart{d: *d, eg: eg}
+	return t, func() { t.CloseIdleConnections(); teardown() }, nil
+}
+
+// startEmbedded starts the reference gateway in this process and describes it; its log goes to
+// ARTIFACTS/logName, and with echo it serves an echo backend at /api/echo. teardown is never nil.
+func startEmbedded(ctx context.Context, cfg Config, logName string, echo bool) (*Description, *embeddedGateway, func(), error) {
 	dir, err := os.MkdirTemp("", "keptn-conformance-embedded-")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, func() {}, err
 	}
 	cleanup := []func(){func() { os.RemoveAll(dir) }}
 	teardown := func() {
@@ -29,30 +68,34 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 			cleanup[i]()
 		}
 	}
-	fail := func(err error) (*Description, func(), error) { return nil, teardown, err }
+	fail := func(err error) (*Description, *embeddedGateway, func(), error) { return nil, nil, teardown, err }
 
-	password := randomString(18)
-	hash, err := gateway.HashPasswordCost(password, embeddedBcryptCost)
+	su, err := sessionUser()
 	if err != nil {
 		return fail(err)
 	}
+	password, hash := su.password, su.hash
 	usersFile := filepath.Join(dir, "users.yaml")
 	users := "users:\n  - username: conformance\n    password_hash: \"" + hash + "\"\n    email: conformance@example.com\n    first_name: Conformance\n    last_name: Suite\n"
 	if err := os.WriteFile(usersFile, []byte(users), 0o600); err != nil {
 		return fail(err)
 	}
-	log, closeLog, err := gatewayLog(cfg.ArtifactsDir)
+	log, closeLog, err := gatewayLog(cfg.ArtifactsDir, logName)
 	if err != nil {
 		return fail(err)
 	}
 	cleanup = append(cleanup, closeLog)
 	tokenFile := filepath.Join(dir, "secret", "keptn-api-token")
 	dataDir := filepath.Join(dir, "data")
-	echoURL, echoSpec, stopEcho, err := startEcho() // the Upstream profile's backend, at /api/echo
-	if err != nil {
-		return fail(err)
+	var echoURL string
+	var echoSpec *EchoSpec
+	if echo {
+		var stopEcho func()
+		if echoURL, echoSpec, stopEcho, err = startEcho(); err != nil { // the Upstream profile's backend
+			return fail(err)
+		}
+		cleanup = append(cleanup, stopEcho)
 	}
-	cleanup = append(cleanup, stopEcho)
 	eg := &embeddedGateway{cfg: embeddedConfig(gateway.Config{
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
 		UsersFile: usersFile, Domain: "localhost", Log: log, Layout: cfg.Layout, EchoURL: echoURL,
@@ -64,8 +107,7 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	if err := eg.start(); err != nil {
 		return fail(fmt.Errorf("starting the reference gateway: %w", err))
 	}
-	running.Store(eg)
-	cleanup = append(cleanup, func() { running.Store(nil); eg.stop() })
+	cleanup = append(cleanup, func() { eg.stop() })
 
 	token, err := os.ReadFile(tokenFile)
 	if err != nil {
@@ -97,8 +139,16 @@ func setupEmbedded(ctx context.Context, cfg Config) (*Description, func(), error
 	if err := Ready(ctx, d); err != nil {
 		return fail(err)
 	}
-	return d, teardown, nil
+	return d, eg, teardown, nil
 }
+
+// sessionUser is the embedded gateways' session user: one random password per process, hashed
+// once (a bcrypt hash is the most CPU a gateway's start takes, and a run starts many isolated ones).
+var sessionUser = sync.OnceValues(func() (struct{ password, hash string }, error) {
+	password := randomString(18)
+	hash, err := gateway.HashPasswordCost(password, embeddedBcryptCost)
+	return struct{ password, hash string }{password, hash}, err
+})
 
 // running is the reference gateway this process serves: set in the process that set the
 // embedded target up (Ginkgo's first, where Serial specs run), nil in the others.
@@ -137,15 +187,22 @@ func (eg *embeddedGateway) start() error {
 	return nil
 }
 
-// embeddedRestart stops the reference gateway of this process and starts it again.
-type embeddedRestart struct{ d Description }
+// embeddedRestart stops a reference gateway of this process and starts it again: eg, or (nil)
+// the one the set-up started.
+type embeddedRestart struct {
+	d  Description
+	eg *embeddedGateway
+}
 
 func (embeddedRestart) String() string {
 	return "the reference gateway, stopped and started in process"
 }
 
 func (r embeddedRestart) Restart(ctx context.Context) error {
-	eg := running.Load()
+	eg := r.eg
+	if eg == nil {
+		eg = running.Load()
+	}
 	if eg == nil {
 		return errors.New("the embedded gateway runs in the process that set it up: a restart must run there (a Serial spec)")
 	}
@@ -156,15 +213,16 @@ func (r embeddedRestart) Restart(ctx context.Context) error {
 	return Ready(ctx, &r.d)
 }
 
-// gatewayLog writes the embedded gateway's log to ARTIFACTS/gateway.log.
-func gatewayLog(artifacts string) (*slog.Logger, func(), error) {
+// gatewayLog writes an embedded gateway's log to ARTIFACTS/name.
+func gatewayLog(artifacts, name string) (*slog.Logger, func(), error) {
 	if artifacts == "" {
 		return slog.New(slog.DiscardHandler), func() {}, nil
 	}
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+	path := filepath.Join(artifacts, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, nil, err
 	}
-	f, err := os.Create(filepath.Join(artifacts, "gateway.log"))
+	f, err := os.Create(path)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -40,7 +40,7 @@ const RestartTimeout = 3 * time.Minute
 func openRestarter(s *RestartSpec, d Description) (Restarter, error) {
 	switch {
 	case s.Embedded:
-		return embeddedRestart{d}, nil
+		return embeddedRestart{d: d}, nil
 	case s.Command != "":
 		return commandRestart{s.Command, d}, nil
 	case s.Kubeconfig != "":

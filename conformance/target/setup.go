@@ -189,6 +189,7 @@ func preflight(ctx context.Context, d *Description) error {
 	if err != nil {
 		return err
 	}
+	defer t.CloseIdleConnections()
 	if d.HTTP != "" {
 		ex, err := t.Client(d.HTTP).Do(ctx, contract.Request{Method: "GET", Path: "/api/v1/metadata"})
 		if err == nil && ex.Err == nil && ex.Status() == http.StatusPermanentRedirect && strings.HasPrefix(ex.Response.Header.Get("Location"), "https://") && d.HTTPS != "" {

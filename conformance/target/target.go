@@ -195,6 +195,17 @@ func newClient(tc *tls.Config) *http.Client {
 	}
 }
 
+// CloseIdleConnections closes the idle connections of the target's clients. A gateway stopping
+// gracefully waits for its HTTP/2 connections to be closed by their clients (a second, in Go's
+// server), so the suite closes its own before it stops one, and when it is done with a Target.
+func (t *Target) CloseIdleConnections() {
+	for _, c := range []*http.Client{t.httpClient, t.httpsClient} {
+		if c != nil {
+			c.CloseIdleConnections()
+		}
+	}
+}
+
 // Token is the API token the suite uses now (it changes when a profile rotates it).
 func (t *Target) Token() string {
 	t.mu.RLock()

@@ -21,9 +21,15 @@ func specCases(profile string) {
 			args = append(args, Label("Feature:BadInput"))
 		}
 		if c.Serial {
-			args = append(args, Serial)
+			args = append(args, disruptive())
 		}
-		args = append(args, func(ctx SpecContext) { runCase(ctx, c) })
+		args = append(args, func(ctx SpecContext) {
+			e := env
+			if c.Serial {
+				_, e = own(ctx)
+			}
+			runCase(ctx, e, c)
+		})
 		It(c.Name(), args...)
 	}
 }

@@ -10,7 +10,7 @@ import (
 // none of it, so the profile is extended (reported, not required) and its checks are SHOULDs. It
 // runs on other targets than the embedded one only with --hardening. Its oversized bodies load the
 // target and its wrong passwords lock the session user out for a while, so those checks run alone
-// (Serial); a stalled body and the headers disturb no one, and go beside the others.
+// (disruptive); a stalled body and the headers disturb no one, and go beside the others.
 var _ = Describe("Hardening", Label("Profile:Hardening"), func() {
 	BeforeEach(func() {
 		if ok, why := profiles.HardeningEnabled(desc, cfg.Hardening); !ok {
@@ -21,13 +21,17 @@ var _ = Describe("Hardening", Label("Profile:Hardening"), func() {
 	for _, c := range profiles.HardeningChecks() {
 		args := []any{Label("Feature:" + c.Feature)}
 		if alone[c.Feature] {
-			args = append(args, Serial)
+			args = append(args, disruptive())
 		}
 		It(c.Name(), append(args, func(ctx SpecContext) {
 			if c.Session {
 				requireSession()
 			}
-			res, err := c.Run(ctx, env, env.Base)
+			e := env
+			if alone[c.Feature] {
+				_, e = own(ctx)
+			}
+			res, err := c.Run(ctx, e, e.Base)
 			noSuiteBug(err)
 			check(res)
 		})...)

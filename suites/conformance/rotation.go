@@ -18,9 +18,11 @@ func measure(name string, value float64, unit string, limit float64) {
 }
 
 // The documented API token procedures (retrieve, create, reset), automated and measured. The specs
-// run one at a time, after every other, and each leaves the original token in place.
-var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenRotation), Serial, func() {
+// are disruptive: each runs alone and leaves the original token in place, or on a gateway of its own.
+var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenRotation), func() {
 	var (
+		t        *target.Target
+		e        *cases.Env
 		store    target.TokenStore
 		original string
 	)
@@ -28,18 +30,22 @@ var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenR
 		if tgt.Tokens == nil {
 			Skip(tgt.MissingReason(target.CapTokenRotation))
 		}
-		store, original = tgt.Tokens, tgt.Token()
+		t, e = own(ctx)
+		store, original = t.Tokens, t.Token()
+		if t != tgt {
+			return // a gateway of the spec's own, removed after it
+		}
 		DeferCleanup(func(ctx SpecContext) {
-			if tgt.Token() != original {
-				rot := env.Rotate(ctx, store, original, cfg.RotationMax)
+			if t.Token() != original {
+				rot := e.Rotate(ctx, store, original, cfg.RotationMax)
 				Expect(rot.Result.Problems).To(BeEmpty(), "restoring the original token: %s", rot.Result.Report())
 			}
 		})
 	})
 
 	checks := cases.RotationChecks
-	It(checks.Reset.Name(), func(ctx SpecContext) {
-		rot := env.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
+	It(checks.Reset.Name(), disruptive(), func(ctx SpecContext) {
+		rot := e.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
 		measure("rotation latency (secret changed → new token accepted, old refused)", rot.Latency.Seconds(), "s", cfg.RotationMax.Seconds())
 		for _, f := range rot.Figures(cfg.RotationMax) {
 			measure(f.Name, f.Value, f.Unit, f.Limit)
@@ -52,20 +58,20 @@ var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenR
 		for _, a := range matrix {
 			// An operation the target's layout has no route for (Keptn 0.6: the datastore's), or
 			// whose world is built through one, is left out.
-			w, cleanup, err := env.Build(ctx, a.Base.Needs)
+			w, cleanup, err := e.Build(ctx, a.Base.Needs)
 			if specsource.Absent(err) != "" {
 				continue
 			}
 			if err != nil {
 				setupFailed(fmt.Errorf("with the new token: %w", err))
 			}
-			ok, err := env.Run(ctx, a.Base, w)
+			ok, err := e.Run(ctx, a.Base, w)
 			if specsource.Absent(err) != "" {
 				cleanup()
 				continue
 			}
 			Expect(err).NotTo(HaveOccurred())
-			refused, _, err := env.RunAuth(ctx, env.Base, a, w, []cases.Variant{cases.OldTokenVariant(rot.Old)})
+			refused, _, err := e.RunAuth(ctx, e.Base, a, w, []cases.Variant{cases.OldTokenVariant(rot.Old)})
 			Expect(err).NotTo(HaveOccurred())
 			cleanup()
 			for _, part := range []cases.Result{ok, refused} {
@@ -78,19 +84,19 @@ var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenR
 		check(res)
 	})
 
-	It(checks.Sessions.Name(), func(ctx SpecContext) {
+	It(checks.Sessions.Name(), disruptive(), func(ctx SpecContext) {
 		requireSession()
-		rot := env.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
+		rot := e.Rotate(ctx, store, cases.NewToken(), cfg.RotationMax)
 		check(rot.Result)
-		res, err := profiles.SessionChecks()[0].Run(ctx, env, env.Base)
+		res, err := profiles.SessionChecks()[0].Run(ctx, e, e.Base)
 		Expect(err).NotTo(HaveOccurred())
 		check(res)
 	})
 
-	It(checks.Twice.Name(), func(ctx SpecContext) {
+	It(checks.Twice.Name(), disruptive(), func(ctx SpecContext) {
 		var res cases.Result
 		for i, to := range []string{cases.NewToken(), original, cases.NewToken(), original} {
-			rot := env.Rotate(ctx, store, to, cfg.RotationMax)
+			rot := e.Rotate(ctx, store, to, cfg.RotationMax)
 			for _, p := range rot.Result.Problems {
 				p.Message = fmt.Sprintf("rotation %d of 4: %s", i+1, p.Message)
 				res.Problems = append(res.Problems, p)
@@ -109,13 +115,13 @@ var _ = Describe("Token rotation", Label(report.ProfileLabel+cases.ProfileTokenR
 		{checks.EmptySecret, "", "an empty secret"},
 		{checks.MalformedSecret, "not a token\n\twith spaces and a \x00 byte", "a malformed secret"},
 	} {
-		It(bad.check.Name(), func(ctx SpecContext) {
-			check(env.BadSecret(ctx, store, bad.content, bad.what, cfg.BadSecretWatch))
+		It(bad.check.Name(), disruptive(), func(ctx SpecContext) {
+			check(e.BadSecret(ctx, store, bad.content, bad.what, cfg.BadSecretWatch))
 		})
 	}
 
-	It(checks.Load.Name(), func(ctx SpecContext) {
-		res, err := cases.RotationLoad.Run(ctx, env, env.Base)
+	It(checks.Load.Name(), disruptive(), func(ctx SpecContext) {
+		res, err := cases.RotationLoad.Run(ctx, e, e.Base)
 		Expect(err).NotTo(HaveOccurred())
 		check(res)
 	})

@@ -27,11 +27,11 @@ var _ = Describe("Session login", Label(report.ProfileLabel+cases.ProfileSession
 	})
 })
 
-// waitsFirst starts a check that waits out a delay (cases.Check.Waits) before the others, so that
-// its wait overlaps them instead of ending the run.
+// waitsFirst starts a check that waits out a delay (cases.Check.Waits) before the others, the
+// disruptive ones included, so that its wait overlaps them instead of ending the run.
 func waitsFirst(c cases.Check) SpecPriority {
 	if c.Waits {
-		return SpecPriority(1)
+		return SpecPriority(2)
 	}
 	return SpecPriority(0)
 }

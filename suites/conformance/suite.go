@@ -74,8 +74,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	Expect(err).NotTo(HaveOccurred())
 	tgt, err = target.Connect(desc)
 	Expect(err).NotTo(HaveOccurred())
-	env = &cases.Env{Target: tgt, Base: tgt.Base(), Timeout: cfg.EventuallyTimeout, Interval: cfg.EventuallyInterval, SwapMax: cfg.CertSwapMax,
-		Load: cases.Load{Rate: cfg.LoadRate, Duration: cfg.LoadDuration, RotationMax: cfg.RotationMax}}
+	env = newEnv(tgt)
 	if desc.Kubeconfig != "" {
 		// On a cluster, the first failure of each process leaves the pods, events and logs behind.
 		var once sync.Once
@@ -90,7 +89,45 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	}
 })
 
-var _ = SynchronizedAfterSuite(func() {}, func() { teardown() })
+var _ = SynchronizedAfterSuite(func() {
+	if tgt != nil {
+		tgt.CloseIdleConnections()
+	}
+}, func() { teardown() })
+
+// newEnv is the environment the suite's cases run in on t.
+func newEnv(t *target.Target) *cases.Env {
+	return &cases.Env{Target: t, Base: t.Base(), Timeout: cfg.EventuallyTimeout, Interval: cfg.EventuallyInterval, SwapMax: cfg.CertSwapMax,
+		Load: cases.Load{Rate: cfg.LoadRate, Duration: cfg.LoadDuration, RotationMax: cfg.RotationMax}, InFlightWindow: cfg.InFlightWindow}
+}
+
+// disruptive are the decorators of a spec that disturbs the gateway for every other spec (a
+// restart, a token rotation, a certificate swap, a locked-out user, oversized bodies, the bridge
+// credentials). On a target that starts a gateway of its own for one spec (the embedded one,
+// target.Config.Isolates) the spec runs on that gateway (own), beside the others, and before them
+// (its waits then overlap their work); on any other target it runs alone (Serial), after the rest.
+// They depend on --target: an It's, inside a container's body, which Ginkgo runs once the flags
+// are parsed (a top-level Describe's own decorators are evaluated at init, before).
+func disruptive() []any {
+	if cfg.Isolates() {
+		return []any{SpecPriority(1)}
+	}
+	return []any{Serial}
+}
+
+// own is the target and environment a disruptive spec works on: a gateway of its own, started
+// for the spec and removed after it, where the target isolates; the run's target elsewhere.
+func own(ctx SpecContext) (*target.Target, *cases.Env) {
+	if !cfg.Isolates() {
+		return tgt, env
+	}
+	t, stop, err := target.Isolated(ctx, cfg)
+	if err != nil {
+		setupFailed(err)
+	}
+	DeferCleanup(stop)
+	return t, newEnv(t)
+}
 
 // A spec of an operation the target's layout has no route for (Keptn 0.6: no mongodb-datastore),
 // or of the keptn CLI 0.7.x on another layout, does not apply to the target: it is skipped,
@@ -214,14 +251,14 @@ func setupFailed(err error) {
 	Fail(err.Error())
 }
 
-// runCase builds the world a case needs, runs it, and removes the world afterwards.
-func runCase(ctx SpecContext, c cases.Case) {
-	w, cleanup, err := env.Build(ctx, c.Needs)
+// runCase builds the world a case needs in e, runs it, and removes the world afterwards.
+func runCase(ctx SpecContext, e *cases.Env, c cases.Case) {
+	w, cleanup, err := e.Build(ctx, c.Needs)
 	if err != nil {
 		setupFailed(err)
 	}
 	DeferCleanup(cleanup)
-	res, err := env.Run(ctx, c, w)
+	res, err := e.Run(ctx, c, w)
 	noSuiteBug(err)
 	check(res)
 }

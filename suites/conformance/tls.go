@@ -22,10 +22,14 @@ var _ = Describe("TLS", func() {
 	for _, c := range profiles.TLSChecks() {
 		args := []any{Label(report.ProfileLabel + c.Profile())}
 		if c.Swap {
-			args = append(args, Serial)
+			args = append(args, disruptive())
 		}
 		args = append(args, func(ctx SpecContext) {
-			res, err := c.Run(ctx, env)
+			e := env
+			if c.Swap {
+				_, e = own(ctx)
+			}
+			res, err := c.Run(ctx, e)
 			noSuiteBug(err)
 			check(res)
 		})

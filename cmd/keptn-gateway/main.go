@@ -97,6 +97,7 @@ var settings = []setting{
 	{"reload-interval", "KEPTN_GATEWAY_RELOAD_INTERVAL", "200ms", "how often the token, users and TLS files are checked for changes"},
 	{"shutdown-delay", "KEPTN_GATEWAY_SHUTDOWN_DELAY", "0s", "keep serving this long after SIGTERM (keep-alives off), so a load balancer stops sending first"},
 	{"exit-delay", "KEPTN_GATEWAY_EXIT_DELAY", "0s", "after the listeners closed and the data was released, stay alive this long, so that the address refuses connections (retried by the gateway) rather than vanishing while a Service still forwards to it"},
+	{"no-sync", "KEPTN_GATEWAY_NO_SYNC", "false", "commit to the stores without fsync: what was written survives a restart of the process, not a crash of the machine (for benchmarks and throwaway installations)"},
 	{"store-lock-timeout", "KEPTN_GATEWAY_STORE_LOCK_TIMEOUT", "2s", "how long to wait for a data directory another process holds (a pod being replaced)"},
 	{"upstream-patience", "KEPTN_GATEWAY_UPSTREAM_PATIENCE", "15s", "split topology: how long to retry a role that refuses connections (while it restarts)"},
 	{"read-header-timeout", "KEPTN_GATEWAY_READ_HEADER_TIMEOUT", "10s", "the most reading a request's headers may take"},
@@ -148,6 +149,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--https-redirect: %q is not a boolean", v("https-redirect"))
 	}
+	noSync, err := strconv.ParseBool(v("no-sync"))
+	if err != nil {
+		return fmt.Errorf("--no-sync: %q is not a boolean", v("no-sync"))
+	}
 	ttl, err := time.ParseDuration(v("session-ttl"))
 	if err != nil || ttl <= 0 {
 		return fmt.Errorf("--session-ttl: %q is not a positive duration", v("session-ttl"))
@@ -192,7 +197,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 			Write: durations["write-timeout"], Idle: durations["idle-timeout"],
 		},
 		APIServiceURL: v("api-service-url"), ConfigurationServiceURL: v("configuration-service-url"), DatastoreURL: v("datastore-url"),
-		EchoURL: v("echo-url"), Log: log,
+		EchoURL: v("echo-url"), NoSync: noSync, Log: log,
 	}
 	g, err := gateway.New(cfg)
 	if err != nil {

@@ -18,6 +18,7 @@ func TestMisconfigurationIsOneClearError(t *testing.T) {
 		{nil, nil, "no command given"},
 		{[]string{"frobnicate"}, nil, `unknown command "frobnicate"`},
 		{[]string{"serve", "--https-redirect=maybe"}, nil, "--https-redirect"},
+		{[]string{"serve", "--no-sync=often"}, nil, "--no-sync"},
 		{[]string{"serve", "--session-ttl=forever"}, nil, "--session-ttl"},
 		{[]string{"serve", "--log-format=xml"}, nil, "--log-format"},
 		{[]string{"serve", "--log-level=loud"}, nil, "--log-level"},

@@ -86,18 +86,30 @@ const sessionPassword = "selftest-password-0123"
 
 var sessionHash = sync.OnceValues(func() (string, error) { return gateway.HashPasswordCost(sessionPassword, bcryptCost) })
 
-// slowHash is the session user's hash at bcrypt's default cost, for the unmodified gateway and
-// the faults of the session timing check: that check tells an unknown user answered without a
-// hash by the time a hash takes, and at the least cost (about a millisecond) a loaded machine's
-// scheduling delays alone can look like a hash skipped (a SHOULD finding, which the reference
-// gateway's runs must not have; a fault's run fails on its own check).
-var slowHash = sync.OnceValues(func() (string, error) { return gateway.HashPassword(sessionPassword) })
+// The session-timing check tells an unknown user answered without a hash by the time a hash
+// takes. At the least cost (about a millisecond) a loaded machine's scheduling delays alone can
+// look like a hash skipped (a SHOULD finding, which the reference gateway's runs must not have),
+// so the unmodified gateway hashes at the embedded target's cost, 8 (a quarter of the default's
+// work: both answers then take tens of milliseconds alike); the faults of that check at the
+// default cost, so that the hash a fault skips is far above the check's 20 ms margin.
+const (
+	referenceCost = bcrypt.DefaultCost - 2
+	timingCost    = bcrypt.DefaultCost
+)
+
+var (
+	referenceHash = sync.OnceValues(func() (string, error) { return gateway.HashPasswordCost(sessionPassword, referenceCost) })
+	timingHash    = sync.OnceValues(func() (string, error) { return gateway.HashPassword(sessionPassword) })
+)
 
 // costOf is the bcrypt cost the fault's gateway runs at (nil: the unmodified gateway), and its
 // session user's hash.
 func costOf(f *Fault) (int, func() (string, error)) {
-	if f == nil || f.Check == profiles.CheckSessionTiming {
-		return bcrypt.DefaultCost, slowHash
+	switch {
+	case f == nil:
+		return referenceCost, referenceHash
+	case f.Check == profiles.CheckSessionTiming:
+		return timingCost, timingHash
 	}
 	return bcryptCost, sessionHash
 }

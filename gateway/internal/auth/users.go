@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -173,10 +174,19 @@ func (u *Users) Watch(ctx context.Context, interval time.Duration) {
 	})
 }
 
+// dummyHash is the hash an unknown user's login is compared with, so that it takes as long as a
+// known user's: made once per cost in a process (a hash is the most CPU a start or a reload of
+// the users takes).
 func dummyHash(cost int) []byte {
+	if h, ok := dummies.Load(cost); ok {
+		return h.([]byte)
+	}
 	h, _ := bcrypt.GenerateFromPassword([]byte("no user has this password"), cost)
+	dummies.Store(cost, h)
 	return h
 }
+
+var dummies sync.Map // bcrypt cost → dummyHash
 
 // stableUUID derives a UUID-shaped identifier from a name (version 5 style, SHA-1).
 func stableUUID(name string) string {

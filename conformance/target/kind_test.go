@@ -3,6 +3,7 @@ package target
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,7 +60,8 @@ func TestWithoutGatewayKeepsTheBackends(t *testing.T) {
 		meta := obj["metadata"].(map[string]any)
 		kept[obj["kind"].(string)+"/"+meta["name"].(string)]++
 	}
-	for _, want := range []string{"Deployment/api-service", "Deployment/configuration-service", "Deployment/mongodb-datastore", "Service/api-service", "Namespace/keptn"} {
+	for _, want := range []string{"Deployment/api-service", "Deployment/configuration-service", "Deployment/mongodb-datastore", "Service/api-service", "Namespace/keptn",
+		"Deployment/conformance-echo", "Service/conformance-echo"} {
 		if kept[want] != 1 {
 			t.Errorf("%s: kept %d times, want once (kept %v)", want, kept[want], kept)
 		}
@@ -174,5 +176,40 @@ func TestReplicatedAPIServiceIsAStatefulSet(t *testing.T) {
 				t.Errorf("statefulset spec %v", spec)
 			}
 		}
+	}
+}
+
+// The reference manifests run the echo role beside the backends, and the gateway routes
+// /api/echo to it.
+func TestKindManifestHasTheEchoBackend(t *testing.T) {
+	m, err := renderManifest("img", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := map[string]map[string]any{}
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(string(m)), 4096)
+	for {
+		var obj map[string]any
+		if dec.Decode(&obj) != nil {
+			break
+		}
+		objs[obj["kind"].(string)+"/"+obj["metadata"].(map[string]any)["name"].(string)] = obj
+	}
+	args := func(name string) []any {
+		d := objs["Deployment/"+name]
+		if d == nil {
+			t.Fatalf("no Deployment %s", name)
+		}
+		tmpl := d["spec"].(map[string]any)["template"].(map[string]any)
+		return tmpl["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["args"].([]any)
+	}
+	if a := args("conformance-echo"); !slices.Contains(a, any("--role=echo")) {
+		t.Errorf("the echo Deployment runs %v", a)
+	}
+	if objs["Service/conformance-echo"] == nil {
+		t.Error("no Service conformance-echo")
+	}
+	if a := args(kindGateway); !slices.Contains(a, any("--echo-url=http://conformance-echo:8080")) {
+		t.Errorf("the gateway runs %v, without the echo backend's URL", a)
 	}
 }

@@ -116,7 +116,13 @@ func TestInstallFlagsAreChecked(t *testing.T) {
 			c.ReferenceBackends = false
 			c.APIServiceReplicas = 2
 		}, "reference backends"},
-		"two replicas are ok": {func(c *Config) { c.APIServiceReplicas = 2 }, ""},
+		"two replicas are ok":  {func(c *Config) { c.APIServiceReplicas = 2 }, ""},
+		"echo without install": {func(c *Config) { c.EchoPrefix = "/api/echo" }, "--install DIR"},
+		"echo websocket alone": {func(c *Config) { c.EchoWebsocket = "/api/echo/websocket" }, "--install DIR"},
+		"echo with install is ok": {func(c *Config) {
+			c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx")
+			c.EchoPrefix, c.EchoWebsocket = "/api/echo", "/api/echo/websocket"
+		}, ""},
 	} {
 		cfg := base
 		c.mod(&cfg)
@@ -211,5 +217,25 @@ func TestKindManifestHasTheEchoBackend(t *testing.T) {
 	}
 	if a := args(kindGateway); !slices.Contains(a, any("--echo-url=http://conformance-echo:8080")) {
 		t.Errorf("the gateway runs %v, without the echo backend's URL", a)
+	}
+}
+
+// The reference installation has its echo backend at /api/echo, as the embedded target's; a
+// user's installation has the one its flags name, or none.
+func TestKindEchoBackend(t *testing.T) {
+	spec, why, err := kindEcho(Config{})
+	if err != nil || why != "" || spec == nil || spec.Prefix != "/api/echo" || spec.UpstreamPrefix != "" || spec.Websocket != "/api/echo/websocket" {
+		t.Fatalf("reference installation: %+v %q %v", spec, why, err)
+	}
+	nginx := filepath.Join(moduleRoot(), "fixtures/kind/nginx")
+	if spec, why, err := kindEcho(Config{Install: nginx}); err != nil || spec != nil || !strings.Contains(why, "--echo-prefix") {
+		t.Errorf("--install without --echo-prefix: %+v %q %v", spec, why, err)
+	}
+	spec, why, err = kindEcho(Config{Install: nginx, EchoPrefix: "/api/echo/", EchoWebsocket: "/api/echo/websocket"})
+	if err != nil || why != "" || spec == nil || spec.Prefix != "/api/echo" || spec.Websocket != "/api/echo/websocket" {
+		t.Errorf("--install with --echo-prefix: %+v %q %v", spec, why, err)
+	}
+	if _, _, err := kindEcho(Config{Install: nginx, EchoPrefix: "api/echo"}); err == nil {
+		t.Error("--echo-prefix without a leading slash accepted")
 	}
 }

@@ -127,9 +127,11 @@ fi
 # Then the same profiles against a second real gateway: Debian's nginx with fixtures/nginx
 # (image: scripts/nginx-image.sh), installed as a user's installation would be (--install
 # fixtures/kind/nginx --load-image ...) in front of the reference backends, on the same cluster
-# when it is kept, else on a new one. Reports in $ARTIFACTS/nginx. E2E_NGINX=0 skips it. Unlike
-# the reference installation it is not held to 0 lost requests during the token rotation (a
-# measured SHOULD: nginx answers 502 while the only api-service restarts, as upstream does).
+# when it is kept, else on a new one; its route to their echo backend (the Upstream profile) is
+# named by --echo-prefix and --echo-websocket, as a user's would be. Reports in $ARTIFACTS/nginx.
+# E2E_NGINX=0 skips it. Unlike the reference installation it is not held to 0 lost requests
+# during the token rotation (a measured SHOULD: nginx answers 502 while the only api-service
+# restarts, as upstream does).
 if [[ "${E2E_NGINX:-1}" == 1 ]]; then
   t=$(now)
   NGINX=$(bash scripts/nginx-image.sh | tail -n 1)
@@ -140,6 +142,7 @@ if [[ "${E2E_NGINX:-1}" == 1 ]]; then
     ${LABELS:+--label-filter="$LABELS"} \
     --target=kind --kind-cluster="$CLUSTER" --kind-node-image="$NODE_IMAGE" \
     --gateway-image="$GATEWAY" --install=fixtures/kind/nginx --load-image="$NGINX" \
+    --echo-prefix=/api/echo --echo-websocket=/api/echo/websocket \
     --implementation="nginx $nginx_version (Debian; fixtures/kind/nginx) before the reference backends" \
     --keep-cluster=true --artifacts="$ARTIFACTS/nginx" || status=$?
   timing nginx-suites "$t"

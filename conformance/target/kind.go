@@ -33,6 +33,7 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/pki"
 	"github.com/keptn-conformance/keptn-conformance/fixtures"
+	"github.com/keptn-conformance/keptn-conformance/gateway/edge"
 )
 
 // The kind installation's fixed facts.
@@ -72,6 +73,10 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 	cfg.TLSSecret = cmp.Or(cfg.TLSSecret, tlsSecret)
 	cfg.APIServiceReplicas = cmp.Or(cfg.APIServiceReplicas, 1)
 	if err := checkInstallFlags(cfg); err != nil {
+		return nil, nil, err
+	}
+	echoBackend, noEcho, err := kindEcho(cfg)
+	if err != nil {
 		return nil, nil, err
 	}
 	httpURL, httpsURL, err := kindEndpoints(cfg.KindConfigFile)
@@ -184,6 +189,9 @@ func setupKind(ctx context.Context, cfg Config) (*Description, func(), error) {
 		}
 		d.HotReload = cfg.HotReload
 	}
+	if d.Echo = echoBackend; d.Echo == nil {
+		d.Missing = map[string]string{CapEcho: noEcho}
+	}
 	if err := Ready(ictx, d); err != nil {
 		return nil, teardown, err
 	}
@@ -280,7 +288,9 @@ func kindEndpoints(configFile string) (httpURL, httpsURL string, err error) {
 // after the Secrets are made, and by default in front of the reference backends: everything of
 // fixtures/kind/manifests but the gateway's Deployment and Service (kindGateway). --load-image
 // loads the images they name, --token-secret, --tls-secret and --api-service-selector say where
-// the token and certificate capabilities act. fixtures/kind/nginx is the worked example.
+// the token and certificate capabilities act, --echo-prefix (with --echo-upstream-prefix and
+// --echo-websocket) where its gateway routes to the echo backend (kindEcho). fixtures/kind/nginx
+// is the worked example.
 
 // checkInstallFlags refuses, in one message, flags that cannot make an installation.
 func checkInstallFlags(cfg Config) error {
@@ -291,6 +301,9 @@ func checkInstallFlags(cfg Config) error {
 	if cfg.Install == "" {
 		if cfg.LoadImages != "" || cfg.TLSSecret != tlsSecret {
 			return errors.New("--load-image and --tls-secret are for a gateway of your own: give its manifests with --install DIR")
+		}
+		if cfg.EchoPrefix != "" || cfg.EchoUpstreamPrefix != "" || cfg.EchoWebsocket != "" {
+			return errors.New("--echo-prefix, --echo-upstream-prefix and --echo-websocket are for a gateway of your own (--install DIR): the reference gateway routes /api/echo to its echo backend")
 		}
 	} else if _, err := installFiles(cfg.Install); err != nil {
 		return err
@@ -305,6 +318,17 @@ func checkInstallFlags(cfg Config) error {
 		return fmt.Errorf("the reference installation reads the token from the Secret %s: --token-secret %s needs --install with --reference-backends=false", tokenSecret, cfg.TokenSecret)
 	}
 	return nil
+}
+
+// kindEcho is the echo backend behind the installation's gateway, for the Upstream profile: the
+// reference gateway routes /api/echo to the manifest's conformance-echo (--echo-url), as the
+// embedded target's does; a gateway of your own (--install) has the one its flags name
+// (--echo-prefix, as on an external target), and none without them.
+func kindEcho(cfg Config) (*EchoSpec, string, error) {
+	if cfg.Install != "" {
+		return echoSpec(cfg)
+	}
+	return &EchoSpec{Prefix: edge.EchoPrefix, Websocket: edge.EchoPrefix + "/websocket"}, "", nil
 }
 
 // kindImages are the images to load into the cluster.

@@ -3,6 +3,7 @@ package target
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,7 +60,8 @@ func TestWithoutGatewayKeepsTheBackends(t *testing.T) {
 		meta := obj["metadata"].(map[string]any)
 		kept[obj["kind"].(string)+"/"+meta["name"].(string)]++
 	}
-	for _, want := range []string{"Deployment/api-service", "Deployment/configuration-service", "Deployment/mongodb-datastore", "Service/api-service", "Namespace/keptn"} {
+	for _, want := range []string{"Deployment/api-service", "Deployment/configuration-service", "Deployment/mongodb-datastore", "Service/api-service", "Namespace/keptn",
+		"Deployment/conformance-echo", "Service/conformance-echo"} {
 		if kept[want] != 1 {
 			t.Errorf("%s: kept %d times, want once (kept %v)", want, kept[want], kept)
 		}
@@ -114,7 +116,13 @@ func TestInstallFlagsAreChecked(t *testing.T) {
 			c.ReferenceBackends = false
 			c.APIServiceReplicas = 2
 		}, "reference backends"},
-		"two replicas are ok": {func(c *Config) { c.APIServiceReplicas = 2 }, ""},
+		"two replicas are ok":  {func(c *Config) { c.APIServiceReplicas = 2 }, ""},
+		"echo without install": {func(c *Config) { c.EchoPrefix = "/api/echo" }, "--install DIR"},
+		"echo websocket alone": {func(c *Config) { c.EchoWebsocket = "/api/echo/websocket" }, "--install DIR"},
+		"echo with install is ok": {func(c *Config) {
+			c.Install = filepath.Join(moduleRoot(), "fixtures/kind/nginx")
+			c.EchoPrefix, c.EchoWebsocket = "/api/echo", "/api/echo/websocket"
+		}, ""},
 	} {
 		cfg := base
 		c.mod(&cfg)
@@ -174,5 +182,60 @@ func TestReplicatedAPIServiceIsAStatefulSet(t *testing.T) {
 				t.Errorf("statefulset spec %v", spec)
 			}
 		}
+	}
+}
+
+// The reference manifests run the echo role beside the backends, and the gateway routes
+// /api/echo to it.
+func TestKindManifestHasTheEchoBackend(t *testing.T) {
+	m, err := renderManifest("img", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := map[string]map[string]any{}
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(string(m)), 4096)
+	for {
+		var obj map[string]any
+		if dec.Decode(&obj) != nil {
+			break
+		}
+		objs[obj["kind"].(string)+"/"+obj["metadata"].(map[string]any)["name"].(string)] = obj
+	}
+	args := func(name string) []any {
+		d := objs["Deployment/"+name]
+		if d == nil {
+			t.Fatalf("no Deployment %s", name)
+		}
+		tmpl := d["spec"].(map[string]any)["template"].(map[string]any)
+		return tmpl["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["args"].([]any)
+	}
+	if a := args("conformance-echo"); !slices.Contains(a, any("--role=echo")) {
+		t.Errorf("the echo Deployment runs %v", a)
+	}
+	if objs["Service/conformance-echo"] == nil {
+		t.Error("no Service conformance-echo")
+	}
+	if a := args(kindGateway); !slices.Contains(a, any("--echo-url=http://conformance-echo:8080")) {
+		t.Errorf("the gateway runs %v, without the echo backend's URL", a)
+	}
+}
+
+// The reference installation has its echo backend at /api/echo, as the embedded target's; a
+// user's installation has the one its flags name, or none.
+func TestKindEchoBackend(t *testing.T) {
+	spec, why, err := kindEcho(Config{})
+	if err != nil || why != "" || spec == nil || spec.Prefix != "/api/echo" || spec.UpstreamPrefix != "" || spec.Websocket != "/api/echo/websocket" {
+		t.Fatalf("reference installation: %+v %q %v", spec, why, err)
+	}
+	nginx := filepath.Join(moduleRoot(), "fixtures/kind/nginx")
+	if spec, why, err := kindEcho(Config{Install: nginx}); err != nil || spec != nil || !strings.Contains(why, "--echo-prefix") {
+		t.Errorf("--install without --echo-prefix: %+v %q %v", spec, why, err)
+	}
+	spec, why, err = kindEcho(Config{Install: nginx, EchoPrefix: "/api/echo/", EchoWebsocket: "/api/echo/websocket"})
+	if err != nil || why != "" || spec == nil || spec.Prefix != "/api/echo" || spec.Websocket != "/api/echo/websocket" {
+		t.Errorf("--install with --echo-prefix: %+v %q %v", spec, why, err)
+	}
+	if _, _, err := kindEcho(Config{Install: nginx, EchoPrefix: "api/echo"}); err == nil {
+		t.Error("--echo-prefix without a leading slash accepted")
 	}
 }

@@ -101,6 +101,7 @@ if [[ "$IN_CLUSTER" == 1 && -f "$ARTIFACTS/kubeconfig" ]]; then
   tarball="$ARTIFACTS/in-cluster-results.tar.gz"
   bin/keptn-conformance in-cluster --kubeconfig="$ARTIFACTS/kubeconfig" --image="$SUITE_IMAGE" --out="$tarball" -- \
     --procs="$PROCS" --timeout=45m --poll-progress-after=120s ${LABELS:+--label-filter="$LABELS"} \
+    --echo-prefix=/api/echo --echo-websocket=/api/echo/websocket \
     --implementation='keptn-gateway (reference implementation) on kind, certified in-cluster' || status=$?
   timing in-cluster "$t"
   if [[ -f "$tarball" ]]; then

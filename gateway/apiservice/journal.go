@@ -69,17 +69,29 @@ func (s *Service) step(name string) error {
 // and carries it out.
 func (s *Service) carryOut(w http.ResponseWriter, r *http.Request, in intent, refuse func(*csProject) error) {
 	ctx := r.Context()
+	// The websocket token first: a state store that cannot be reached fails the request before
+	// anything is journaled.
+	tok, err := s.grant(ctx, in.Event.Str("shkeptncontext"), describe(in.Event))
+	if err != nil {
+		s.fail(w, "granting the websocket token", err)
+		return
+	}
 	s.lifecycle.Lock()
 	defer s.lifecycle.Unlock()
 	var left intent
-	err := s.db.View(func(tx *store.Tx) error { return store.Get(tx, bucketJournal, in.key(), &left) })
+	err = s.db.View(func(tx *store.Tx) error { return store.Get(tx, bucketJournal, in.key(), &left) })
 	if err == nil {
 		if err := s.apply(ctx, left); err != nil {
 			s.fail(w, "completing an interrupted "+left.Kind, err)
 			return
 		}
 		if left.Kind == in.Kind {
-			s.answer(w, left)
+			leftTok, err := s.grant(ctx, left.Event.Str("shkeptncontext"), describe(left.Event))
+			if err != nil {
+				s.fail(w, "granting the websocket token", err)
+				return
+			}
+			s.answer(w, left, leftTok)
 			return
 		}
 	}
@@ -110,13 +122,13 @@ func (s *Service) carryOut(w http.ResponseWriter, r *http.Request, in intent, re
 		s.fail(w, in.Kind, err)
 		return
 	}
-	s.answer(w, in)
+	s.answer(w, in, tok)
 }
 
-func (s *Service) answer(w http.ResponseWriter, in intent) {
-	kctx := in.Event.Str("shkeptncontext")
+// answer answers a plan carried out, with its websocket token.
+func (s *Service) answer(w http.ResponseWriter, in intent, tok string) {
 	s.log.Info(in.Kind+" done", "project", in.Project, "service", in.Service)
-	httpx.WriteJSON(w, http.StatusOK, eventContext{KeptnContext: kctx, Token: s.ws.grant(kctx, describe(in.Event), s.now())})
+	httpx.WriteJSON(w, http.StatusOK, eventContext{KeptnContext: in.Event.Str("shkeptncontext"), Token: tok})
 }
 
 // apply carries a plan out from wherever it stands, and removes it from the journal.

@@ -191,3 +191,19 @@ func TestStateOptionsBelongToTheirRoles(t *testing.T) {
 		}
 	}
 }
+
+// Wrong passwords count on every replica at once: past the limit, each refuses the user.
+func TestReplicasShareTheLoginThrottle(t *testing.T) {
+	r := startReplicas(t, time.Hour, usersFile(t, "ada", "pw-123456"))
+	for i := range 5 { // auth.UserFailureLimit, spread over both replicas
+		g := []*running{r.a, r.b}[i%2]
+		expect(t, g.do("POST", g.http+"/auth", map[string]string{"username": "ada", "password": "wrong"}), 401)
+	}
+	for _, g := range []*running{r.a, r.b} {
+		p := g.do("POST", g.http+"/auth", map[string]string{"username": "ada", "password": "pw-123456"})
+		expect(t, p, 429)
+		if p.header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+}

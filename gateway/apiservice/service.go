@@ -48,7 +48,7 @@ type Options struct {
 	// State is where the state a client observes across requests is kept (sessions, bridge
 	// credentials, installation id, websocket tokens): a store shared by every replica of
 	// api-service (state.Remote), or nil for the role's own store, as a single replica keeps it.
-	// The lifecycle journal and the login throttles are each replica's own either way.
+	// The lifecycle journal is each replica's own either way.
 	State state.Store
 }
 
@@ -96,6 +96,11 @@ func Open(opts Options) (*Service, error) {
 	s := &Service{opts: opts, db: db, st: st, sessions: auth.NewSessions(st, opts.SessionTTL), log: opts.Log, now: time.Now,
 		byUser: auth.NewThrottle(auth.UserFailureLimit).WithBackoff(opts.ThrottleBackoff), byAddr: auth.NewThrottle(auth.AddrFailureLimit).WithBackoff(opts.ThrottleBackoff),
 		bcryptSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), stop: make(chan struct{})}
+	if opts.State != nil {
+		// Wrong passwords count on every replica at once.
+		s.byUser.Shared(opts.State, "user")
+		s.byAddr.Shared(opts.State, "addr")
+	}
 	if opts.State == nil {
 		// A shared store may be starting too: its replicas seed it at the first read instead.
 		var c bridgeCredentials

@@ -47,7 +47,17 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	userKey, addrKey := "user:"+*c.Username, "addr:"+clientAddr(r)
-	if wait := max(s.byUser.Wait(userKey), s.byAddr.Wait(addrKey)); wait > 0 {
+	waitUser, err := s.byUser.CheckWait(r.Context(), userKey)
+	if err != nil {
+		s.fail(w, "reading the login throttle", err)
+		return
+	}
+	waitAddr, err := s.byAddr.CheckWait(r.Context(), addrKey)
+	if err != nil {
+		s.fail(w, "reading the login throttle", err)
+		return
+	}
+	if wait := max(waitUser, waitAddr); wait > 0 {
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many wrong passwords: try again in %ss", retryAfter(w, wait))
 		return
 	}
@@ -64,13 +74,22 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 	user, ok := s.opts.Users.Authenticate(*c.Username, *c.Password)
 	<-s.bcryptSlots
 	if !ok {
-		s.byUser.Fail(userKey)
-		s.byAddr.Fail(addrKey)
-		// The same answer for an unknown user and a wrong password.
+		// The same answer for an unknown user and a wrong password (a throttle that could not
+		// count it is logged: the answer stays the same).
+		for _, count := range []struct {
+			t   *auth.Throttle
+			key string
+		}{{s.byUser, userKey}, {s.byAddr, addrKey}} {
+			if err := count.t.CountFailure(r.Context(), count.key); err != nil {
+				s.log.Warn("counting a wrong password failed", "err", err)
+			}
+		}
 		httpx.WriteError(w, http.StatusUnauthorized, "invalid username or password")
 		return
 	}
-	s.byUser.Reset(userKey)
+	if err := s.byUser.Clear(r.Context(), userKey); err != nil {
+		s.log.Warn("clearing the login throttle failed", "err", err)
+	}
 	// A new session id on every login; a session cookie the client already had is ended.
 	if old, err := r.Cookie(auth.CookieName); err == nil {
 		if err := s.sessions.Delete(r.Context(), old.Value); err != nil {

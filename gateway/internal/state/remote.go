@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -50,6 +51,16 @@ func expiry(t time.Time) *time.Time {
 
 // call sends one request; out (when not nil) gets the answer's value. A 404 is ErrNotFound.
 func (c *Remote) call(ctx context.Context, method, bucket, key, op string, in any, expires time.Time, out any) error {
+	_, err := c.send(ctx, method, bucket, key, op, in, expires, nil, out)
+	return err
+}
+
+// errChanged is a conditional put that came after another change.
+var errChanged = errors.New(changedMessage)
+
+// send is call with a revision a put is conditional on (nil: none), answering the entry's
+// revision (a get's).
+func (c *Remote) send(ctx context.Context, method, bucket, key, op string, in any, expires time.Time, ifRev *uint64, out any) (uint64, error) {
 	what := method + " " + bucket
 	if op != "" {
 		what += " " + op
@@ -58,14 +69,14 @@ func (c *Remote) call(ctx context.Context, method, bucket, key, op string, in an
 	if in != nil {
 		raw, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		b, err := json.Marshal(entry{Value: raw, Expires: expiry(expires)})
+		b, err := json.Marshal(entry{Value: raw, Expires: expiry(expires), Rev: ifRev})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if len(b) > MaxValueBytes {
-			return fmt.Errorf("state value of %d bytes for %s: the store takes at most %d", len(b), bucket, MaxValueBytes)
+			return 0, fmt.Errorf("state value of %d bytes for %s: the store takes at most %d", len(b), bucket, MaxValueBytes)
 		}
 		rd = bytes.NewReader(b)
 	}
@@ -76,7 +87,7 @@ func (c *Remote) call(ctx context.Context, method, bucket, key, op string, in an
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -84,34 +95,36 @@ func (c *Remote) call(ctx context.Context, method, bucket, key, op string, in an
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err() // the client went away
+			return 0, ctx.Err() // the client went away
 		}
-		return unavailable(what, err)
+		return 0, unavailable(what, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxValueBytes+1024))
 	if err != nil {
-		return unavailable(what, fmt.Errorf("reading the answer: %w", err))
+		return 0, unavailable(what, fmt.Errorf("reading the answer: %w", err))
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotFound && bucketKnown(b):
-		return ErrNotFound
+		return 0, ErrNotFound
 	case resp.StatusCode == http.StatusNotFound:
-		return unavailable(what, fmt.Errorf("%s is no state store: it answered 404 %s", c.base, message(b)))
+		return 0, unavailable(what, fmt.Errorf("%s is no state store: it answered 404 %s", c.base, message(b)))
+	case resp.StatusCode == http.StatusConflict && message(b) == changedMessage:
+		return 0, errChanged
 	case resp.StatusCode >= 500:
-		return unavailable(what, fmt.Errorf("it answered %d: %s", resp.StatusCode, message(b)))
+		return 0, unavailable(what, fmt.Errorf("it answered %d: %s", resp.StatusCode, message(b)))
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		// Not the client's doing: the api-service sent what the store refused.
-		return fmt.Errorf("the state store refused %s: %d %s", what, resp.StatusCode, message(b))
+		return 0, fmt.Errorf("the state store refused %s: %d %s", what, resp.StatusCode, message(b))
 	}
 	if out == nil {
-		return nil
+		return 0, nil
 	}
 	var e entry
 	if err := json.Unmarshal(b, &e); err != nil || len(e.Value) == 0 {
-		return unavailable(what, fmt.Errorf("the answer is not a state entry: %.200q", b))
+		return 0, unavailable(what, fmt.Errorf("the answer is not a state entry: %.200q", b))
 	}
-	return json.Unmarshal(e.Value, out)
+	return revOf(&e), json.Unmarshal(e.Value, out)
 }
 
 // bucketKnown tells a missing entry from a missing route (a base URL that is no state store):
@@ -151,4 +164,28 @@ func (c *Remote) Take(ctx context.Context, bucket, key string, v any) error {
 // Delete implements Store.
 func (c *Remote) Delete(ctx context.Context, bucket, key string) error {
 	return c.call(ctx, http.MethodDelete, bucket, key, "", nil, time.Time{}, nil)
+}
+
+// Update implements Store: read, change, and put on the condition that nothing changed between;
+// a put that came too late is tried again from a new read.
+func (c *Remote) Update(ctx context.Context, bucket, key string, fn func(cur []byte) (any, time.Time, error)) error {
+	for range 20 {
+		var cur json.RawMessage
+		rev, err := c.send(ctx, http.MethodGet, bucket, key, "", nil, time.Time{}, nil, &cur)
+		if errors.Is(err, ErrNotFound) {
+			cur, rev, err = nil, 0, nil
+		}
+		if err != nil {
+			return err
+		}
+		next, expires, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		_, err = c.send(ctx, http.MethodPut, bucket, key, "", next, expires, &rev, nil)
+		if !errors.Is(err, errChanged) {
+			return err
+		}
+	}
+	return unavailable(http.MethodPut+" "+bucket, errors.New("it changed under every one of 20 tries"))
 }

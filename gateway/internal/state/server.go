@@ -17,8 +17,9 @@ const Prefix = "/internal/state/v1/"
 
 // The state routes (internal; JSON bodies, the Keptn error model for errors):
 //
-//	GET    Prefix{bucket}/{key}        200 {"value": V}; 404
-//	PUT    Prefix{bucket}/{key}        {"value": V, "expires": T?} → 204
+//	GET    Prefix{bucket}/{key}        200 {"value": V, "rev": N}; 404
+//	PUT    Prefix{bucket}/{key}        {"value": V, "expires": T?, "rev": N?} → 204; 409 when
+//	                                   rev is given and the entry's is another (0: none)
 //	DELETE Prefix{bucket}/{key}        204 (also when missing)
 //	POST   Prefix{bucket}/{key}/add    {"value": V, "expires": T?} → 200 {"value": the value held}
 //	POST   Prefix{bucket}/{key}/take   200 {"value": V}, removed; 404
@@ -26,11 +27,23 @@ const Prefix = "/internal/state/v1/"
 // bucket is one of Buckets, key 1 to 200 of [A-Za-z0-9._-], a body at most MaxValueBytes, T an
 // RFC 3339 instant after which the entry is gone.
 
-// entry is a value as the server keeps it.
+// entry is a value as the server keeps it; Rev counts its changes (for a conditional put).
 type entry struct {
 	Value   json.RawMessage `json:"value"`
 	Expires *time.Time      `json:"expires,omitempty"`
+	Rev     *uint64         `json:"rev,omitempty"`
 }
+
+// revOf is an entry's revision (0: none).
+func revOf(e *entry) uint64 {
+	if e == nil || e.Rev == nil {
+		return 0
+	}
+	return *e.Rev
+}
+
+// changedMessage is the 409 of a conditional put that came too late.
+const changedMessage = "the state entry changed"
 
 func (e entry) expired(now time.Time) bool { return e.Expires != nil && !now.Before(*e.Expires) }
 
@@ -164,7 +177,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, err err
 	case err != nil:
 		s.failed(w, r, err)
 	default:
-		httpx.WriteJSON(w, http.StatusOK, entry{Value: e.Value})
+		rev := revOf(&e)
+		httpx.WriteJSON(w, http.StatusOK, entry{Value: e.Value, Rev: &rev})
 	}
 }
 
@@ -187,11 +201,29 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.db.Update(func(tx *store.Tx) error { return store.Put(tx, bucket, key, e) }); err != nil {
+	errChanged := errors.New(changedMessage)
+	err := s.db.Update(func(tx *store.Tx) error {
+		var cur *entry
+		if held, err := s.load(tx, bucket, key); err == nil {
+			cur = &held
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if e.Rev != nil && *e.Rev != revOf(cur) {
+			return errChanged
+		}
+		next := revOf(cur) + 1
+		e.Rev = &next
+		return store.Put(tx, bucket, key, e)
+	})
+	switch {
+	case errors.Is(err, errChanged):
+		httpx.WriteError(w, http.StatusConflict, changedMessage)
+	case err != nil:
 		s.failed(w, r, err)
-		return
+	default:
+		w.WriteHeader(http.StatusNoContent)
 	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
@@ -222,6 +254,8 @@ func (s *Server) add(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		held = e
+		one := uint64(1)
+		e.Rev = &one
 		return store.Put(tx, bucket, key, e)
 	})
 	s.answer(w, r, held, err)

@@ -1,5 +1,5 @@
 // Package state is the api-service's state a client can observe across requests: the sessions,
-// the bridge credentials, the installation id and the websocket tokens. One api-service keeps it
+// the bridge credentials, the installation id, the websocket tokens and the login throttle. One api-service keeps it
 // in its own store (Local). Several replicas of api-service are one installation only if they
 // share it: then each reaches the same store, served by the configuration-service role (the role
 // that owns the installation's persistent storage) on an internal listener of its own (Server),
@@ -35,10 +35,12 @@ const (
 	Config = "config"
 	// Websocket maps Key(websocket token) to its grant; each is taken once.
 	Websocket = "websocket"
+	// Throttle maps Key(user or address) to its wrong passwords (the login throttle).
+	Throttle = "throttle"
 )
 
 // Buckets are the buckets a Store serves.
-var Buckets = []string{Sessions, Config, Websocket}
+var Buckets = []string{Sessions, Config, Websocket, Throttle}
 
 // ErrNotFound is a key the store does not hold (or holds no longer: it expired).
 var ErrNotFound = store.ErrNotFound
@@ -58,6 +60,10 @@ type Store interface {
 	Take(ctx context.Context, bucket, key string, v any) error
 	// Delete removes key (no error when it is missing).
 	Delete(ctx context.Context, bucket, key string) error
+	// Update replaces the value of key by what fn makes of the current one (cur nil: none), as
+	// one change: no other change comes between fn's read and its write (fn may run more than
+	// once for that).
+	Update(ctx context.Context, bucket, key string, fn func(cur []byte) (next any, expires time.Time, err error)) error
 }
 
 // Key is the key a secret (a session id, a websocket token) is kept under: its SHA-256, so that
@@ -90,15 +96,15 @@ func checkName(bucket, key string) error {
 // --- Local ---
 
 // Local keeps the state in the api-service's own store (the buckets Sessions and Config, with
-// the values as they always were there, so an existing store is read as before) and the
-// websocket tokens in memory: they live for minutes and are used at once, by the process that
-// handed them out.
+// the values as they always were there, so an existing store is read as before), and the
+// websocket tokens and the login throttle in memory, as a single api-service always kept them:
+// they live for minutes and concern only the process that made them.
 type Local struct {
 	DB  *store.DB
 	Now func() time.Time
 
 	mu  sync.Mutex
-	mem map[string]memEntry // Websocket, by key
+	mem map[string]memEntry // Websocket and Throttle, by bucket and key
 }
 
 type memEntry struct {
@@ -112,7 +118,7 @@ var LocalBuckets = []string{Sessions, Config}
 // NewLocal keeps state in db, which must have LocalBuckets.
 func NewLocal(db *store.DB) *Local { return &Local{DB: db, Now: time.Now} }
 
-func (l *Local) inMemory(bucket string) bool { return bucket == Websocket }
+func (l *Local) inMemory(bucket string) bool { return bucket == Websocket || bucket == Throttle }
 
 // purge drops expired in-memory entries; l.mu is held.
 func (l *Local) purge() {
@@ -130,7 +136,7 @@ func (l *Local) Get(_ context.Context, bucket, key string, v any) error {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.purge()
-		e, ok := l.mem[key]
+		e, ok := l.mem[bucket+"/"+key]
 		if !ok {
 			return ErrNotFound
 		}
@@ -152,7 +158,7 @@ func (l *Local) Put(_ context.Context, bucket, key string, v any, expires time.T
 		if l.mem == nil {
 			l.mem = map[string]memEntry{}
 		}
-		l.mem[key] = memEntry{raw: raw, expires: expires}
+		l.mem[bucket+"/"+key] = memEntry{raw: raw, expires: expires}
 		return nil
 	}
 	return l.DB.Update(func(tx *store.Tx) error { return store.Put(tx, bucket, key, v) })
@@ -168,13 +174,13 @@ func (l *Local) Add(_ context.Context, bucket, key string, v any, expires time.T
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.purge()
-		if e, ok := l.mem[key]; ok {
+		if e, ok := l.mem[bucket+"/"+key]; ok {
 			return json.Unmarshal(e.raw, v)
 		}
 		if l.mem == nil {
 			l.mem = map[string]memEntry{}
 		}
-		l.mem[key] = memEntry{raw: raw, expires: expires}
+		l.mem[bucket+"/"+key] = memEntry{raw: raw, expires: expires}
 		return nil
 	}
 	return l.DB.Update(func(tx *store.Tx) error {
@@ -191,11 +197,11 @@ func (l *Local) Take(_ context.Context, bucket, key string, v any) error {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.purge()
-		e, ok := l.mem[key]
+		e, ok := l.mem[bucket+"/"+key]
 		if !ok {
 			return ErrNotFound
 		}
-		delete(l.mem, key)
+		delete(l.mem, bucket+"/"+key)
 		return json.Unmarshal(e.raw, v)
 	}
 	return l.DB.Update(func(tx *store.Tx) error {
@@ -211,10 +217,47 @@ func (l *Local) Delete(_ context.Context, bucket, key string) error {
 	if l.inMemory(bucket) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		delete(l.mem, key)
+		delete(l.mem, bucket+"/"+key)
 		return nil
 	}
 	return l.DB.Update(func(tx *store.Tx) error { return store.Delete(tx, bucket, key) })
+}
+
+// Update implements Store.
+func (l *Local) Update(_ context.Context, bucket, key string, fn func(cur []byte) (any, time.Time, error)) error {
+	if l.inMemory(bucket) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.purge()
+		var cur []byte
+		if e, ok := l.mem[bucket+"/"+key]; ok {
+			cur = e.raw
+		}
+		next, expires, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		raw, err := json.Marshal(next)
+		if err != nil {
+			return err
+		}
+		if l.mem == nil {
+			l.mem = map[string]memEntry{}
+		}
+		l.mem[bucket+"/"+key] = memEntry{raw: raw, expires: expires}
+		return nil
+	}
+	return l.DB.Update(func(tx *store.Tx) error {
+		var cur json.RawMessage
+		if err := store.Get(tx, bucket, key, &cur); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		next, _, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		return store.Put(tx, bucket, key, next)
+	})
 }
 
 // unavailable is the error a client sees when the state store cannot be used.

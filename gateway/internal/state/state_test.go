@@ -228,3 +228,69 @@ func TestRemoteFailuresAre503(t *testing.T) {
 		t.Errorf("an oversized value: %v", err)
 	}
 }
+
+// Concurrent updates of one entry each count once, in both implementations; a conditional put
+// that comes after another change is refused with 409.
+func TestUpdatesDoNotLoseChanges(t *testing.T) {
+	_, hs := serve(t)
+	db, err := store.OpenWith(t.TempDir(), "api.db", time.Second, []store.Option{store.NoSync}, LocalBuckets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	for name, st := range map[string]Store{"remote": remote(t, hs.URL), "local": NewLocal(db)} {
+		for _, bucket := range []string{Throttle, Config} {
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					err := st.Update(ctx, bucket, "n", func(cur []byte) (any, time.Time, error) {
+						var n int
+						if cur != nil {
+							if err := json.Unmarshal(cur, &n); err != nil {
+								return nil, time.Time{}, err
+							}
+						}
+						return n + 1, time.Now().Add(time.Minute), nil
+					})
+					if err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			var n int
+			if err := st.Get(ctx, bucket, "n", &n); err != nil || n != 8 {
+				t.Errorf("%s %s: %d after 8 concurrent updates (%v), want 8", name, bucket, n, err)
+			}
+		}
+	}
+	// The conditional put itself.
+	put := func(body string) int {
+		req, _ := http.NewRequest("PUT", hs.URL+Prefix+"config/c", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i, c := range []struct {
+		body string
+		want int
+	}{
+		{`{"value":1,"rev":1}`, 409}, // there is none yet
+		{`{"value":1,"rev":0}`, 204},
+		{`{"value":2,"rev":0}`, 409},
+		{`{"value":2,"rev":1}`, 204},
+		{`{"value":3}`, 204}, // unconditional
+		{`{"value":4,"rev":2}`, 409},
+	} {
+		if got := put(c.body); got != c.want {
+			t.Errorf("put %d %s: %d, want %d", i+1, c.body, got, c.want)
+		}
+	}
+}

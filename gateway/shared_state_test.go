@@ -207,3 +207,41 @@ func TestReplicasShareTheLoginThrottle(t *testing.T) {
 		}
 	}
 }
+
+// Two replicas asked to create the same project at once change it one at a time: one 200, the
+// others 409 (as one replica answers), one project and one creation event.
+func TestReplicasChangeAProjectOneAtATime(t *testing.T) {
+	r := startReplicas(t, time.Hour, "")
+	const n = 6
+	statuses := make(chan int, n)
+	for i := range n {
+		g := []*running{r.a, r.b}[i%2]
+		go func() {
+			req, _ := http.NewRequest("POST", g.http+"/v1/project", strings.NewReader(`{"name":"race","shipyard":"`+b64(shipyard)+`"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("x-token", replicaToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	count := map[int]int{}
+	for range n {
+		count[<-statuses]++
+	}
+	if count[200] != 1 || count[409] != n-1 {
+		t.Errorf("answers %v, want one 200 and %d 409", count, n-1)
+	}
+	p := r.ds.do("GET", r.ds.http+"/event?project=race&type=sh.keptn.internal.event.project.create", nil)
+	expect(t, p, 200)
+	if got := len(p.json(t)["events"].([]any)); got != 1 {
+		t.Errorf("%d creation events, want 1", got)
+	}
+	// Deleting it through either replica: once.
+	expect(t, r.b.api("DELETE", "/v1/project/race", nil), 200)
+	expect(t, r.a.api("DELETE", "/v1/project/race", nil), 404)
+}

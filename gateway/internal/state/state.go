@@ -37,10 +37,12 @@ const (
 	Websocket = "websocket"
 	// Throttle maps Key(user or address) to its wrong passwords (the login throttle).
 	Throttle = "throttle"
+	// Lease maps Key(project) to the replica changing it (a lifecycle plan), for minutes.
+	Lease = "lease"
 )
 
 // Buckets are the buckets a Store serves.
-var Buckets = []string{Sessions, Config, Websocket, Throttle}
+var Buckets = []string{Sessions, Config, Websocket, Throttle, Lease}
 
 // ErrNotFound is a key the store does not hold (or holds no longer: it expired).
 var ErrNotFound = store.ErrNotFound
@@ -97,7 +99,7 @@ func checkName(bucket, key string) error {
 
 // Local keeps the state in the api-service's own store (the buckets Sessions and Config, with
 // the values as they always were there, so an existing store is read as before), and the
-// websocket tokens and the login throttle in memory, as a single api-service always kept them:
+// rest (websocket tokens, the login throttle) in memory, as a single api-service always kept them:
 // they live for minutes and concern only the process that made them.
 type Local struct {
 	DB  *store.DB
@@ -118,7 +120,7 @@ var LocalBuckets = []string{Sessions, Config}
 // NewLocal keeps state in db, which must have LocalBuckets.
 func NewLocal(db *store.DB) *Local { return &Local{DB: db, Now: time.Now} }
 
-func (l *Local) inMemory(bucket string) bool { return bucket == Websocket || bucket == Throttle }
+func (l *Local) inMemory(bucket string) bool { return bucket != Sessions && bucket != Config }
 
 // purge drops expired in-memory entries; l.mu is held.
 func (l *Local) purge() {

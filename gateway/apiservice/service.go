@@ -46,9 +46,9 @@ type Options struct {
 	// auth.ThrottleBackoff).
 	ThrottleBackoff time.Duration
 	// State is where the state a client observes across requests is kept (sessions, bridge
-	// credentials, installation id, websocket tokens): a store shared by every replica of
-	// api-service (state.Remote), or nil for the role's own store, as a single replica keeps it.
-	// The lifecycle journal is each replica's own either way.
+	// credentials, installation id, websocket tokens, login throttle, project leases): a store
+	// shared by every replica of api-service (state.Remote), or nil for the role's own store, as
+	// a single replica keeps it. The lifecycle journal is each replica's own either way.
 	State state.Store
 }
 
@@ -100,8 +100,7 @@ func Open(opts Options) (*Service, error) {
 		// Wrong passwords count on every replica at once.
 		s.byUser.Shared(opts.State, "user")
 		s.byAddr.Shared(opts.State, "addr")
-	}
-	if opts.State == nil {
+	} else {
 		// A shared store may be starting too: its replicas seed it at the first read instead.
 		var c bridgeCredentials
 		if err := s.bridgeCredentials(context.Background(), &c); err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/certs"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/state"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
@@ -79,6 +80,15 @@ type Config struct {
 	Layout string
 	// The other roles' base URLs, for the split topology.
 	APIServiceURL, ConfigurationServiceURL, DatastoreURL string
+	// StateAddr (role configuration-service) is the address of the internal state listener: the
+	// state of api-service (sessions, bridge credentials, installation id, websocket tokens)
+	// served to every api-service replica, on a listener of its own that no gateway forwards to
+	// (state.Prefix). Empty: none.
+	StateAddr string
+	// StateURL (role api-service) is the base URL of a configuration-service's state listener:
+	// the replicas that name the same one are one installation (a session made through one is
+	// valid on every other). Empty: the role keeps that state in its own store.
+	StateURL string
 	// EchoURL (roles all and gateway) routes edge.EchoPrefix to an echo role at this base URL,
 	// through the same proxy as the split topology's routes (the suite's Upstream profile).
 	EchoURL string
@@ -124,6 +134,10 @@ type Gateway struct {
 	certs   *certs.Manager
 	closers []io.Closer
 	notes   []string
+	// stateHandler serves the state routes (role configuration-service with StateAddr), on
+	// stateL once Listeners has bound it.
+	stateHandler http.Handler
+	stateL       net.Listener
 	// httpsPort is the HTTPS listener's port once bound (for the strict-mode redirect).
 	httpsPort string
 	layout    edge.Layout
@@ -181,6 +195,12 @@ func (c *Config) defaults() error {
 	if layout.String() != edge.Layout07.String() && c.Role != RoleAll && c.Role != RoleGateway {
 		return fmt.Errorf("role %s serves its own paths; --layout is the gateway's (roles all and gateway)", c.Role)
 	}
+	if c.StateAddr != "" && c.Role != RoleConfigurationService {
+		return fmt.Errorf("role %s serves no state: --state-http is the configuration-service's", c.Role)
+	}
+	if c.StateURL != "" && c.Role != RoleAPIService {
+		return fmt.Errorf("role %s reads no shared state: --state-url is for api-service replicas", c.Role)
+	}
 	need := map[Role][]struct{ name, v string }{
 		RoleGateway:    {{"--api-service-url", c.APIServiceURL}, {"--configuration-service-url", c.ConfigurationServiceURL}, {"--datastore-url", c.DatastoreURL}},
 		RoleAPIService: {{"--configuration-service-url", c.ConfigurationServiceURL}, {"--datastore-url", c.DatastoreURL}},
@@ -229,6 +249,15 @@ func New(cfg Config) (_ *Gateway, err error) {
 		}
 		g.closers = append(g.closers, cs)
 		g.handler = cs.Handler()
+		if cfg.StateAddr != "" {
+			st, err := state.OpenServer(cfg.DataDir, "api-service-state.db", cfg.StoreLockTimeout, g.log, storeOpts...)
+			if err != nil {
+				return nil, err
+			}
+			g.closers = append(g.closers, st)
+			g.stateHandler = httpx.Logged(g.log, "state", limited(st.Handler(), func(string) int64 { return state.MaxValueBytes }, cfg.Timeouts))
+			g.notes = append(g.notes, "state of api-service: served on "+cfg.StateAddr+" (internal; "+state.Prefix+")")
+		}
 	case RoleDatastore:
 		ds, err := datastore.Open(cfg.DataDir, g.log, cfg.StoreLockTimeout, storeOpts...)
 		if err != nil {
@@ -246,7 +275,14 @@ func New(cfg Config) (_ *Gateway, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("--datastore-url: %w", err)
 		}
-		api, err := g.openAPIService(csClient, dsClient, storeOpts)
+		var shared state.Store
+		if cfg.StateURL != "" {
+			if shared, err = state.NewRemote(cfg.StateURL, retry); err != nil {
+				return nil, fmt.Errorf("--state-url: %w", err)
+			}
+			g.notes = append(g.notes, "sessions, bridge credentials, websocket tokens: shared, at "+cfg.StateURL)
+		}
+		api, err := g.openAPIService(csClient, dsClient, storeOpts, shared)
 		if err != nil {
 			return nil, err
 		}
@@ -288,7 +324,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 		g.closers = append(g.closers, ds)
 		csClient, _ := httpx.NewClient("http://configuration-service", httpx.InProcess{Handler: cs.Handler()})
 		dsClient, _ := httpx.NewClient("http://mongodb-datastore", httpx.InProcess{Handler: ds.Handler()})
-		api, err := g.openAPIService(csClient, dsClient, storeOpts)
+		api, err := g.openAPIService(csClient, dsClient, storeOpts, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -312,7 +348,7 @@ func New(cfg Config) (_ *Gateway, err error) {
 	return g, nil
 }
 
-func (g *Gateway) openAPIService(cs, ds *httpx.Client, storeOpts []store.Option) (*apiservice.Service, error) {
+func (g *Gateway) openAPIService(cs, ds *httpx.Client, storeOpts []store.Option, shared state.Store) (*apiservice.Service, error) {
 	var err error
 	if g.cfg.Token != "" {
 		g.tokens, err = auth.TokenFromValue(g.cfg.Token, "the environment (KEPTN_API_TOKEN)", g.log)
@@ -342,6 +378,7 @@ func (g *Gateway) openAPIService(cs, ds *httpx.Client, storeOpts []store.Option)
 	api, err := apiservice.Open(apiservice.Options{
 		DataDir: g.cfg.DataDir, StoreLockTimeout: g.cfg.StoreLockTimeout, Tokens: g.tokens, Users: g.users, SessionTTL: g.cfg.SessionTTL,
 		ConfigurationService: cs, Datastore: ds, Log: g.log, Version: Version, Store: storeOpts, ThrottleBackoff: g.cfg.ThrottleBackoff,
+		State: shared,
 	})
 	if err != nil {
 		return nil, err
@@ -445,7 +482,8 @@ func (g *Gateway) Watch(ctx context.Context) {
 	wg.Wait()
 }
 
-// Listeners binds the configured addresses.
+// Listeners binds the configured addresses (and the state listener, which Serve serves too;
+// see StateListenerAddr).
 func (g *Gateway) Listeners() (httpL, httpsL net.Listener, err error) {
 	if httpL, err = net.Listen("tcp", g.cfg.HTTPAddr); err != nil {
 		return nil, nil, fmt.Errorf("HTTP listener: %w", err)
@@ -457,7 +495,24 @@ func (g *Gateway) Listeners() (httpL, httpsL net.Listener, err error) {
 		}
 		_, g.httpsPort, _ = net.SplitHostPort(httpsL.Addr().String())
 	}
+	if g.stateHandler != nil && g.stateL == nil {
+		if g.stateL, err = net.Listen("tcp", g.cfg.StateAddr); err != nil {
+			httpL.Close()
+			if httpsL != nil {
+				httpsL.Close()
+			}
+			return nil, nil, fmt.Errorf("state listener (--state-http): %w", err)
+		}
+	}
 	return httpL, httpsL, nil
+}
+
+// StateListenerAddr is the address the state listener got from Listeners ("" without one).
+func (g *Gateway) StateListenerAddr() string {
+	if g.stateL == nil {
+		return ""
+	}
+	return g.stateL.Addr().String()
 }
 
 // Serve serves on the listeners (httpsL may be nil) and watches the files, until ctx ends; then
@@ -489,6 +544,11 @@ func (g *Gateway) Serve(ctx context.Context, httpL, httpsL net.Listener) error {
 		secure := g.cfg.Timeouts.server(g.HTTPSHandler())
 		secure.TLSConfig, secure.ErrorLog = g.TLSConfig(), errLog
 		serve(secure, httpsL, true)
+	}
+	if g.stateL != nil {
+		st := g.cfg.Timeouts.server(g.stateHandler)
+		st.ErrorLog = errLog
+		serve(st, g.stateL, false)
 	}
 	watched := make(chan struct{})
 	go func() { g.Watch(ctx); close(watched) }()

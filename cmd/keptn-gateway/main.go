@@ -93,6 +93,8 @@ var settings = []setting{
 	{"api-service-url", "KEPTN_GATEWAY_API_SERVICE_URL", "", "base URL of api-service (roles gateway)"},
 	{"configuration-service-url", "KEPTN_GATEWAY_CONFIGURATION_SERVICE_URL", "", "base URL of configuration-service (roles gateway, api-service)"},
 	{"datastore-url", "KEPTN_GATEWAY_DATASTORE_URL", "", "base URL of mongodb-datastore (roles gateway, api-service)"},
+	{"state-http", "KEPTN_GATEWAY_STATE_HTTP", "", "role configuration-service: address of the internal state listener, which keeps api-service's sessions, bridge credentials, websocket tokens and login throttle for all its replicas (empty: none; never expose it)"},
+	{"state-url", "KEPTN_GATEWAY_STATE_URL", "", "role api-service: base URL of a configuration-service's state listener, shared by every replica (empty: the replica keeps that state in its own store)"},
 	{"echo-url", "KEPTN_GATEWAY_ECHO_URL", "", "base URL of an echo role (roles all and gateway): served at /api/echo, prefix stripped, for the suite's Upstream profile"},
 	{"reload-interval", "KEPTN_GATEWAY_RELOAD_INTERVAL", "200ms", "how often the token, users and TLS files are checked for changes"},
 	{"shutdown-delay", "KEPTN_GATEWAY_SHUTDOWN_DELAY", "0s", "keep serving this long after SIGTERM (keep-alives off), so a load balancer stops sending first"},
@@ -197,7 +199,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 			Write: durations["write-timeout"], Idle: durations["idle-timeout"],
 		},
 		APIServiceURL: v("api-service-url"), ConfigurationServiceURL: v("configuration-service-url"), DatastoreURL: v("datastore-url"),
-		EchoURL: v("echo-url"), NoSync: noSync, Log: log,
+		StateAddr: v("state-http"), StateURL: v("state-url"), EchoURL: v("echo-url"), NoSync: noSync, Log: log,
 	}
 	g, err := gateway.New(cfg)
 	if err != nil {

@@ -61,7 +61,7 @@ type Config struct {
 	TokenSecret        string // the API token's Secret (key: the same name)
 	TLSSecret          string // the gateway's TLS Secret
 	APIServiceSelector string // label selector of api-service's pods, restarted by a token rotation
-	APIServiceReplicas int    // replicas of the reference api-service (more than 1: a StatefulSet)
+	APIServiceReplicas int    // replicas of the reference api-service (more than 1: a StatefulSet sharing its state)
 
 	// every target
 	Specs              string // --specs: bundled, served, a directory or a base URL (package specsource)
@@ -132,7 +132,7 @@ func (c *Config) settings() []setting {
 		{"token-secret", "KEPTN_CONFORMANCE_TOKEN_SECRET", "kind: the API token's Secret, made at install and rotated (its key has the same name)", &c.TokenSecret, "keptn-api-token"},
 		{"tls-secret", "KEPTN_CONFORMANCE_TLS_SECRET", "kind: the gateway's TLS Secret (tls.crt, tls.key), made at install and swapped by the TLS profile", &c.TLSSecret, "api-gateway-tls"},
 		{"api-service-selector", "KEPTN_CONFORMANCE_API_SERVICE_SELECTOR", "kind: label selector of the pods a token rotation restarts (default: api-service's documented labels, app.kubernetes.io/name=api-service, else run=api-service)", &c.APIServiceSelector, ""},
-		{"api-service-replicas", "KEPTN_CONFORMANCE_API_SERVICE_REPLICAS", "kind: replicas of the reference api-service; more than 1 makes it a StatefulSet, each replica with a store of its own (sessions and the bridge credentials are then per replica)", &c.APIServiceReplicas, "1"},
+		{"api-service-replicas", "KEPTN_CONFORMANCE_API_SERVICE_REPLICAS", "kind: replicas of the reference api-service; more than 1 makes them one installation (sessions, bridge credentials, installation id and websocket tokens shared through configuration-service's internal state listener) and a StatefulSet, each replica with a volume for its own lifecycle journal", &c.APIServiceReplicas, "1"},
 		{"specs", "KEPTN_CONFORMANCE_SPECS", "the documents to certify against besides the bundled ones: bundled (only those), served (the target's own), or a directory or base URL holding api-service.yaml, configuration-service.yaml, mongodb-datastore.yaml (Swagger 2.0 or OpenAPI 3)", &c.Specs, "bundled"},
 		{"layout", "KEPTN_CONFORMANCE_LAYOUT", "where the target serves the Keptn API: 0.7 (under /api, api-gateway-nginx) or 0.6 (Keptn 0.6: /v1, /configuration-service, /swagger-ui/; no mongodb-datastore, whose checks are then skipped)", &c.Layout, "0.7"},
 		{"artifacts", "KEPTN_CONFORMANCE_ARTIFACTS", "directory for the reports", &c.ArtifactsDir, "_artifacts"},

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,8 +140,8 @@ func TestInstallFlagsAreChecked(t *testing.T) {
 	}
 }
 
-// More than one api-service replica makes it a StatefulSet with a volume per replica, in place of
-// the Deployment and its one claim.
+// More than one api-service replica makes it a StatefulSet with a volume per replica (for its own
+// lifecycle journal), in place of the Deployment and its one claim, sharing the rest of its state.
 func TestReplicatedAPIServiceIsAStatefulSet(t *testing.T) {
 	for _, tc := range []struct {
 		replicas    int
@@ -171,6 +172,35 @@ func TestReplicatedAPIServiceIsAStatefulSet(t *testing.T) {
 		for _, n := range tc.notIn {
 			if kinds[n] != nil {
 				t.Errorf("replicas %d: %s", tc.replicas, n)
+			}
+		}
+		// More than one replica: one installation, its state shared through configuration-service's
+		// internal state port, which only api-service's pods may reach.
+		shared := tc.replicas > 1
+		args := func(kind string) string {
+			obj := kinds[kind]
+			if obj == nil {
+				return ""
+			}
+			c := obj["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+			return fmt.Sprint(c["args"], c["ports"])
+		}
+		api := args("StatefulSet/api-service") + args("Deployment/api-service")
+		if strings.Contains(api, "--state-url=http://configuration-service:8081") != shared {
+			t.Errorf("replicas %d: api-service %s", tc.replicas, api)
+		}
+		if cs := args("Deployment/configuration-service"); strings.Contains(cs, "--state-http=:8081") != shared || strings.Contains(cs, "8081") != shared {
+			t.Errorf("replicas %d: configuration-service %s", tc.replicas, cs)
+		}
+		if svc := fmt.Sprint(kinds["Service/configuration-service"]["spec"]); strings.Contains(svc, "8081") != shared {
+			t.Errorf("replicas %d: the configuration-service Service %s", tc.replicas, svc)
+		}
+		if (kinds["NetworkPolicy/configuration-service-state"] != nil) != shared {
+			t.Errorf("replicas %d: the state port's NetworkPolicy there: %v", tc.replicas, !shared)
+		}
+		if np := kinds["NetworkPolicy/configuration-service-state"]; np != nil {
+			if in := fmt.Sprint(np["spec"]); !strings.Contains(in, "api-service") || !strings.Contains(in, "8081") || !strings.Contains(in, "8080") {
+				t.Errorf("NetworkPolicy %s", in)
 			}
 		}
 		if s := kinds["StatefulSet/api-service"]; s != nil {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/keptnevent"
-	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/state"
 )
 
 func (s *Service) sendEvent(w http.ResponseWriter, r *http.Request) {
@@ -213,10 +213,7 @@ func (s *Service) configureBridge(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, http.StatusBadRequest, "user and password are required")
 		return
 	}
-	err := s.db.Update(func(tx *store.Tx) error {
-		return store.Put(tx, bucketConfig, "bridge", bridgeCredentials{User: *c.User, Password: *c.Password})
-	})
-	if err != nil {
+	if err := s.st.Put(r.Context(), state.Config, "bridge", bridgeCredentials{User: *c.User, Password: *c.Password}, time.Time{}); err != nil {
 		s.fail(w, "storing the bridge credentials", err)
 		return
 	}
@@ -225,12 +222,7 @@ func (s *Service) configureBridge(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) getBridgeConfig(w http.ResponseWriter, r *http.Request) {
 	var c bridgeCredentials
-	err := s.db.View(func(tx *store.Tx) error { return store.Get(tx, bucketConfig, "bridge", &c) })
-	if err == store.ErrNotFound {
-		httpx.WriteError(w, http.StatusNotFound, "the bridge credentials are not configured")
-		return
-	}
-	if err != nil {
+	if err := s.bridgeCredentials(r.Context(), &c); err != nil {
 		s.fail(w, "reading the bridge credentials", err)
 		return
 	}

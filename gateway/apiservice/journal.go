@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/ids"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/keptnevent"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/state"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
 )
 
@@ -69,17 +71,35 @@ func (s *Service) step(name string) error {
 // and carries it out.
 func (s *Service) carryOut(w http.ResponseWriter, r *http.Request, in intent, refuse func(*csProject) error) {
 	ctx := r.Context()
+	// The websocket token first: a state store that cannot be reached fails the request before
+	// anything is journaled.
+	tok, err := s.grant(ctx, in.Event.Str("shkeptncontext"), describe(in.Event))
+	if err != nil {
+		s.fail(w, "granting the websocket token", err)
+		return
+	}
 	s.lifecycle.Lock()
 	defer s.lifecycle.Unlock()
+	release, err := s.lease(ctx, in.Project)
+	if err != nil {
+		s.fail(w, "waiting for another replica's change of the project", err)
+		return
+	}
+	defer release()
 	var left intent
-	err := s.db.View(func(tx *store.Tx) error { return store.Get(tx, bucketJournal, in.key(), &left) })
+	err = s.db.View(func(tx *store.Tx) error { return store.Get(tx, bucketJournal, in.key(), &left) })
 	if err == nil {
 		if err := s.apply(ctx, left); err != nil {
 			s.fail(w, "completing an interrupted "+left.Kind, err)
 			return
 		}
 		if left.Kind == in.Kind {
-			s.answer(w, left)
+			leftTok, err := s.grant(ctx, left.Event.Str("shkeptncontext"), describe(left.Event))
+			if err != nil {
+				s.fail(w, "granting the websocket token", err)
+				return
+			}
+			s.answer(w, left, leftTok)
 			return
 		}
 	}
@@ -110,13 +130,13 @@ func (s *Service) carryOut(w http.ResponseWriter, r *http.Request, in intent, re
 		s.fail(w, in.Kind, err)
 		return
 	}
-	s.answer(w, in)
+	s.answer(w, in, tok)
 }
 
-func (s *Service) answer(w http.ResponseWriter, in intent) {
-	kctx := in.Event.Str("shkeptncontext")
+// answer answers a plan carried out, with its websocket token.
+func (s *Service) answer(w http.ResponseWriter, in intent, tok string) {
 	s.log.Info(in.Kind+" done", "project", in.Project, "service", in.Service)
-	httpx.WriteJSON(w, http.StatusOK, eventContext{KeptnContext: kctx, Token: s.ws.grant(kctx, describe(in.Event), s.now())})
+	httpx.WriteJSON(w, http.StatusOK, eventContext{KeptnContext: in.Event.Str("shkeptncontext"), Token: tok})
 }
 
 // apply carries a plan out from wherever it stands, and removes it from the journal.
@@ -228,13 +248,20 @@ func (s *Service) recover(stop <-chan struct{}) {
 		for _, in := range left {
 			s.lifecycle.Lock()
 			var still intent
-			if s.db.View(func(tx *store.Tx) error { return store.Get(tx, bucketJournal, in.key(), &still) }) == nil {
+			release, lerr := s.lease(ctx, in.Project)
+			if lerr != nil {
+				failed = true
+				s.log.Warn("waiting for another replica's change of the project failed; retrying", "project", in.Project, "err", lerr)
+			} else if s.db.View(func(tx *store.Tx) error { return store.Get(tx, bucketJournal, in.key(), &still) }) == nil {
 				if err := s.apply(ctx, still); err != nil {
 					failed = true
 					s.log.Warn("completing an interrupted lifecycle request failed; retrying", "kind", in.Kind, "project", in.Project, "service", in.Service, "err", err)
 				} else {
 					s.log.Info("completed an interrupted lifecycle request", "kind", in.Kind, "project", in.Project, "service", in.Service)
 				}
+			}
+			if lerr == nil {
+				release()
 			}
 			s.lifecycle.Unlock()
 		}
@@ -245,6 +272,49 @@ func (s *Service) recover(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Replicas sharing a state store change a project one at a time: a plan holds the project's
+// lease in the store (the replica's own lifecycle lock serialises its own plans). So two replicas
+// asked to create the same project at once answer one 200 and one 409, as one replica does.
+const (
+	leaseTTL  = 5 * time.Minute  // longer than any plan; a crashed holder's lease lapses after it
+	leaseWait = 30 * time.Second // how long a plan waits for another replica's
+)
+
+type leaseRecord struct {
+	Owner   string    `json:"owner"`
+	Expires time.Time `json:"expires"`
+}
+
+// lease takes the project's lease (no-op without a shared store) and returns its release.
+func (s *Service) lease(ctx context.Context, project string) (release func(), err error) {
+	if s.opts.State == nil {
+		return func() {}, nil
+	}
+	key, owner := state.Key("lifecycle\x00"+project), ids.Token(16)
+	deadline := time.Now().Add(leaseWait)
+	for wait := 20 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		rec := leaseRecord{Owner: owner, Expires: time.Now().Add(leaseTTL)}
+		if err := s.st.Add(ctx, state.Lease, key, &rec, rec.Expires); err != nil {
+			return nil, err
+		}
+		if rec.Owner == owner {
+			return func() {
+				if err := s.st.Delete(context.WithoutCancel(ctx), state.Lease, key); err != nil {
+					s.log.Warn("releasing the project's lease failed; it lapses by itself", "project", project, "err", err)
+				}
+			}, nil
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return nil, httpx.Errorf(http.StatusServiceUnavailable, "another replica of api-service is still changing project %q: try again", project)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
 		}
 	}
 }

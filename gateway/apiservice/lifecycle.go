@@ -55,15 +55,21 @@ func (s *Service) record(ctx context.Context, eventType string, data map[string]
 
 // dispatch stores an event in the datastore and hands it to the configuration-service (both
 // idempotent: the datastore keeps an event id once).
+// The websocket token is granted first: a state store that cannot be reached fails the request
+// before anything is recorded.
 func (s *Service) dispatch(ctx context.Context, ev keptnevent.Event) (eventContext, error) {
+	kctx := ev.Str("shkeptncontext")
+	tok, err := s.grant(ctx, kctx, describe(ev))
+	if err != nil {
+		return eventContext{}, err
+	}
 	if err := s.opts.Datastore.Do(ctx, http.MethodPost, "/event", nil, ev, nil); err != nil {
 		return eventContext{}, err
 	}
 	if err := s.opts.ConfigurationService.Do(ctx, http.MethodPost, "/v1/event", nil, ev, nil); err != nil {
 		return eventContext{}, err
 	}
-	kctx := ev.Str("shkeptncontext")
-	return eventContext{KeptnContext: kctx, Token: s.ws.grant(kctx, describe(ev), s.now())}, nil
+	return eventContext{KeptnContext: kctx, Token: tok}, nil
 }
 
 // describe is what the log websocket tells the keptn CLI about an event.

@@ -5,6 +5,7 @@
 package apiservice
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -16,16 +17,14 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/ids"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/state"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
 )
 
 // KeptnVersion is the Keptn API version this implementation serves.
 const KeptnVersion = "0.7.3"
 
-const (
-	bucketConfig = "config" // bridge credentials, installation id
-	source       = "https://github.com/keptn/keptn/api"
-)
+const source = "https://github.com/keptn/keptn/api"
 
 // Options configure the role.
 type Options struct {
@@ -46,14 +45,19 @@ type Options struct {
 	// ThrottleBackoff is the first refusal after too many wrong passwords (default
 	// auth.ThrottleBackoff).
 	ThrottleBackoff time.Duration
+	// State is where the state a client observes across requests is kept (sessions, bridge
+	// credentials, installation id, websocket tokens, login throttle, project leases): a store
+	// shared by every replica of api-service (state.Remote), or nil for the role's own store, as
+	// a single replica keeps it. The lifecycle journal is each replica's own either way.
+	State state.Store
 }
 
 // Service is the api-service role.
 type Service struct {
 	opts     Options
 	db       *store.DB
+	st       state.Store
 	sessions *auth.Sessions
-	ws       wsTokens
 	log      *slog.Logger
 	now      func() time.Time
 	// byUser and byAddr throttle wrong passwords; bcryptSlots bounds concurrent comparisons.
@@ -81,31 +85,44 @@ func Open(opts Options) (*Service, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	db, err := store.OpenWith(opts.DataDir, "api-service.db", opts.StoreLockTimeout, opts.Store, append([]string{bucketConfig, bucketJournal}, auth.SessionBuckets...)...)
+	db, err := store.OpenWith(opts.DataDir, "api-service.db", opts.StoreLockTimeout, opts.Store, append([]string{bucketJournal}, state.LocalBuckets...)...)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, db: db, sessions: auth.NewSessions(db, opts.SessionTTL), log: opts.Log, now: time.Now,
+	st := opts.State
+	if st == nil {
+		st = state.NewLocal(db)
+	}
+	s := &Service{opts: opts, db: db, st: st, sessions: auth.NewSessions(st, opts.SessionTTL), log: opts.Log, now: time.Now,
 		byUser: auth.NewThrottle(auth.UserFailureLimit).WithBackoff(opts.ThrottleBackoff), byAddr: auth.NewThrottle(auth.AddrFailureLimit).WithBackoff(opts.ThrottleBackoff),
 		bcryptSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), stop: make(chan struct{})}
-	if err := s.seedBridgeCredentials(); err != nil {
-		db.Close()
-		return nil, err
+	if opts.State != nil {
+		// Wrong passwords count on every replica at once.
+		s.byUser.Shared(opts.State, "user")
+		s.byAddr.Shared(opts.State, "addr")
+	} else {
+		// A shared store may be starting too: its replicas seed it at the first read instead.
+		var c bridgeCredentials
+		if err := s.bridgeCredentials(context.Background(), &c); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	s.recovered.Add(1)
 	go func() { defer s.recovered.Done(); s.recover(s.stop) }()
 	return s, nil
 }
 
-// seedBridgeCredentials makes the bridge credentials on first start, as Keptn's installer did
-// (user keptn, a random password): `keptn configure bridge --output` shows them.
-func (s *Service) seedBridgeCredentials() error {
-	return s.db.Update(func(tx *store.Tx) error {
-		if store.Exists(tx, bucketConfig, "bridge") {
-			return nil
-		}
-		return store.Put(tx, bucketConfig, "bridge", bridgeCredentials{User: "keptn", Password: ids.Token(15)})
-	})
+// bridgeCredentials reads the bridge credentials, making them first if there are none, as Keptn's
+// installer did (user keptn, a random password): `keptn configure bridge --output` shows them.
+// Replicas sharing a store agree on the first that was made.
+func (s *Service) bridgeCredentials(ctx context.Context, c *bridgeCredentials) error {
+	err := s.st.Get(ctx, state.Config, "bridge", c)
+	if errors.Is(err, state.ErrNotFound) {
+		*c = bridgeCredentials{User: "keptn", Password: ids.Token(15)}
+		err = s.st.Add(ctx, state.Config, "bridge", c, time.Time{})
+	}
+	return err
 }
 
 // Close stops the recovery of interrupted plans and closes the store.
@@ -147,34 +164,40 @@ func (s *Service) Handler() http.Handler {
 }
 
 // authenticated reports whether the request carries the API token in exactly one x-token header,
-// or a live session cookie.
-func (s *Service) authenticated(r *http.Request) bool {
+// or a live session cookie; err is a state store that could not tell.
+func (s *Service) authenticated(r *http.Request) (bool, error) {
 	if v := r.Header.Values("X-Token"); len(v) == 1 && s.opts.Tokens.Check(v[0]) {
-		return true
+		return true, nil
 	}
-	_, ok := s.session(r)
-	return ok
+	_, ok, err := s.session(r)
+	return ok, err
 }
 
-// session returns the user name of the request's live session.
-func (s *Service) session(r *http.Request) (string, bool) {
+// session returns the user name of the request's live session; err is a state store that could
+// not tell (a 503: the session may well be live).
+func (s *Service) session(r *http.Request) (string, bool, error) {
 	c, err := r.Cookie(auth.CookieName)
 	if err != nil {
-		return "", false
+		return "", false, nil
 	}
-	user, _, ok := s.sessions.Lookup(c.Value)
-	if !ok {
-		return "", false
+	user, _, ok, err := s.sessions.Lookup(r.Context(), c.Value)
+	if !ok || err != nil {
+		return "", false, err
 	}
 	if _, exists := s.opts.Users.Lookup(user); !exists {
-		return "", false // the user was removed from the users file
+		return "", false, nil // the user was removed from the users file
 	}
-	return user, true
+	return user, true, nil
 }
 
 func (s *Service) requireCredential(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.authenticated(r) {
+		ok, err := s.authenticated(r)
+		if err != nil {
+			s.fail(w, "looking up the session", err)
+			return
+		}
+		if !ok {
 			httpx.WriteError(w, http.StatusUnauthorized, "missing or invalid API token")
 			return
 		}
@@ -184,7 +207,12 @@ func (s *Service) requireCredential(next http.Handler) http.Handler {
 
 func (s *Service) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := s.session(r); !ok {
+		_, ok, err := s.session(r)
+		if err != nil {
+			s.fail(w, "looking up the session", err)
+			return
+		}
+		if !ok {
 			httpx.WriteError(w, http.StatusUnauthorized, "not logged in")
 			return
 		}

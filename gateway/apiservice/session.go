@@ -1,6 +1,8 @@
 package apiservice
 
 import (
+	"context"
+	"errors"
 	"math"
 	"net"
 	"net/http"
@@ -10,7 +12,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/auth"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/ids"
-	"github.com/keptn-conformance/keptn-conformance/gateway/internal/store"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/state"
 )
 
 type credentials struct {
@@ -45,7 +47,17 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	userKey, addrKey := "user:"+*c.Username, "addr:"+clientAddr(r)
-	if wait := max(s.byUser.Wait(userKey), s.byAddr.Wait(addrKey)); wait > 0 {
+	waitUser, err := s.byUser.CheckWait(r.Context(), userKey)
+	if err != nil {
+		s.fail(w, "reading the login throttle", err)
+		return
+	}
+	waitAddr, err := s.byAddr.CheckWait(r.Context(), addrKey)
+	if err != nil {
+		s.fail(w, "reading the login throttle", err)
+		return
+	}
+	if wait := max(waitUser, waitAddr); wait > 0 {
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many wrong passwords: try again in %ss", retryAfter(w, wait))
 		return
 	}
@@ -62,21 +74,32 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 	user, ok := s.opts.Users.Authenticate(*c.Username, *c.Password)
 	<-s.bcryptSlots
 	if !ok {
-		s.byUser.Fail(userKey)
-		s.byAddr.Fail(addrKey)
-		// The same answer for an unknown user and a wrong password.
+		// The same answer for an unknown user and a wrong password (a throttle that could not
+		// count it is logged: the answer stays the same).
+		for _, count := range []struct {
+			t   *auth.Throttle
+			key string
+		}{{s.byUser, userKey}, {s.byAddr, addrKey}} {
+			if err := count.t.CountFailure(r.Context(), count.key); err != nil {
+				s.log.Warn("counting a wrong password failed", "err", err)
+			}
+		}
 		httpx.WriteError(w, http.StatusUnauthorized, "invalid username or password")
 		return
 	}
-	s.byUser.Reset(userKey)
+	if err := s.byUser.Clear(r.Context(), userKey); err != nil {
+		s.log.Warn("clearing the login throttle failed", "err", err)
+	}
 	// A new session id on every login; a session cookie the client already had is ended.
 	if old, err := r.Cookie(auth.CookieName); err == nil {
-		_ = s.sessions.Delete(old.Value)
+		if err := s.sessions.Delete(r.Context(), old.Value); err != nil {
+			s.fail(w, "ending the earlier session", err)
+			return
+		}
 	}
-	id, expires, err := s.sessions.Create(user.Username)
+	id, expires, err := s.sessions.Create(r.Context(), user.Username)
 	if err != nil {
-		s.log.Error("creating a session failed", "err", err)
-		httpx.WriteErr(w, err)
+		s.fail(w, "creating a session", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -115,15 +138,18 @@ func clientAddr(r *http.Request) string {
 }
 
 func (s *Service) logout(w http.ResponseWriter, r *http.Request) {
-	user, ok := s.session(r)
+	user, ok, err := s.session(r)
+	if err != nil {
+		s.fail(w, "looking up the session", err)
+		return
+	}
 	if !ok {
 		httpx.WriteError(w, http.StatusUnauthorized, "not logged in")
 		return
 	}
 	c, _ := r.Cookie(auth.CookieName)
-	if err := s.sessions.Delete(c.Value); err != nil {
-		s.log.Error("ending a session failed", "err", err)
-		httpx.WriteErr(w, err)
+	if err := s.sessions.Delete(r.Context(), c.Value); err != nil {
+		s.fail(w, "ending a session", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -156,9 +182,9 @@ type controlPlanes struct {
 
 // listControlPlanes lists the one control plane a reference gateway has: this Keptn installation.
 func (s *Service) listControlPlanes(w http.ResponseWriter, r *http.Request) {
-	id, err := s.installationID()
+	id, err := s.installationID(r.Context())
 	if err != nil {
-		httpx.WriteErr(w, err)
+		s.fail(w, "reading the installation id", err)
 		return
 	}
 	scheme := "http"
@@ -174,15 +200,14 @@ func (s *Service) listControlPlanes(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-// installationID is a random id made once and kept in the store.
-func (s *Service) installationID() (string, error) {
+// installationID is a random id made once and kept in the state store (the first replica's,
+// when they share one).
+func (s *Service) installationID(ctx context.Context) (string, error) {
 	var id string
-	err := s.db.Update(func(tx *store.Tx) error {
-		if err := store.Get(tx, bucketConfig, "installation-id", &id); err == nil {
-			return nil
-		}
+	err := s.st.Get(ctx, state.Config, "installation-id", &id)
+	if errors.Is(err, state.ErrNotFound) {
 		id = ids.NewUUID()
-		return store.Put(tx, bucketConfig, "installation-id", id)
-	})
+		err = s.st.Add(ctx, state.Config, "installation-id", &id, time.Time{})
+	}
 	return id, err
 }

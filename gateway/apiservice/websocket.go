@@ -1,14 +1,16 @@
 package apiservice
 
 import (
+	"context"
+	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/httpx"
 	"github.com/keptn-conformance/keptn-conformance/gateway/internal/ids"
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/state"
 )
 
 // The log websocket the keptn CLI opens after every call that answers an event context
@@ -18,41 +20,38 @@ import (
 // wsTokenTTL is how long an event context's websocket token is good for.
 const wsTokenTTL = 10 * time.Minute
 
-// wsTokens are the websocket tokens handed out with event contexts.
-type wsTokens struct {
-	mu     sync.Mutex
-	tokens map[string]wsGrant
-}
-
+// wsGrant is what a websocket token grants: the stream of a context, and its message.
 type wsGrant struct {
-	keptnContext, message string
-	expires               time.Time
+	KeptnContext string    `json:"keptnContext"`
+	Message      string    `json:"message"`
+	Expires      time.Time `json:"expires"`
 }
 
-// grant makes a token for a context and the message its stream will carry.
-func (t *wsTokens) grant(keptnContext, message string, now time.Time) string {
+// grant makes a token for a context and the message its stream will carry, kept in the state
+// store (the CLI's websocket may reach another replica than the request that answered it).
+func (s *Service) grant(ctx context.Context, keptnContext, message string) (string, error) {
 	tok := ids.Token(24)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.tokens == nil {
-		t.tokens = map[string]wsGrant{}
+	expires := s.now().Add(wsTokenTTL)
+	g := wsGrant{KeptnContext: keptnContext, Message: message, Expires: expires}
+	if err := s.st.Put(ctx, state.Websocket, state.Key(tok), g, expires); err != nil {
+		return "", err
 	}
-	for k, g := range t.tokens {
-		if now.After(g.expires) {
-			delete(t.tokens, k)
-		}
-	}
-	t.tokens[tok] = wsGrant{keptnContext: keptnContext, message: message, expires: now.Add(wsTokenTTL)}
-	return tok
+	return tok, nil
 }
 
-// take returns and forgets a token's grant.
-func (t *wsTokens) take(tok string, now time.Time) (wsGrant, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	g, ok := t.tokens[tok]
-	delete(t.tokens, tok)
-	return g, ok && now.Before(g.expires)
+// take returns and forgets a token's grant; ok is false for an unknown, used or expired token.
+func (s *Service) take(ctx context.Context, tok string) (g wsGrant, ok bool, err error) {
+	if tok == "" || len(tok) > 128 {
+		return g, false, nil
+	}
+	err = s.st.Take(ctx, state.Websocket, state.Key(tok), &g)
+	if errors.Is(err, state.ErrNotFound) {
+		return g, false, nil
+	}
+	if err != nil {
+		return g, false, err
+	}
+	return g, s.now().Before(g.Expires), nil
 }
 
 // logMessage is a frame of the log stream as the CLI reads it.
@@ -70,8 +69,12 @@ var upgrader = websocket.Upgrader{HandshakeTimeout: 10 * time.Second}
 // websocket upgrades a request that carries a token from an event context, sends the stream's
 // one, terminating, message, and closes. A request without a valid token gets 401.
 func (s *Service) websocket(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.ws.take(r.Header.Get("Token"), s.now())
-	if !ok || (r.Header.Get("Keptn-Ws-Channel-Id") != "" && r.Header.Get("Keptn-Ws-Channel-Id") != g.keptnContext) {
+	g, ok, err := s.take(r.Context(), r.Header.Get("Token"))
+	if err != nil {
+		s.fail(w, "reading the websocket token", err)
+		return
+	}
+	if !ok || (r.Header.Get("Keptn-Ws-Channel-Id") != "" && r.Header.Get("Keptn-Ws-Channel-Id") != g.KeptnContext) {
 		httpx.WriteError(w, http.StatusUnauthorized, "missing or invalid websocket token")
 		return
 	}
@@ -82,7 +85,7 @@ func (s *Service) websocket(w http.ResponseWriter, r *http.Request) {
 	defer conn.Close()
 	var m logMessage
 	m.Type = "sh.keptn.events.log"
-	m.Data.Message, m.Data.Terminate, m.Data.Loglevel = g.message, true, "INFO"
+	m.Data.Message, m.Data.Terminate, m.Data.Loglevel = g.Message, true, "INFO"
 	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := conn.WriteJSON(m); err != nil {
 		return

@@ -1,9 +1,14 @@
 package auth
 
 import (
+	"context"
 	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/keptn-conformance/keptn-conformance/gateway/internal/state"
 )
 
 // Login throttling: wrong passwords are counted per user name (known or not, so that the
@@ -28,6 +33,9 @@ type Throttle struct {
 	backoff time.Duration
 	keys    map[[sha256.Size]byte]*strikes // by the key's digest: a long user name costs no more
 	now     func() time.Time
+	// st, when set (Shared), keeps the counts instead of keys, under name.
+	st   state.Store
+	name string
 }
 
 type strikes struct {
@@ -80,6 +88,11 @@ func (t *Throttle) Fail(key string) {
 		s = &strikes{first: now}
 		t.keys[k] = s
 	}
+	t.strike(s, now)
+}
+
+// strike counts a wrong password in s, at now, and refuses for the backoff past the limit.
+func (t *Throttle) strike(s *strikes, now time.Time) {
 	s.failures++
 	if over := s.failures - t.limit; over >= 0 {
 		backoff := ThrottleWindow
@@ -88,6 +101,76 @@ func (t *Throttle) Fail(key string) {
 		}
 		s.until = now.Add(backoff)
 	}
+}
+
+// Shared makes the throttle count in st (bucket state.Throttle, keys prefixed by name): replicas
+// of api-service sharing st count each wrong password once for all of them. Use CheckWait,
+// CountFailure and Clear then.
+func (t *Throttle) Shared(st state.Store, name string) *Throttle {
+	t.st, t.name = st, name
+	return t
+}
+
+// sharedStrikes are strikes as a shared store keeps them.
+type sharedStrikes struct {
+	Failures int       `json:"failures"`
+	First    time.Time `json:"first"`
+	Until    time.Time `json:"until"`
+}
+
+func (t *Throttle) sharedKey(key string) string { return state.Key(t.name + "\x00" + key) }
+
+// CheckWait is Wait, in the shared store when there is one; err is a store that could not say.
+func (t *Throttle) CheckWait(ctx context.Context, key string) (time.Duration, error) {
+	if t.st == nil {
+		return t.Wait(key), nil
+	}
+	var s sharedStrikes
+	err := t.st.Get(ctx, state.Throttle, t.sharedKey(key), &s)
+	if errors.Is(err, state.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return max(0, s.Until.Sub(t.now())), nil
+}
+
+// CountFailure is Fail, in the shared store when there is one.
+func (t *Throttle) CountFailure(ctx context.Context, key string) error {
+	if t.st == nil {
+		t.Fail(key)
+		return nil
+	}
+	return t.st.Update(ctx, state.Throttle, t.sharedKey(key), func(cur []byte) (any, time.Time, error) {
+		now := t.now()
+		var s sharedStrikes
+		if cur != nil {
+			if err := json.Unmarshal(cur, &s); err != nil {
+				s = sharedStrikes{}
+			}
+		}
+		if s.First.IsZero() || now.Sub(s.First) > ThrottleWindow {
+			s = sharedStrikes{First: now} // the window has passed: start again
+		}
+		k := strikes{failures: s.Failures, first: s.First, until: s.Until}
+		t.strike(&k, now)
+		s = sharedStrikes{Failures: k.failures, First: k.first, Until: k.until}
+		expires := s.First.Add(ThrottleWindow)
+		if s.Until.After(expires) {
+			expires = s.Until
+		}
+		return s, expires.Add(time.Second), nil
+	})
+}
+
+// Clear is Reset, in the shared store when there is one.
+func (t *Throttle) Clear(ctx context.Context, key string) error {
+	if t.st == nil {
+		t.Reset(key)
+		return nil
+	}
+	return t.st.Delete(ctx, state.Throttle, t.sharedKey(key))
 }
 
 // Reset forgets key's wrong passwords (a successful login).

@@ -144,11 +144,13 @@ func startEmbedded(ctx context.Context, cfg Config, logName string, echo bool) (
 
 // sessionUser is the embedded gateways' session user: one random password per process, hashed
 // once (a bcrypt hash is the most CPU a gateway's start takes, and a run starts many isolated ones).
-var sessionUser = sync.OnceValues(func() (struct{ password, hash string }, error) {
+var sessionUser = sync.OnceValues(func() (embeddedUser, error) {
 	password := randomString(18)
 	hash, err := gateway.HashPasswordCost(password, embeddedBcryptCost)
-	return struct{ password, hash string }{password, hash}, err
+	return embeddedUser{password, hash}, err
 })
+
+type embeddedUser struct{ password, hash string }
 
 // running is the reference gateway this process serves: set in the process that set the
 // embedded target up (Ginkgo's first, where Serial specs run), nil in the others.

@@ -24,10 +24,7 @@ func specCases(profile string) {
 			args = append(args, disruptive())
 		}
 		args = append(args, func(ctx SpecContext) {
-			e := env
-			if c.Serial {
-				_, e = own(ctx)
-			}
+			e := envOf(ctx, c.Serial)
 			runCase(ctx, e, c)
 		})
 		It(c.Name(), args...)

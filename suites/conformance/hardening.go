@@ -27,10 +27,7 @@ var _ = Describe("Hardening", Label("Profile:Hardening"), func() {
 			if c.Session {
 				requireSession()
 			}
-			e := env
-			if alone[c.Feature] {
-				_, e = own(ctx)
-			}
+			e := envOf(ctx, alone[c.Feature])
 			res, err := c.Run(ctx, e, e.Base)
 			noSuiteBug(err)
 			check(res)

@@ -115,6 +115,16 @@ func disruptive() []any {
 	return []any{Serial}
 }
 
+// envOf is the environment of a spec declared disruptive or not (disruptive()): its own (own)
+// or the run's.
+func envOf(ctx SpecContext, disrupts bool) *cases.Env {
+	if !disrupts {
+		return env
+	}
+	_, e := own(ctx)
+	return e
+}
+
 // own is the target and environment a disruptive spec works on: a gateway of its own, started
 // for the spec and removed after it, where the target isolates; the run's target elsewhere.
 func own(ctx SpecContext) (*target.Target, *cases.Env) {

@@ -25,10 +25,7 @@ var _ = Describe("TLS", func() {
 			args = append(args, disruptive())
 		}
 		args = append(args, func(ctx SpecContext) {
-			e := env
-			if c.Swap {
-				_, e = own(ctx)
-			}
+			e := envOf(ctx, c.Swap)
 			res, err := c.Run(ctx, e)
 			noSuiteBug(err)
 			check(res)

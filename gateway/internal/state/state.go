@@ -132,6 +132,14 @@ func (l *Local) purge() {
 	}
 }
 
+// setMem keeps an in-memory bucket's entry; l.mu is held.
+func (l *Local) setMem(bucket, key string, raw []byte, expires time.Time) {
+	if l.mem == nil {
+		l.mem = map[string]memEntry{}
+	}
+	l.mem[bucket+"/"+key] = memEntry{raw: raw, expires: expires}
+}
+
 // Get implements Store.
 func (l *Local) Get(_ context.Context, bucket, key string, v any) error {
 	if l.inMemory(bucket) {
@@ -157,10 +165,7 @@ func (l *Local) Put(_ context.Context, bucket, key string, v any, expires time.T
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.purge()
-		if l.mem == nil {
-			l.mem = map[string]memEntry{}
-		}
-		l.mem[bucket+"/"+key] = memEntry{raw: raw, expires: expires}
+		l.setMem(bucket, key, raw, expires)
 		return nil
 	}
 	return l.DB.Update(func(tx *store.Tx) error { return store.Put(tx, bucket, key, v) })
@@ -179,10 +184,7 @@ func (l *Local) Add(_ context.Context, bucket, key string, v any, expires time.T
 		if e, ok := l.mem[bucket+"/"+key]; ok {
 			return json.Unmarshal(e.raw, v)
 		}
-		if l.mem == nil {
-			l.mem = map[string]memEntry{}
-		}
-		l.mem[bucket+"/"+key] = memEntry{raw: raw, expires: expires}
+		l.setMem(bucket, key, raw, expires)
 		return nil
 	}
 	return l.DB.Update(func(tx *store.Tx) error {
@@ -243,10 +245,7 @@ func (l *Local) Update(_ context.Context, bucket, key string, fn func(cur []byte
 		if err != nil {
 			return err
 		}
-		if l.mem == nil {
-			l.mem = map[string]memEntry{}
-		}
-		l.mem[bucket+"/"+key] = memEntry{raw: raw, expires: expires}
+		l.setMem(bucket, key, raw, expires)
 		return nil
 	}
 	return l.DB.Update(func(tx *store.Tx) error {

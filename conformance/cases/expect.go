@@ -139,6 +139,9 @@ func (e Expectation) check(doc any, w *World) (string, error) {
 		}
 	case "len":
 		arr, ok := first(got).([]any)
+		if e.N == 0 && len(got) == 1 && got[0] == nil {
+			break // an empty list written as null, as upstream's go-swagger services do (a SHOULD of the schema check)
+		}
 		if !ok || len(arr) != e.N {
 			n := -1
 			if ok {

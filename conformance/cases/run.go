@@ -285,8 +285,8 @@ func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
 			return res, err
 		}
 		res.Exchanges = append(res.Exchanges, pex)
-		if len(problems) > 0 {
-			res.Problems = append(res.Problems, problems...)
+		res.Problems = append(res.Problems, problems...)
+		if (Result{Problems: problems}).Failed() {
 			return res, nil
 		}
 	}
@@ -303,9 +303,11 @@ func (e *Env) probe(ctx context.Context, p Probe, w *World) (*contract.Exchange,
 		}
 		problems := contract.ValidateResponse(ex)
 		// A conformance problem of the answer itself is final; a not-yet-visible effect is retried.
-		if len(problems) > 0 {
+		// A finding (a SHOULD problem of the answer) is kept, and the effect still judged.
+		if (Result{Problems: problems}).Failed() {
 			return ex, problems, nil
 		}
+		findings := problems
 		pending := statusProblems(ex, p.Status, false)
 		if len(pending) == 0 {
 			var doc any
@@ -328,13 +330,13 @@ func (e *Env) probe(ctx context.Context, p Probe, w *World) (*contract.Exchange,
 			}
 		}
 		if len(pending) == 0 {
-			return ex, nil, nil
+			return ex, findings, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			for i := range pending {
 				pending[i].Message += fmt.Sprintf(" (still so after %s)", e.Timeout)
 			}
-			return ex, pending, nil
+			return ex, append(findings, pending...), nil
 		}
 		select {
 		case <-ctx.Done():

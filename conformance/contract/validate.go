@@ -2,6 +2,7 @@ package contract
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -116,17 +117,84 @@ func ValidateResponse(ex *Exchange) []Problem {
 			return out
 		}
 	}
+	body, nulls := nullArrays(ex, ref.Value)
+	out = append(out, nulls...)
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: ex.Request, PathParams: ex.PathParams, Route: ex.route()},
 		Status:                 status,
 		Header:                 ex.Response.Header,
-		Body:                   io.NopCloser(bytes.NewReader(ex.RespBody)),
+		Body:                   io.NopCloser(bytes.NewReader(body)),
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		out = append(out, responseProblems(err)...)
 	}
 	return out
+}
+
+// NullArrayGrade is the grade of a null where the schema documents an array.
+var NullArrayGrade = grade.Grade{Level: grade.Should, Source: grade.Ours("upstream's go-swagger services write an empty list as null (a nil Go slice), and Keptn's own clients read it as empty; JSON Schema's array excludes null, so a client generated from the spec may not: answer []")}
+
+// nullArrays is the answer's body with every null that stands where its schema documents an array
+// (not nullable) read as the empty list, as upstream's own services write one, and a problem at
+// NullArrayGrade for each: the schema check then judges the rest of the answer.
+func nullArrays(ex *Exchange, resp *openapi3.Response) ([]byte, []Problem) {
+	mt, _, _ := mime.ParseMediaType(ex.Response.Header.Get("Content-Type"))
+	media := resp.Content.Get(mt)
+	if media == nil || media.Schema == nil || !ContentTypeIsJSON(ex.Response.Header) || !bytes.Contains(ex.RespBody, []byte("null")) {
+		return ex.RespBody, nil
+	}
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(ex.RespBody))
+	dec.UseNumber()
+	if dec.Decode(&doc) != nil {
+		return ex.RespBody, nil // the schema check reports a body that is not JSON
+	}
+	var out []Problem
+	doc = emptyNulls(doc, media.Schema.Value, "", &out)
+	if len(out) == 0 {
+		return ex.RespBody, nil
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return ex.RespBody, nil
+	}
+	return b, out
+}
+
+func emptyNulls(v any, s *openapi3.Schema, at string, out *[]Problem) any {
+	if s == nil {
+		return v
+	}
+	switch t := v.(type) {
+	case nil:
+		if s.Type.Is(openapi3.TypeArray) && !s.Nullable {
+			*out = append(*out, Problem{Check: CheckBodySchema, Where: cmp.Or(at, "/"), Grade: NullArrayGrade, Message: "null where the schema documents an array: an empty list is []"})
+			return []any{}
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			x := t[k]
+			where := at + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+			if p, ok := s.Properties[k]; ok && p != nil {
+				t[k] = emptyNulls(x, p.Value, where, out)
+			} else if s.AdditionalProperties.Schema != nil {
+				t[k] = emptyNulls(x, s.AdditionalProperties.Schema.Value, where, out)
+			}
+		}
+		for _, sub := range s.AllOf {
+			if sub != nil {
+				v = emptyNulls(v, sub.Value, at, out)
+			}
+		}
+	case []any:
+		if s.Items != nil {
+			for i, x := range t {
+				t[i] = emptyNulls(x, s.Items.Value, at+"/"+strconv.Itoa(i), out)
+			}
+		}
+	}
+	return v
 }
 
 // UndeclaredGrade is the grade of a response property its schema does not declare.

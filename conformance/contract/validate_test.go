@@ -50,3 +50,36 @@ func TestUndeclaredProperties(t *testing.T) {
 		}
 	}
 }
+
+// An empty list written as null, as upstream's go-swagger services write one, is a finding at
+// SHOULD where the schema documents an array, read as [] by the rest of the schema check: a null
+// that is not an empty list's (an object documented) is still a schema failure.
+func TestNullArraysAreFindings(t *testing.T) {
+	for _, c := range []struct {
+		op, body string
+		should   []string // where the SHOULD findings are
+		must     bool     // a MUST problem besides
+	}{
+		{"getEvents", `{"events":null,"totalCount":0}`, []string{"/events"}, false},
+		{"getEvents", `{"events":[{"data":{},"source":"s","type":"t","extensions":null}]}`, nil, true},
+		{"getProject", `{"projectName":"p","stages":[{"stageName":"dev","services":[{"serviceName":"s","openApprovals":null,"openRemediations":null}]}]}`,
+			[]string{"/stages/0/services/0/openApprovals", "/stages/0/services/0/openRemediations"}, false},
+		{"getProject", `{"projectName":"p","stages":null}`, []string{"/stages"}, false},
+		{"getEvents", `{"events":[]}`, nil, false},
+	} {
+		ex := answer(t, c.op, 200, c.body)
+		ex.Request, _ = http.NewRequest(http.MethodGet, "http://gateway.example/", nil)
+		var should []string
+		must := false
+		for _, p := range ValidateResponse(ex) {
+			if p.Grade == NullArrayGrade {
+				should = append(should, p.Where)
+			} else {
+				must = true
+			}
+		}
+		if !slices.Equal(should, c.should) || must != c.must {
+			t.Errorf("%s %s: findings at %v and a MUST problem %v, want %v and %v: %v", c.op, c.body, should, must, c.should, c.must, ValidateResponse(ex))
+		}
+	}
+}

@@ -63,6 +63,9 @@ func Variants() []Variant {
 					}
 				})
 			}},
+		{Name: "upstream 0.7.3's go-swagger answers (empty lists as null, no pageSize, lenient internal deletes and approvals)",
+			Labels: "Profile:Core && !Feature:Generated && !Feature:Restart",
+			Wrap:   func(next http.Handler, _ *Harness) http.Handler { return goSwaggerAnswers(next) }},
 		{Name: "keptnservices in the metadata as a string", Labels: "Op:getMetadata || Profile:KeptnCLI",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("GET", "/api/v1/metadata"), func(_ *http.Request, a *Answer) {

@@ -212,6 +212,8 @@ type Check struct {
 	// Waits says the check waits out a delay whatever the target does (a session's expiry, the
 	// next second): its spec starts before the others, so that the wait overlaps them.
 	Waits bool
+	// Feature, if set, labels the check's spec Feature:<Feature>, for a run of it alone.
+	Feature string
 }
 
 // Name is the check's spec text.

@@ -224,7 +224,7 @@ func SessionChecks() []cases.Check {
 			}
 			return res, nil
 		}},
-		{Title: "answer an unknown user and a wrong password alike: 401 with the same body, and the unknown user not markedly sooner", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Authentication Cheat Sheet: authentication and error messages, response times")}, Run: runEnumeration},
+		{Title: "answer an unknown user and a wrong password alike: 401 with the same body, and the unknown user not markedly sooner", Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("OWASP Authentication Cheat Sheet: authentication and error messages, response times")}, Run: runEnumeration, Feature: "Enumeration"},
 		{Title: "refuse a tampered or forged session cookie with 401", Grade: konnect("a request without a valid session gets 401 (a forged or altered cookie is none)"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
 			l, ok, err := loggedIn(e, ctx, base, &res)

@@ -95,7 +95,7 @@ func TestLayout06(t *testing.T) {
 			if c.labels == "" {
 				procs = 2 // the whole suite
 			}
-			defer runs.take(expectedSeconds(c.labels, procs))()
+			defer runs.take(expectedSeconds(c.labels, procs), mostlyWaiting(c.labels))()
 			h, err := Start(t.TempDir(), c.fault, Options{Layout: "0.6", Procs: procs})
 			if err != nil {
 				t.Fatal(err)

@@ -18,20 +18,35 @@ var runs *pool
 // priority (longer runs first), from the suite's deliberate waits.
 func expectedSeconds(labels string, procs int) int {
 	switch {
+	case labels == "":
+		return 40 // the whole suite: the longest runs (30-40 s beside the others)
 	case strings.Contains(labels, "Feature:Stall"):
 		return 32 // profiles.StallBound and its margin, for a fault that holds the connection
 	case strings.Contains(labels, "Feature:BodyLimit"):
 		return 20 // profiles.OversizedWait, for a fault that waits for the whole body
 	case strings.Contains(labels, "Profile:TokenRotation"):
 		return 15 // a rotation that does not take waits out --rotation-max, rotation by rotation
-	case labels == "" || strings.Contains(labels, "Profile:Core"):
-		return 12 // every profile, or the whole core profile
+	case strings.Contains(labels, "Profile:Core"):
+		return 12 // the whole core profile
 	case procs > 1:
 		return 8 // a variant's broad filters
 	case strings.Contains(labels, "Profile:Session") || strings.Contains(labels, "Feature:Generated"):
 		return 5 // a session's expiry; failures shrunk for up to 3 s each
 	}
 	return 1
+}
+
+// mostlyWaiting says a run with these labels spends nearly all its time in the suite's deliberate
+// waits (a stalled or oversized body watched for tens of seconds, rotations awaited), using
+// little CPU meanwhile: it takes no slot, so that its wait does not keep the CPU-bound runs
+// from the machine.
+func mostlyWaiting(labels string) bool {
+	for _, l := range []string{"Feature:Stall", "Feature:BodyLimit", "Profile:TokenRotation"} {
+		if strings.Contains(labels, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // pool hands out a fixed number of slots, the highest priority first. It opens a moment after
@@ -45,8 +60,11 @@ type pool struct {
 
 func newPool(size int) *pool { return &pool{free: max(1, size)} }
 
-// take waits for a slot and returns its release.
-func (p *pool) take(priority int) (release func()) {
+// take waits for a slot and returns its release; a run mostly waiting goes at once, without one.
+func (p *pool) take(priority int, waiting bool) (release func()) {
+	if waiting {
+		return func() {}
+	}
 	w := &waiter{priority: priority, seq: 0, ready: make(chan struct{})}
 	p.mu.Lock()
 	w.seq = len(p.waiting)

@@ -78,7 +78,7 @@ func TestReferenceGatewayPasses(t *testing.T) {
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			defer runs.take(expectedSeconds(mode.labels, mode.opts.Procs))()
+			defer runs.take(expectedSeconds(mode.labels, mode.opts.Procs), mostlyWaiting(mode.labels))()
 			h, err := Start(t.TempDir(), nil, mode.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -133,7 +133,7 @@ func TestEveryFaultIsCaught(t *testing.T) {
 			if strings.Contains(f.Labels, "Profile:Session") {
 				procs = 2
 			}
-			defer runs.take(expectedSeconds(f.Labels, procs))()
+			defer runs.take(expectedSeconds(f.Labels, procs), mostlyWaiting(f.Labels))()
 			h, err := Start(t.TempDir(), &f, Options{Procs: procs})
 			if err != nil {
 				t.Fatal(err)
@@ -185,7 +185,7 @@ func TestEveryVariantPassesEveryMust(t *testing.T) {
 	for _, v := range Variants() {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
-			defer runs.take(expectedSeconds(v.Labels, 4))()
+			defer runs.take(expectedSeconds(v.Labels, 4), mostlyWaiting(v.Labels))()
 			// On parallel processes: a variant runs broad label filters, and one of them (the
 			// asynchronous lifecycle) waits out many of the suite's waits.
 			h, err := Start(t.TempDir(), v.Fault(), Options{Procs: 4})
@@ -228,7 +228,7 @@ var neverShown = Fault{Name: "created projects never appear",
 // citing it. SELFTEST_DEFAULT_PATIENCE=1 runs it with the suite's default waits, to measure that.
 func TestBrokenWorldIsReportedAtOnce(t *testing.T) {
 	t.Parallel()
-	defer runs.take(expectedSeconds("Profile:Core", 1))()
+	defer runs.take(expectedSeconds("Profile:Core", 1), mostlyWaiting("Profile:Core"))()
 	h, err := Start(t.TempDir(), &neverShown, Options{DefaultPatience: os.Getenv("SELFTEST_DEFAULT_PATIENCE") != ""})
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ import (
 func sessionFaults() []Fault {
 	login := route("POST", "/api/auth")
 	return []Fault{
-		{Name: "an unknown user refused at once, without a password hash (the same answer, sooner)", Check: profiles.CheckSessionTiming, Level: grade.Should, Labels: "Profile:Session",
+		{Name: "an unknown user refused at once, without a password hash (the same answer, sooner)", Check: profiles.CheckSessionTiming, Level: grade.Should, Labels: "Profile:Session && Feature:Enumeration",
 			Wrap: func(next http.Handler, h *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					var c struct{ Username, Password string }

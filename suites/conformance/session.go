@@ -18,11 +18,15 @@ var _ = Describe("Session login", Label(report.ProfileLabel+cases.ProfileSession
 
 	Describe("security", func() {
 		for _, sc := range profiles.SessionChecks() {
-			It(sc.Name(), waitsFirst(sc), func(ctx SpecContext) {
+			args := []any{waitsFirst(sc)}
+			if sc.Feature != "" {
+				args = append(args, Label("Feature:"+sc.Feature))
+			}
+			It(sc.Name(), append(args, func(ctx SpecContext) {
 				res, err := sc.Run(ctx, env, env.Base)
 				noSuiteBug(err)
 				check(res)
-			})
+			})...)
 		}
 	})
 })

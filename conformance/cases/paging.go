@@ -257,9 +257,11 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 			return numeric, exs, nil, err
 		}
 		exs = append(exs, ex)
-		if problems := append(contract.ValidateResponse(ex), statusProblems(ex, []int{200}, false)...); len(problems) > 0 {
-			return numeric, exs, problems, nil
+		answer := append(contract.ValidateResponse(ex), statusProblems(ex, []int{200}, false)...)
+		if (Result{Problems: answer}).Failed() {
+			return numeric, exs, answer, nil
 		}
+		problems = append(problems, answer...) // findings only: the walk goes on
 		items, _ := doc[p.Items].([]any)
 		if limit > 0 && len(items) > limit {
 			return numeric, exs, fail("a page holds %d items, more than the page size (%d)", len(items), limit), nil

@@ -13,17 +13,24 @@ import (
 // answered 204, a Keptn context without remediations answered 200 with an empty list, an approval
 // or a remediation for an unknown service answered 200 with nothing stored, and a remediation
 // without a Keptn context taken (answered as sent, nothing stored).
+//
+// Its project internals as well: an internal create makes no stage (the body's stages ignored),
+// a project's shipyard field left empty, and an internal update refused with 400 without git
+// credentials (0.7.3 pushes to the remote).
 func goSwaggerAnswers(next http.Handler) http.Handler {
 	internal := func(r *http.Request) bool {
 		return strings.HasPrefix(r.URL.Path, "/api/configuration-service/") || strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/")
 	}
-	return rewrite(next, internal, func(r *http.Request, a *Answer) {
+	answers := rewrite(next, internal, func(r *http.Request, a *Answer) {
 		switch {
 		case r.Method == http.MethodGet && a.Status == http.StatusOK:
 			a.JSON(func(m map[string]any) {
 				nullEmptyLists(m)
 				if strings.HasPrefix(r.URL.Path, "/api/configuration-service/") {
 					delete(m, "pageSize")
+				}
+				if projectInternal.MatchString(r.URL.Path) {
+					delete(m, "shipyard")
 				}
 			})
 		case r.Method == http.MethodGet && a.Status == http.StatusNotFound && remediationsOfContext.MatchString(r.URL.Path):
@@ -45,6 +52,19 @@ func goSwaggerAnswers(next http.Handler) http.Handler {
 				setJSON(a, http.StatusOK, sent)
 			}
 		}
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p map[string]any
+		switch {
+		case r.Method == http.MethodPut && projectInternal.MatchString(r.URL.Path) && json.Unmarshal(readBody(r), &p) == nil && p["gitToken"] == nil:
+			writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "Project not updated as Git credentials were missing"})
+			return
+		case r.Method == http.MethodPost && r.URL.Path == "/api/configuration-service/v1/project" && json.Unmarshal(readBody(r), &p) == nil && isList(p["stages"]):
+			delete(p, "stages")
+			b, _ := json.Marshal(p)
+			r.Body, r.ContentLength = readerOf(b), int64(len(b))
+		}
+		answers.ServeHTTP(w, r)
 	})
 }
 
@@ -93,3 +113,6 @@ type discard struct{ h http.Header }
 func (d discard) Header() http.Header         { return d.h }
 func (d discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d discard) WriteHeader(int)             {}
+
+// isList says v is a JSON array (what the schema allows; anything else the framework refuses).
+func isList(v any) bool { _, ok := v.([]any); return ok }

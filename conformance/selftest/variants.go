@@ -63,7 +63,7 @@ func Variants() []Variant {
 					}
 				})
 			}},
-		{Name: "upstream 0.7.3's go-swagger answers (empty lists as null, no pageSize, lenient internal deletes and approvals)",
+		{Name: "upstream 0.7.3's go-swagger answers (empty lists as null, no pageSize, lenient internal project calls, approvals and remediations)",
 			Labels: "Profile:Core && !Feature:Generated && !Feature:Restart",
 			Wrap:   func(next http.Handler, _ *Harness) http.Handler { return goSwaggerAnswers(next) }},
 		{Name: "keptnservices in the metadata as a string", Labels: "Op:getMetadata || Profile:KeptnCLI",

@@ -145,6 +145,17 @@ func apiService() []Case {
 		Body: "requests/createService.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},
 		Probes: []Probe{{Op: "getProjectService", Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.Service}}"),
 			Includes("/stageInfo/*/stageName", "{{.Stage}}"), Includes("/stageInfo/*/stageName", "{{.OtherStage}}")}}}})
+	// With two services, each is answered by its own name with its own stages (upstream 0.7.3's
+	// getProjectService mixes the services' stage info, or fails, once a project has several).
+	other := map[string]string{"serviceName": "{{.NewName}}"}
+	out = append(out, Case{Op: "createService", Title: "create a second service beside the first, each answered by its name with its own stages", Needs: NeedsService,
+		Body: `{"serviceName": "{{.NewName}}"}`, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+		Grade: onSpec("getProjectService", "200 ExpandedServiceWithStageInfo: the service named in the path, with the stages it is in"),
+		Probes: []Probe{
+			{Op: "getProjectService", Params: other, Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.NewName}}"), Len("/stageInfo", 2)}},
+			{Op: "getProjectService", Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.Service}}"), Len("/stageInfo", 2)}},
+			{Op: "getProjectServices", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Includes("/services/*/serviceName", "{{.NewName}}")}},
+		}})
 	out = append(out, Case{Op: "createService", Title: "refuse a service name that is not lower case letters, digits and dashes with 400 at once", Needs: NeedsProject,
 		Body: `{"serviceName": "Not_Valid"}`, Status: s(400), Grade: recommend(validNames)})
 	out = append(out, async(Case{Op: "createService", Title: "refuse a service in an unknown project with 400 or 404",

@@ -695,6 +695,8 @@ func Faults() []Fault {
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return ignoreQuery(next, route("", "*"), "excludeInvalidated")
 			}},
+		{Name: "a service's stage info holding the stages of every service of its project (upstream 0.7.3's getProjectService)", Check: contract.CheckBehaviour, Labels: "Op:createService",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return everyServicesStages(next) }},
 		{Name: "a created project's git user and remote dropped (configuration-service)", Check: contract.CheckBehaviour, Labels: "Op:createProjectInternal",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return dropFields(next, "/api/configuration-service/v1/project", "gitUser", "gitRemoteURI")

@@ -116,3 +116,30 @@ func (d discard) WriteHeader(int)             {}
 
 // isList says v is a JSON array (what the schema allows; anything else the framework refuses).
 func isList(v any) bool { _, ok := v.([]any); return ok }
+
+// projectService is configuration-service's GET of one service of a project.
+var projectService = regexp.MustCompile(`^(/api/configuration-service/v1/project/[^/]+/service)/[^/]+$`)
+
+// everyServicesStages answers a service with the stage info of every service of its project, as
+// upstream 0.7.3's getProjectService appends it (a fault: the same as the right answer while the
+// project has one service).
+func everyServicesStages(next http.Handler) http.Handler {
+	return rewrite(next, func(r *http.Request) bool {
+		return r.Method == http.MethodGet && projectService.MatchString(r.URL.Path)
+	}, func(r *http.Request, a *Answer) {
+		status, body := serve(next, r, projectService.FindStringSubmatch(r.URL.Path)[1])
+		var list struct {
+			Services []struct {
+				StageInfo []any `json:"stageInfo"`
+			} `json:"services"`
+		}
+		if a.Status != http.StatusOK || status != http.StatusOK || json.Unmarshal(body, &list) != nil {
+			return
+		}
+		var all []any
+		for _, svc := range list.Services {
+			all = append(all, svc.StageInfo...)
+		}
+		a.JSON(func(m map[string]any) { m["stageInfo"] = all })
+	})
+}

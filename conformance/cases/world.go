@@ -49,7 +49,10 @@ type World struct {
 	Session                             string // the session cookie ("name=value")
 	SessionUser, SessionPassword        string
 
-	// Fresh values for the case's own request.
+	// Fresh values for the case's own request. The world's ResourceURI holds a / (a path
+	// parameter sent as %2F, as the keptn CLI sends helm/<service>.tgz): the by-URI checks judge
+	// that; NewResourceURI holds none, so that a front decoding %2F (upstream's nginx) fails
+	// those checks only, not every write's read-back as well.
 	NewID, NewContext, NewName, NewResourceURI string
 	// Missing is a name nothing has.
 	Missing string
@@ -133,7 +136,7 @@ func NewWorld() *World {
 		RemediationContext: NewUUID(), RemediationID: NewUUID(),
 		EventType: "sh.keptn.event." + RandomName("kc") + ".triggered", EventContext: NewUUID(), EventID: NewUUID(),
 		BridgeUser: RandomName("user-"), BridgePassword: RandomName("pw-"),
-		NewID: NewUUID(), NewContext: NewUUID(), NewName: RandomName("kc-"), NewResourceURI: "conformance/" + RandomName("new-") + ".txt",
+		NewID: NewUUID(), NewContext: NewUUID(), NewName: RandomName("kc-"), NewResourceURI: "conformance-" + RandomName("new-") + ".txt",
 		Missing: RandomName("kc-missing-"),
 	}
 }

@@ -64,8 +64,8 @@ func Variants() []Variant {
 				})
 			}},
 		{Name: "upstream 0.7.3's go-swagger answers (empty lists as null, no pageSize, lenient internal project calls, approvals and remediations)",
-			Labels: "Profile:Core && !Feature:Generated && !Feature:Restart",
-			Wrap:   func(next http.Handler, _ *Harness) http.Handler { return goSwaggerAnswers(next) }},
+			Labels: "(Profile:Core || Profile:Auth) && !Feature:Generated && !Feature:Restart",
+			Wrap:   func(next http.Handler, h *Harness) http.Handler { return goSwaggerAnswers(next, h) }},
 		{Name: "keptnservices in the metadata as a string", Labels: "Op:getMetadata || Profile:KeptnCLI",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("GET", "/api/v1/metadata"), func(_ *http.Request, a *Answer) {

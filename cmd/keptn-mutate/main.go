@@ -45,7 +45,7 @@ func run() error {
 	timeout := fs.Duration("timeout", 0, "each mutant's run limit; 0: four times the unmutated run, at least 90s (env MUTATION_TIMEOUT)")
 	out := fs.String("out", "_artifacts/mutation", "output directory")
 	dir := fs.String("dir", "gateway", "the source tree to mutate (non-test .go files)")
-	configurations := fs.String("configurations", strings.Join(mutation.DefaultConfigurations(), ","), "the embedded target's configurations the baseline runs in, comma-separated (all, split, strict, layout-0.6); each mutant runs in those whose baseline reached its code, in this order, until one notices it (env MUTATION_CONFIGURATIONS)")
+	configurations := fs.String("configurations", strings.Join(mutation.DefaultConfigurations(), ","), "the embedded target's configurations the baseline runs in, comma-separated (all, split, strict, layout-0.6, replicas); each mutant runs in those whose baseline reached its code, in this order, until one notices it (env MUTATION_CONFIGURATIONS)")
 	list := fs.Bool("list", false, "print the sample and exit, running nothing")
 	only := fs.String("only", "", "run these mutants only (comma-separated IDs), not a sample")
 	rescore := fs.Bool("rescore", false, "run nothing: apply the current equivalent list to the report in -out and write it again")

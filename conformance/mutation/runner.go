@@ -43,15 +43,16 @@ type Runner struct {
 // configurations are the embedded target's configurations a mutant can be judged in, in the
 // runner's default order, each with the suite's flags for it. The reference gateway is real
 // software in each of them, and some of its code runs in one only (the split roles' proxies,
-// strict mode's redirect, Keptn 0.6's routes).
+// strict mode's redirect, Keptn 0.6's routes, the replicas' shared state store).
 var configurations = []struct {
 	name  string
 	flags []string
 }{
-	{"all", []string{"--embedded-topology=all"}},     // the roles' handlers in one server (the default)
-	{"split", []string{"--embedded-topology=split"}}, // each role on its own listener, over HTTP as on kind
-	{"strict", []string{"--embedded-strict"}},        // plain HTTP redirects to HTTPS
-	{"layout-0.6", []string{"--layout=0.6"}},         // Keptn 0.6's paths, no datastore
+	{"all", []string{"--embedded-topology=all"}},           // the roles' handlers in one server (the default)
+	{"split", []string{"--embedded-topology=split"}},       // each role on its own listener, over HTTP as on kind
+	{"strict", []string{"--embedded-strict"}},              // plain HTTP redirects to HTTPS
+	{"layout-0.6", []string{"--layout=0.6"}},               // Keptn 0.6's paths, no datastore
+	{"replicas", []string{"--embedded-topology=replicas"}}, // two api-service replicas sharing their state store
 }
 
 // DefaultConfigurations are the names of the configurations, in the runner's default order.

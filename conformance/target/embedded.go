@@ -100,9 +100,9 @@ func startEmbedded(ctx context.Context, cfg Config, logName string, echo bool) (
 		HTTPAddr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", DataDir: dataDir, TokenFile: tokenFile,
 		UsersFile: usersFile, Domain: "localhost", Log: log, Layout: cfg.Layout, EchoURL: echoURL,
 		HTTPSRedirect: cfg.EmbeddedStrict,
-	}), split: cfg.EmbeddedTopology == TopologySplit}
-	if cfg.EmbeddedTopology != TopologyAll && cfg.EmbeddedTopology != TopologySplit && cfg.EmbeddedTopology != "" {
-		return fail(fmt.Errorf("--embedded-topology %q: use %s or %s", cfg.EmbeddedTopology, TopologyAll, TopologySplit))
+	}), split: cfg.EmbeddedTopology == TopologySplit || cfg.EmbeddedTopology == TopologyReplicas, replicas: cfg.EmbeddedTopology == TopologyReplicas}
+	if cfg.EmbeddedTopology != TopologyAll && cfg.EmbeddedTopology != TopologySplit && cfg.EmbeddedTopology != TopologyReplicas && cfg.EmbeddedTopology != "" {
+		return fail(fmt.Errorf("--embedded-topology %q: use %s, %s or %s", cfg.EmbeddedTopology, TopologyAll, TopologySplit, TopologyReplicas))
 	}
 	if err := eg.start(); err != nil {
 		return fail(fmt.Errorf("starting the reference gateway: %w", err))
@@ -161,9 +161,12 @@ var running atomic.Pointer[embeddedGateway]
 type embeddedGateway struct {
 	cfg  gateway.Config
 	stop func() // ends serving and closes the stores
-	// split runs the four roles on their own listeners (split.go), at addrs once bound.
-	split bool
-	addrs map[gateway.Role]string
+	// split runs the four roles on their own listeners (split.go), at addrs once bound;
+	// replicas runs api-service twice behind a balancer, sharing its state (split.go).
+	split, replicas bool
+	addrs           map[gateway.Role]string
+	replicaAddrs    []string // the api-service replicas' and the balancer's, once bound
+	stateAddr       string   // configuration-service's state listener, once bound
 }
 
 // start opens the gateway and serves it; the first start binds random ports, which every later

@@ -1,8 +1,17 @@
 package target
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	neturl "net/url"
+	"path/filepath"
+	"sync/atomic"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/gateway"
 )
@@ -11,6 +20,11 @@ import (
 const (
 	TopologyAll   = "all"
 	TopologySplit = "split"
+	// TopologyReplicas is split with two api-service replicas as one installation: their
+	// cross-request state shared through configuration-service's state listener (--state-url),
+	// each with its own data directory (its lifecycle journal), and a balancer in front that
+	// sends each request to the next replica in turn.
+	TopologyReplicas = "replicas"
 )
 
 // startSplit serves the reference gateway as the kind manifests deploy it: configuration-service,
@@ -41,6 +55,7 @@ func (eg *embeddedGateway) startSplit() error {
 			<-done
 		}
 	}
+	var last *gateway.Gateway // the role serve started last
 	serve := func(cfg gateway.Config) (httpAddr, httpsAddr string, err error) {
 		g, err := gateway.New(cfg)
 		if err != nil {
@@ -51,6 +66,7 @@ func (eg *embeddedGateway) startSplit() error {
 			g.Close()
 			return "", "", err
 		}
+		last = g
 		httpAddr = httpL.Addr().String()
 		if httpsL != nil {
 			httpsAddr = httpsL.Addr().String()
@@ -62,12 +78,45 @@ func (eg *embeddedGateway) startSplit() error {
 		return httpAddr, httpsAddr, nil
 	}
 	url := func(r gateway.Role) string { return "http://" + eg.addrs[r] }
+	apiService := func(addr, dataDir string) gateway.Config {
+		cfg := base(gateway.RoleAPIService)
+		cfg.HTTPAddr, cfg.DataDir = addr, dataDir
+		cfg.TokenFile, cfg.UsersFile, cfg.SessionTTL = c.TokenFile, c.UsersFile, c.SessionTTL
+		cfg.MinBcryptCost, cfg.ThrottleBackoff = c.MinBcryptCost, c.ThrottleBackoff
+		cfg.ConfigurationServiceURL, cfg.DatastoreURL = url(gateway.RoleConfigurationService), url(gateway.RoleDatastore)
+		return cfg
+	}
 	for _, r := range []gateway.Role{gateway.RoleConfigurationService, gateway.RoleDatastore, gateway.RoleAPIService} {
 		cfg := base(r)
-		if r == gateway.RoleAPIService {
-			cfg.TokenFile, cfg.UsersFile, cfg.SessionTTL = c.TokenFile, c.UsersFile, c.SessionTTL
-			cfg.MinBcryptCost, cfg.ThrottleBackoff = c.MinBcryptCost, c.ThrottleBackoff
-			cfg.ConfigurationServiceURL, cfg.DatastoreURL = url(gateway.RoleConfigurationService), url(gateway.RoleDatastore)
+		switch {
+		case r == gateway.RoleConfigurationService && eg.replicas:
+			cfg.StateAddr = cmp.Or(eg.stateAddr, "127.0.0.1:0")
+		case r == gateway.RoleAPIService && eg.replicas:
+			if eg.replicaAddrs == nil {
+				eg.replicaAddrs = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"} // two replicas, the balancer
+			}
+			var backends []*neturl.URL
+			for i := range 2 {
+				cfg := apiService(eg.replicaAddrs[i], filepath.Join(c.DataDir, fmt.Sprintf("api-service-%d", i+1)))
+				cfg.StateURL = "http://" + eg.stateAddr
+				addr, _, err := serve(cfg)
+				if err != nil {
+					stopAll()
+					return fmt.Errorf("api-service replica %d: %w", i+1, err)
+				}
+				eg.replicaAddrs[i] = addr
+				backends = append(backends, &neturl.URL{Scheme: "http", Host: addr})
+			}
+			addr, stop, err := balance(eg.replicaAddrs[2], backends, c.ShutdownTimeout)
+			if err != nil {
+				stopAll()
+				return fmt.Errorf("api-service balancer: %w", err)
+			}
+			stops = append(stops, stop)
+			eg.replicaAddrs[2], eg.addrs[r] = addr, addr
+			continue
+		case r == gateway.RoleAPIService:
+			cfg = apiService(eg.addrs[r], c.DataDir)
 		}
 		addr, _, err := serve(cfg)
 		if err != nil {
@@ -75,6 +124,9 @@ func (eg *embeddedGateway) startSplit() error {
 			return errors.Join(errors.New("role "+string(r)), err)
 		}
 		eg.addrs[r] = addr
+		if r == gateway.RoleConfigurationService && eg.replicas {
+			eg.stateAddr = last.StateListenerAddr()
+		}
 	}
 	gw := base(gateway.RoleGateway)
 	gw.HTTPAddr, gw.HTTPSAddr, gw.Domain, gw.Layout, gw.EchoURL = c.HTTPAddr, c.HTTPSAddr, c.Domain, c.Layout, c.EchoURL
@@ -88,4 +140,35 @@ func (eg *embeddedGateway) startSplit() error {
 	eg.cfg.HTTPAddr, eg.cfg.HTTPSAddr = httpAddr, httpsAddr
 	eg.stop = stopAll
 	return nil
+}
+
+// balance serves a round-robin reverse proxy on addr in front of the backends, each request to
+// the next (a Kubernetes Service in front of replicas, per request rather than per connection:
+// the harder case for shared state), and returns its address and its graceful stop.
+func balance(addr string, backends []*neturl.URL, patience time.Duration) (string, func(), error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	var turn atomic.Uint64
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(backends[turn.Add(1)%uint64(len(backends))])
+		// A Service passes the request through untouched: the gateway's forwarding headers too
+		// (the proxy drops them before Rewrite).
+		pr.Out.Host = pr.In.Host
+		for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+			if v, ok := pr.In.Header[h]; ok {
+				pr.Out.Header[h] = v
+			}
+		}
+	}}
+	srv := &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(l); close(done) }()
+	return l.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(patience, 10*time.Second))
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}, nil
 }

@@ -175,7 +175,7 @@ func emptyNulls(v any, s *openapi3.Schema, at string, out *[]Problem) any {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(t)) {
 			x := t[k]
-			where := at + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+			where := propertyPointer(at, k)
 			if p, ok := s.Properties[k]; ok && p != nil {
 				t[k] = emptyNulls(x, p.Value, where, out)
 			} else if s.AdditionalProperties.Schema != nil {
@@ -195,6 +195,11 @@ func emptyNulls(v any, s *openapi3.Schema, at string, out *[]Problem) any {
 		}
 	}
 	return v
+}
+
+// propertyPointer is the JSON pointer (RFC 6901) of the property k of the value at at.
+func propertyPointer(at, k string) string {
+	return at + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
 }
 
 // UndeclaredGrade is the grade of a response property its schema does not declare.
@@ -240,7 +245,7 @@ func undeclared(v any, s *openapi3.Schema, at string, out *[]Problem) {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			where := at + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+			where := propertyPointer(at, k)
 			switch p, ok := s.Properties[k]; {
 			case ok:
 				undeclared(t[k], p.Value, where, out)

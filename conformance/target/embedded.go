@@ -165,7 +165,7 @@ type embeddedGateway struct {
 	// replicas runs api-service twice behind a balancer, sharing its state (split.go).
 	split, replicas bool
 	addrs           map[gateway.Role]string
-	replicaAddrs    []string // the api-service replicas' and the balancer's, once bound
+	replicaAddrs    []string // the api-service replicas' (the balancer's is api-service's), once bound
 	stateAddr       string   // configuration-service's state listener, once bound
 }
 

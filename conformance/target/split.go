@@ -93,7 +93,7 @@ func (eg *embeddedGateway) startSplit() error {
 			cfg.StateAddr = cmp.Or(eg.stateAddr, "127.0.0.1:0")
 		case r == gateway.RoleAPIService && eg.replicas:
 			if eg.replicaAddrs == nil {
-				eg.replicaAddrs = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"} // two replicas, the balancer
+				eg.replicaAddrs = []string{"127.0.0.1:0", "127.0.0.1:0"}
 			}
 			var backends []*neturl.URL
 			for i := range 2 {
@@ -107,13 +107,14 @@ func (eg *embeddedGateway) startSplit() error {
 				eg.replicaAddrs[i] = addr
 				backends = append(backends, &neturl.URL{Scheme: "http", Host: addr})
 			}
-			addr, stop, err := balance(eg.replicaAddrs[2], backends, c.ShutdownTimeout)
+			// The balancer is api-service's address, as its Service is on kind.
+			addr, stop, err := balance(eg.addrs[r], backends, c.ShutdownTimeout)
 			if err != nil {
 				stopAll()
 				return fmt.Errorf("api-service balancer: %w", err)
 			}
 			stops = append(stops, stop)
-			eg.replicaAddrs[2], eg.addrs[r] = addr, addr
+			eg.addrs[r] = addr
 			continue
 		case r == gateway.RoleAPIService:
 			cfg = apiService(eg.addrs[r], c.DataDir)

@@ -695,6 +695,16 @@ func Faults() []Fault {
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return ignoreQuery(next, route("", "*"), "excludeInvalidated")
 			}},
+		{Name: "an approval or remediation for an unknown service answered 500 (the service's absence not handled)", Check: contract.CheckServerError, Labels: "Op:createApproval || Op:createRemediation",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					return r.Method == http.MethodPost && createdForService.MatchString(r.URL.Path)
+				}, func(_ *http.Request, a *Answer) {
+					if a.Status == http.StatusNotFound {
+						setJSON(a, http.StatusInternalServerError, map[string]any{"code": 500, "message": "service not found in stage"})
+					}
+				})
+			}},
 		{Name: "a service's stage info holding the stages of every service of its project (upstream 0.7.3's getProjectService)", Check: contract.CheckBehaviour, Labels: "Op:createService",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return everyServicesStages(next) }},
 		{Name: "a created project's git user and remote dropped (configuration-service)", Check: contract.CheckBehaviour, Labels: "Op:createProjectInternal",

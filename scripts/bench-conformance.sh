@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-conformance.sh — time full embedded conformance runs of bin/keptn-conformance (make bench
-# builds it): RUNS runs (default 3) with PROCS parallel processes (default 4). Per run it prints the
+# builds it): RUNS runs (default 3) with PROCS parallel processes (default 6, as make conformance). Per run it prints the
 # checks, the suite time (the report's duration: set-up, specs, teardown), the wall time (start to
 # exit), the overhead (start to the first check: process starts, spec tree, target set-up), the
 # CPU time (user + system of every process of the run, the embedded gateway's included: on a
@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 RUNS=${RUNS:-3}
-PROCS=${PROCS:-4}
+PROCS=${PROCS:-6}
 BIN=${KEPTN_CONFORMANCE:-bin/keptn-conformance}
 out="$ROOT/_artifacts/bench"
 mkdir -p "$out"

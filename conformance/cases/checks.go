@@ -8,7 +8,7 @@ import "github.com/keptn-conformance/keptn-conformance/conformance/contract"
 var Checks = []string{
 	contract.CheckTransport, contract.CheckServerError, contract.CheckStatusDocumented, contract.CheckStatusExpected,
 	contract.CheckContentType, contract.CheckBodySchema, contract.CheckBodyUnexpected, contract.CheckBodyUndeclared, contract.CheckHeaders,
-	contract.CheckBehaviour, CheckPaging,
+	contract.CheckBehaviour, CheckPaging, CheckConcurrent,
 	CheckUnauthorized, CheckErrorModel,
 	CheckRotationProcedure, CheckRotationEffective, CheckRotationBadSecret, CheckRotationLoad,
 }

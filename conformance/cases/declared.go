@@ -213,6 +213,9 @@ func Declarations() ([]Declared, error) {
 	for _, pc := range PagingChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: pc.Name(), Grade: pagingGrade})
 	}
+	for _, cc := range ConcurrentChecks() {
+		out = append(out, Declared{Profile: ProfileCore, Text: cc.Name(), Grade: concurrentGrade})
+	}
 	ops, err := specs.AllOperations()
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
@@ -16,8 +17,57 @@ import (
 // compared loosely, special and open routes matched loosely, an optional property renamed, a
 // token kept after a rotation.
 func recallFaults() []Fault {
-	return append(append(append(looseTokenFaults(), looseRouteFaults()...), renamedProperty), keptTokenFaults()...)
+	return append(append(append(looseTokenFaults(), looseRouteFaults()...), renamedProperty, lostUpdate), keptTokenFaults()...)
 }
+
+// replay writes a recorded answer.
+func replay(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// lostUpdate is a gateway that reads what it changes and writes it back without holding it: of
+// writes to one list at the same time, one is stored, and each of the others gets that one's
+// answer (its success) and is lost.
+var lostUpdate = Fault{Name: "of writes to one list at the same time, one stored and the others answered as it was (a lost update)",
+	Check: cases.CheckConcurrent, Labels: "Feature:ConcurrentWrites",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		type flight struct {
+			done chan struct{}
+			rec  *httptest.ResponseRecorder
+		}
+		var mu sync.Mutex
+		inFlight := map[string]*flight{}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodPost {
+				next.ServeHTTP(w, r)
+				return
+			}
+			mu.Lock()
+			f := inFlight[r.URL.Path]
+			if f != nil {
+				mu.Unlock()
+				<-f.done
+				replay(w, f.rec)
+				return
+			}
+			f = &flight{done: make(chan struct{}), rec: httptest.NewRecorder()}
+			inFlight[r.URL.Path] = f
+			mu.Unlock()
+			// The read-change-write takes a while (its window for the others: always open when
+			// writes are sent at the same time, so that the fault is caught on every run).
+			time.Sleep(200 * time.Millisecond)
+			next.ServeHTTP(f.rec, r)
+			mu.Lock()
+			delete(inFlight, r.URL.Path)
+			mu.Unlock()
+			close(f.done)
+			replay(w, f.rec)
+		})
+	}}
 
 // keptTokenFaults go on taking the tokens they had after a rotation, alongside the new one: on
 // every route, or only where the gateway's auth subrequest guards the route (its answers cached).
@@ -49,11 +99,7 @@ func keptTokenFaults() []Fault {
 						next.ServeHTTP(w, r)
 						return
 					}
-					for k, v := range rec.Header() {
-						w.Header()[k] = v
-					}
-					w.WriteHeader(rec.Code)
-					_, _ = w.Write(rec.Body.Bytes())
+					replay(w, rec)
 				})
 			}}
 	}

@@ -188,11 +188,7 @@ func asynchronous(next http.Handler, h *Harness) http.Handler {
 			writeJSON(w, http.StatusOK, map[string]string{"keptnContext": uuid(), "token": uuid()})
 			return
 		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
+		replay(w, rec)
 	})
 }
 

@@ -66,6 +66,18 @@ var _ = Describe("Keptn API contract", Label(report.ProfileLabel+cases.ProfileCo
 		}
 	})
 
+	Describe("concurrent writes", func() {
+		for _, cc := range cases.ConcurrentChecks() {
+			It(cc.Name(), Label("Op:"+cc.Write, "Feature:ConcurrentWrites"), func(ctx SpecContext) {
+				res, err := env.RunConcurrent(ctx, cc)
+				if err != nil {
+					setupFailed(err)
+				}
+				check(res)
+			})
+		}
+	})
+
 	Describe("gateway", func() {
 		for _, rc := range cases.RouteChecks() {
 			It(rc.Name(), Label("Feature:"+rc.Group), func(ctx SpecContext) {

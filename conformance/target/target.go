@@ -187,6 +187,12 @@ func newClient(tc *tls.Config) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tc
 	tr.MaxIdleConnsPerHost = 64
+	// A kept-alive connection is dropped by the suite after 4 s idle, before a server's keep-alive
+	// timeout closes it (nginx's default 75 s, the reference's and the nginx fixture's 30 s,
+	// Node's 5 s): a request sent on a connection the server is closing at that moment gets EOF,
+	// and a POST is not sent again (it may not be idempotent), which showed as a lost login
+	// through nginx (Go's default is 90 s, longer than any of these).
+	tr.IdleConnTimeout = 4 * time.Second
 	return &http.Client{
 		Transport: tr,
 		// The suite checks redirects itself.

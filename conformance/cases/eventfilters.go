@@ -23,6 +23,10 @@ type EventFilter struct {
 	Param string
 	// Value picks the filter's value from the stored events.
 	Value func(evs [3]storedEvent) string
+	// With and WithValue are a second filter given together with the first (the answer: the
+	// events matching both), for a gateway that applies only one of the filters it is given.
+	With      string
+	WithValue func(evs [3]storedEvent) string
 	// Want are the indexes of the events the filter answers.
 	Want []int
 	// Grade, when not the documented filters' MUST.
@@ -47,11 +51,16 @@ func (f EventFilter) Name() string {
 	if f.Param == "root" {
 		return Sentence("getEvents", f.Graded(), "answer, filtered by project and root=true, exactly the first event of each of the project's Keptn contexts")
 	}
+	if f.With != "" {
+		return Sentence("getEvents", f.Graded(), "answer, filtered by project, "+f.Param+" and "+f.With+" together, exactly the project's stored events that match both")
+	}
 	return Sentence("getEvents", f.Graded(), "answer, filtered by project and by "+f.Param+", exactly the project's stored events whose "+f.Param+" matches")
 }
 
 // EventFilters are getEvents' filters: a and b share a Keptn context (a stored first); the others
-// differ as shown.
+// differ as shown. Two pairs of filters given together (the keptn CLI's query names several):
+// each pair's answer differs from either filter's alone, so a gateway that applies only one of
+// the filters it is given (an if-else chain) answers too much.
 func EventFilters() []EventFilter {
 	return []EventFilter{
 		{Param: "project", Value: func([3]storedEvent) string { return "" }, Want: []int{0, 1, 2}},
@@ -62,6 +71,10 @@ func EventFilters() []EventFilter {
 		{Param: "stage", Value: func(e [3]storedEvent) string { return e[0].stage }, Want: []int{0, 2}},
 		{Param: "service", Value: func(e [3]storedEvent) string { return e[1].service }, Want: []int{1, 2}},
 		{Param: "root", Value: func([3]storedEvent) string { return "true" }, Want: []int{0, 2}, Grade: rootGrade},
+		{Param: "keptnContext", Value: func(e [3]storedEvent) string { return e[0].ctx },
+			With: "type", WithValue: func(e [3]storedEvent) string { return e[1].typ }, Want: []int{1}},
+		{Param: "stage", Value: func(e [3]storedEvent) string { return e[0].stage },
+			With: "service", WithValue: func(e [3]storedEvent) string { return e[1].service }, Want: []int{2}},
 	}
 }
 
@@ -79,6 +92,7 @@ func (e *Env) RunEventFilter(ctx context.Context, f EventFilter) (Result, error)
 		{id: NewUUID(), ctx: ctxC, typ: typ(), source: s1, stage: st1},
 	}
 	evs[2].service = evs[1].service
+	evs[2].typ = evs[1].typ // b and c: one type, two Keptn contexts
 	for i, ev := range evs {
 		body := map[string]any{"type": ev.typ, "source": ev.source, "specversion": "0.2", "shkeptncontext": ev.ctx, "id": ev.id,
 			"time": fmt.Sprintf("2020-08-01T10:00:0%dZ", i), "data": map[string]any{"project": project, "stage": ev.stage, "service": ev.service}}
@@ -89,6 +103,9 @@ func (e *Env) RunEventFilter(ctx context.Context, f EventFilter) (Result, error)
 	q := map[string]string{"project": project}
 	if v := f.Value(evs); v != "" {
 		q[f.Param] = v
+	}
+	if f.With != "" {
+		q[f.With] = f.WithValue(evs)
 	}
 	ex, err := e.send(ctx, Case{Op: "getEvents", Auth: AuthToken, Query: q}, NewWorld())
 	if err != nil {
@@ -127,8 +144,8 @@ func (e *Env) RunEventFilter(ctx context.Context, f EventFilter) (Result, error)
 			return "[" + strings.Join(out, " ") + "]"
 		}
 		res.Problems = append(res.Problems, contract.Problem{Check: contract.CheckBehaviour, Message: fmt.Sprintf(
-			"of three stored events a, b, c (a and b of one Keptn context; a and c of one source and stage; b and c of one service), the filter %s answered %s, not %s",
-			f.Param, letters(got), letters(want))})
+			"of three stored events a, b, c (a and b of one Keptn context; a and c of one source and stage; b and c of one service and type), the filter %s answered %s, not %s",
+			strings.Join(slices.DeleteFunc([]string{f.Param, f.With}, func(p string) bool { return p == "" }), " with "), letters(got), letters(want))})
 	}
 	return res, nil
 }

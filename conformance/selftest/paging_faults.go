@@ -93,6 +93,24 @@ func eventFilterFaults() []Fault {
 				return ignoreQuery(next, route("GET", "/api/mongodb-datastore/event"), param)
 			}})
 	}
+	// An if-else chain over the filters: of those given, only the first applies.
+	out = append(out, Fault{Name: "getEvents applies only the first of the filters it is given (an if-else chain)", Check: contract.CheckBehaviour, Labels: "Feature:EventFilters",
+		Wrap: func(next http.Handler, _ *Harness) http.Handler {
+			match := route("GET", "/api/mongodb-datastore/event")
+			return before(next, func(r *http.Request) {
+				if !match(r) {
+					return
+				}
+				q, first := r.URL.Query(), true
+				for _, k := range []string{"keptnContext", "type", "source", "eventID", "stage", "service", "root", "fromTime"} {
+					if q.Get(k) != "" && !first {
+						q.Del(k)
+					}
+					first = first && q.Get(k) == ""
+				}
+				r.URL.RawQuery = q.Encode()
+			})
+		}})
 	return out
 }
 

@@ -148,8 +148,8 @@ func (e *Env) RunConcurrent(ctx context.Context, c ConcurrentCheck) (Result, err
 	if len(lost) > 0 {
 		slices.Sort(lost)
 		res.Problems = append(res.Problems, contract.Problem{Check: CheckConcurrent,
-			Message: fmt.Sprintf("%d writes of %s sent at the same time were each answered %d, but %s lists only %d of them: lost %s",
-				len(stored), c.Write, c.Status, c.List.Op, len(stored)-len(lost), strings.Join(lost, ", "))})
+			Message: fmt.Sprintf("%d writes of %s, sent %d at the same time, were each answered %d, but %s lists only %d of them: lost %s",
+				len(stored), c.Write, concurrentWrites, c.Status, c.List.Op, len(stored)-len(lost), strings.Join(lost, ", "))})
 	}
 	return res, nil
 }

@@ -281,6 +281,14 @@ func setupFailed(err error) {
 	Fail(err.Error())
 }
 
+// checkBuilt is check for a check that builds its own world: err is its set-up's failure.
+func checkBuilt(res cases.Result, err error) {
+	if err != nil {
+		setupFailed(err)
+	}
+	check(res)
+}
+
 // runCase builds the world a case needs in e, runs it, and removes the world afterwards.
 func runCase(ctx SpecContext, e *cases.Env, c cases.Case) {
 	w, cleanup, err := e.Build(ctx, c.Needs)

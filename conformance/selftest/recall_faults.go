@@ -14,10 +14,10 @@ import (
 )
 
 // recallFaults are bugs written inside real gateways that the suite once let through: a token
-// compared loosely, special and open routes matched loosely, an optional property renamed, a
-// token kept after a rotation.
+// compared loosely, special and open routes matched loosely, an optional property renamed, writes
+// at the same time mishandled, a token kept after a rotation.
 func recallFaults() []Fault {
-	return append(append(append(looseTokenFaults(), looseRouteFaults()...), renamedProperty, lostUpdate), keptTokenFaults()...)
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty}, concurrentFaults(), keptTokenFaults())
 }
 
 // replay writes a recorded answer.
@@ -29,45 +29,63 @@ func replay(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 	_, _ = w.Write(rec.Body.Bytes())
 }
 
-// lostUpdate is a gateway that reads what it changes and writes it back without holding it: of
-// writes to one list at the same time, one is stored, and each of the others gets that one's
-// answer (its success) and is lost.
-var lostUpdate = Fault{Name: "of writes to one list at the same time, one stored and the others answered as it was (a lost update)",
-	Check: cases.CheckConcurrent, Labels: "Feature:ConcurrentWrites",
-	Wrap: func(next http.Handler, _ *Harness) http.Handler {
-		type flight struct {
-			done chan struct{}
-			rec  *httptest.ResponseRecorder
+// concurrentFaults are gateways that mishandle writes to one list arriving while another is in
+// flight: a lost update (each of the others gets the first one's answer, its success, and is
+// not stored), and, a SHOULD, refusing the others with 400 (nothing lost).
+func concurrentFaults() []Fault {
+	return []Fault{
+		{Name: "of writes to one list at the same time, one stored and the others answered as it was (a lost update)",
+			Check: cases.CheckConcurrent, Labels: "Feature:ConcurrentWrites",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return beside(next, func(w http.ResponseWriter, _ *http.Request, first func() *httptest.ResponseRecorder) {
+					replay(w, first())
+				})
+			}},
+		{Name: "of writes to one list at the same time, one stored and the others refused with 400",
+			Check: contract.CheckStatusExpected, Level: grade.Should, Labels: "Feature:ConcurrentWrites",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return beside(next, func(w http.ResponseWriter, _ *http.Request, _ func() *httptest.ResponseRecorder) {
+					writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "another change of the project is in progress"})
+				})
+			}},
+	}
+}
+
+// beside serves a POST that arrives while another to the same path is in flight with other (first
+// waits for that one's answer), and the rest as next does.
+func beside(next http.Handler, other func(w http.ResponseWriter, r *http.Request, first func() *httptest.ResponseRecorder)) http.Handler {
+	type flight struct {
+		done chan struct{}
+		rec  *httptest.ResponseRecorder
+	}
+	var mu sync.Mutex
+	inFlight := map[string]*flight{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
 		}
-		var mu sync.Mutex
-		inFlight := map[string]*flight{}
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method != http.MethodPost {
-				next.ServeHTTP(w, r)
-				return
-			}
-			mu.Lock()
-			f := inFlight[r.URL.Path]
-			if f != nil {
-				mu.Unlock()
-				<-f.done
-				replay(w, f.rec)
-				return
-			}
-			f = &flight{done: make(chan struct{}), rec: httptest.NewRecorder()}
-			inFlight[r.URL.Path] = f
+		mu.Lock()
+		f := inFlight[r.URL.Path]
+		if f != nil {
 			mu.Unlock()
-			// The read-change-write takes a while (its window for the others: always open when
-			// writes are sent at the same time, so that the fault is caught on every run).
-			time.Sleep(200 * time.Millisecond)
-			next.ServeHTTP(f.rec, r)
-			mu.Lock()
-			delete(inFlight, r.URL.Path)
-			mu.Unlock()
-			close(f.done)
-			replay(w, f.rec)
-		})
-	}}
+			other(w, r, func() *httptest.ResponseRecorder { <-f.done; return f.rec })
+			return
+		}
+		f = &flight{done: make(chan struct{}), rec: httptest.NewRecorder()}
+		inFlight[r.URL.Path] = f
+		mu.Unlock()
+		// The read-change-write takes a while (its window for the others: always open when
+		// writes are sent at the same time, so that the fault is caught on every run).
+		time.Sleep(200 * time.Millisecond)
+		next.ServeHTTP(f.rec, r)
+		mu.Lock()
+		delete(inFlight, r.URL.Path)
+		mu.Unlock()
+		close(f.done)
+		replay(w, f.rec)
+	})
+}
 
 // keptTokenFaults go on taking the tokens they had after a rotation, alongside the new one: on
 // every route, or only where the gateway's auth subrequest guards the route (its answers cached).

@@ -497,6 +497,16 @@ func mongodbDatastore() []Case {
 			Expect: []Expectation{Len("/events", 1), Eq("/events/0/id", "{{.EventID}}")}},
 		{Op: "getEventsByType", Title: "answer every event of the type when no filter is given", Needs: NeedsEvent | NeedsEventPair, Status: s(200),
 			Expect: []Expectation{Len("/events", 3), Every("/events/*/type", "{{.EventType}}"), Includes("/events/*/id", "{{.EventID}}")}},
+		// The type's three events against its documented limit and fromTime.
+		{Op: "getEventsByType", Title: "answer at most limit events: a limit of 2 gives two of the type's three", Needs: NeedsEvent | NeedsEventPair,
+			Query: map[string]string{"limit": "2"}, Status: s(200), Expect: []Expectation{Len("/events", 2), Every("/events/*/type", "{{.EventType}}")},
+			Grade: onSpec("getEventsByType", "limit: the most events answered (default 20)")},
+		{Op: "getEventsByType", Title: "filter events by fromTime: none newer than a time to come", Needs: NeedsEvent | NeedsEventPair,
+			Query: map[string]string{"fromTime": "2999-01-01T00:00:00Z"}, Status: s(200), Expect: []Expectation{Zero("/events")},
+			Grade: onSpec("getEventsByType", "fromTime: only the events newer than the time")},
+		{Op: "getEventsByType", Title: "filter events by fromTime: all three are newer than a time past", Needs: NeedsEvent | NeedsEventPair,
+			Query: map[string]string{"fromTime": "2001-01-01T00:00:00Z"}, Status: s(200), Expect: []Expectation{Len("/events", 3), Includes("/events/*/id", "{{.EventID}}")},
+			Grade: onSpec("getEventsByType", "fromTime: only the events newer than the time")},
 		{Op: "saveEventInternal", Title: "store an invalidation, after which getEventsByType with excludeInvalidated leaves the invalidated event out", Needs: NeedsEvent,
 			Body: `{"type": "sh.keptn.event.evaluation.invalidated", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.EventContext}}", ` +
 				`"id": "{{.NewID}}", "triggeredid": "{{.EventID}}", "data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}"}}`, Status: s(201),

@@ -681,6 +681,14 @@ func Faults() []Fault {
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return ignoreQuery(next, route("GET", "/api/mongodb-datastore/event/type/*"), "filter")
 			}},
+		{Name: "the limit of getEventsByType ignored", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return ignoreQuery(next, route("GET", "/api/mongodb-datastore/event/type/*"), "limit")
+			}},
+		{Name: "the fromTime of getEventsByType ignored", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return ignoreQuery(next, route("GET", "/api/mongodb-datastore/event/type/*"), "fromTime")
+			}},
 		{Name: "getEventsByType answering no event when no filter is given", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(r *http.Request) bool {

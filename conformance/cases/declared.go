@@ -216,6 +216,9 @@ func Declarations() ([]Declared, error) {
 	for _, cc := range ConcurrentChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: cc.Name(), Grade: concurrentGrade})
 	}
+	for _, rc := range RecreateChecks() {
+		out = append(out, Declared{Profile: ProfileCore, Text: rc.Name(), Grade: recreateGrade})
+	}
 	ops, err := specs.AllOperations()
 	if err != nil {
 		return nil, err

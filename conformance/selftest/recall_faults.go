@@ -1,6 +1,9 @@
 package selftest
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -15,10 +18,56 @@ import (
 
 // recallFaults are bugs written inside real gateways that the suite once let through: a token
 // compared loosely, special and open routes matched loosely, an optional property renamed, writes
-// at the same time mishandled, a token kept after a rotation.
+// at the same time mishandled, a token kept after a rotation, a delete that leaves the deleted
+// one's resources behind.
 func recallFaults() []Fault {
-	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty}, concurrentFaults(), keptTokenFaults())
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind}, concurrentFaults(), keptTokenFaults())
 }
+
+// leftBehind is a delete that does not cascade: the resources written at a level are answered
+// again once the project or service they belong to is made again under its name (a GET of one
+// that the gateway now answers 404).
+var leftBehind = Fault{Name: "a deleted project's or service's resources left behind, answered again once it is made again",
+	Check: contract.CheckBehaviour, Labels: "Feature:Recreate",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		var mu sync.Mutex
+		written := map[string]string{} // a resource's path: its content (base64)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			level, uri, isOne := strings.Cut(r.URL.Path, "/resource/")
+			if !strings.HasPrefix(r.URL.Path, cs) || !strings.HasSuffix(level, "/resource") && !isOne {
+				next.ServeHTTP(w, r)
+				return
+			}
+			switch {
+			case r.Method == http.MethodPost && !isOne:
+				body, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				var doc struct {
+					Resources []struct{ ResourceURI, ResourceContent string }
+				}
+				if json.Unmarshal(body, &doc) == nil {
+					mu.Lock()
+					for _, res := range doc.Resources {
+						written[r.URL.Path+"/"+res.ResourceURI] = res.ResourceContent
+					}
+					mu.Unlock()
+				}
+			case r.Method == http.MethodGet && isOne:
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				mu.Lock()
+				content, ok := written[r.URL.Path]
+				mu.Unlock()
+				if rec.Code == http.StatusNotFound && ok {
+					writeJSON(w, http.StatusOK, map[string]string{"resourceURI": uri, "resourceContent": content})
+					return
+				}
+				replay(w, rec)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}}
 
 // replay writes a recorded answer.
 func replay(w http.ResponseWriter, rec *httptest.ResponseRecorder) {

@@ -66,6 +66,14 @@ var _ = Describe("Keptn API contract", Label(report.ProfileLabel+cases.ProfileCo
 		}
 	})
 
+	Describe("made again", func() {
+		for _, rc := range cases.RecreateChecks() {
+			It(rc.Name(), Label("Op:"+rc.Op, "Feature:Recreate"), func(ctx SpecContext) {
+				checkBuilt(env.RunRecreate(ctx, rc))
+			})
+		}
+	})
+
 	Describe("gateway", func() {
 		for _, rc := range cases.RouteChecks() {
 			It(rc.Name(), Label("Feature:"+rc.Group), func(ctx SpecContext) {

@@ -81,11 +81,25 @@ func parsePos(s string) (pos, error) {
 }
 
 // Reached tells whether the unmutated suite ran the mutant's code; known is false where the
-// profile has no block for it (declarations, struct tags: code outside function bodies).
+// profile has no block for it (declarations, struct tags: code outside function bodies). Code
+// inside a function that no block holds (a case clause's expression: Go's blocks are the
+// statements around it) counts as reached where any block of the function ran.
 func (c Coverage) Reached(m *Mutant) (reached, known bool) {
 	at := pos{m.Line, m.col}
 	for _, b := range c[m.File] {
 		if at.after(b.to) || b.from.after(at) {
+			continue
+		}
+		known = true
+		if b.count > 0 {
+			return true, true
+		}
+	}
+	if known || m.body.from.line == 0 {
+		return false, known
+	}
+	for _, b := range c[m.File] {
+		if m.body.from.after(b.from) || b.to.after(m.body.to) {
 			continue
 		}
 		known = true

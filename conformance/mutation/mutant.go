@@ -48,9 +48,13 @@ type Mutant struct {
 	// Skip says why the mutant is not run (code that cannot matter to the suite), or "".
 	Skip string `json:"skip,omitempty"`
 
-	src []byte // the mutated file
-	col int    // the edit's column (bytes, from 1)
+	src  []byte // the mutated file
+	col  int    // the edit's column (bytes, from 1)
+	body span   // the enclosing function's body (zero at package level)
 }
+
+// span is a stretch of a file, from and to inclusive.
+type span struct{ from, to pos }
 
 // Source is the mutated file's content.
 func (m *Mutant) Source() []byte { return m.src }

@@ -62,6 +62,14 @@ func (s *svc) page(key, size int) ([]item, error) {
 func (s *svc) touch() { s.total = s.total / 2 }
 
 func ok(a, b bool) bool { return a && b || !a }
+
+func sign(n int) string {
+	switch {
+	case n < 0:
+		return "negative"
+	}
+	return "other"
+}
 `
 
 func generateFixture(t *testing.T) []*Mutant {
@@ -346,6 +354,9 @@ func TestCoverageTellsReachedCode(t *testing.T) {
 		"example.com/m/fixture/fixture.go:21.3,30.27 7 1\n" +
 		"example.com/m/fixture/fixture.go:38.23,38.47 1 0\n" +
 		"example.com/m/fixture/fixture.go:40.25,40.47 1 0\n" +
+		"example.com/m/fixture/fixture.go:42.25,43.9 1 1\n" +
+		"example.com/m/fixture/fixture.go:44.13,45.20 1 0\n" +
+		"example.com/m/fixture/fixture.go:47.2,47.16 1 1\n" +
 		"other.org/x/y.go:1.1,2.2 1 1\n"
 	cov, err := ParseCoverage([]byte(profile), "example.com/m")
 	if err != nil {
@@ -365,6 +376,8 @@ func TestCoverageTellsReachedCode(t *testing.T) {
 	for k, want := range map[string]string{
 		"19 boundary": "reached", "18 early-return": "reached", "26 arithmetic": "reached",
 		"38 remove-assignment": "not reached", "40 logical": "not reached", "8 json-name": "unknown",
+		// A case clause's expression lies between blocks: reached where its function ran.
+		"44 boundary": "reached",
 	} {
 		if got[k] != want {
 			t.Errorf("%s: %s, want %s", k, got[k], want)
@@ -421,10 +434,13 @@ func TestReachingConfigurations(t *testing.T) {
 		return cov
 	}
 	// all runs the page up to its loop; split runs line 38 too; nothing runs line 40.
+	// split alone runs sign (whose case expression no block holds).
 	all := Configuration{Name: "all", Coverage: parse("example.com/m/fixture/fixture.go:18.51,19.26 1 1\n" +
-		"example.com/m/fixture/fixture.go:38.23,38.47 1 0\nexample.com/m/fixture/fixture.go:40.25,40.47 1 0\n")}
+		"example.com/m/fixture/fixture.go:38.23,38.47 1 0\nexample.com/m/fixture/fixture.go:40.25,40.47 1 0\n" +
+		"example.com/m/fixture/fixture.go:42.25,43.9 1 0\nexample.com/m/fixture/fixture.go:47.2,47.16 1 0\n")}
 	split := Configuration{Name: "split", Coverage: parse("example.com/m/fixture/fixture.go:18.51,19.26 1 1\n" +
-		"example.com/m/fixture/fixture.go:38.23,38.47 1 1\nexample.com/m/fixture/fixture.go:40.25,40.47 1 0\n")}
+		"example.com/m/fixture/fixture.go:38.23,38.47 1 1\nexample.com/m/fixture/fixture.go:40.25,40.47 1 0\n" +
+		"example.com/m/fixture/fixture.go:42.25,43.9 1 1\nexample.com/m/fixture/fixture.go:47.2,47.16 1 1\n")}
 	got := map[string]string{}
 	for _, m := range generateFixture(t) {
 		var names []string
@@ -435,6 +451,7 @@ func TestReachingConfigurations(t *testing.T) {
 	}
 	for k, want := range map[string]string{
 		"18 early-return": "all,split", "38 remove-assignment": "split", "40 logical": "not reached", "8 json-name": "all",
+		"44 boundary": "split",
 	} {
 		if got[k] != want {
 			t.Errorf("%s: %s, want %s", k, got[k], want)

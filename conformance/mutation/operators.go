@@ -63,6 +63,7 @@ func (g *generator) add(op string, e edit, stack []ast.Node, n ast.Node) {
 	if m.Original == m.Mutated {
 		return
 	}
+	m.body = g.bodyOf(stack)
 	for id, k := m.ID, 2; g.seen[m.ID]; k++ {
 		m.ID = fmt.Sprintf("%s-%d", id, k)
 	}
@@ -260,6 +261,17 @@ func isString(e ast.Expr) bool {
 func isSelectorSel(id *ast.Ident, stack []ast.Node) bool {
 	s, ok := stack[len(stack)-1].(*ast.SelectorExpr)
 	return ok && s.Sel == id
+}
+
+// bodyOf is the span of the body of the function declaration in stack (zero outside one).
+func (g *generator) bodyOf(stack []ast.Node) span {
+	for _, n := range stack {
+		if fd, ok := n.(*ast.FuncDecl); ok && fd.Body != nil {
+			from, to := g.fset.Position(fd.Body.Lbrace), g.fset.Position(fd.Body.Rbrace)
+			return span{pos{from.Line, from.Column}, pos{to.Line, to.Column}}
+		}
+	}
+	return span{}
 }
 
 // funcName is the name of the function declaration in stack: "f" or "(*T).m", "" outside one.

@@ -353,6 +353,14 @@ func configurationService() []Case {
 		{Op: "getApproval", Title: "answer 404 for an unknown approval", Needs: NeedsService, Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(404)},
 		{Op: "closeApproval", Title: "close an approval", Needs: NeedsApproval, Status: s(200),
 			Probes: []Probe{{Op: "getApproval", Status: s(404)}, {Op: "getApprovals", Status: s(200), Expect: []Expectation{Zero("/totalCount")}}}},
+		// Two approvals of one service: each answered and closed by its own event id.
+		{Op: "getApproval", Title: "answer each of two approvals by its own event id", Needs: NeedsApprovalPair, Params: map[string]string{"approvalID": "{{.OtherApprovalID}}"},
+			Status: s(200), Expect: []Expectation{Eq("/eventId", "{{.OtherApprovalID}}"), Eq("/tag", "0.11.2")},
+			Probes: []Probe{{Op: "getApproval", Status: s(200), Expect: []Expectation{Eq("/eventId", "{{.ApprovalID}}"), Eq("/tag", "0.11.1")}}}},
+		{Op: "closeApproval", Title: "close one of two approvals, leaving the other open", Needs: NeedsApprovalPair, Status: s(200),
+			Probes: []Probe{{Op: "getApproval", Status: s(404)},
+				{Op: "getApprovals", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/approvals/0/eventId", "{{.OtherApprovalID}}")}},
+				{Op: "getApproval", Params: map[string]string{"approvalID": "{{.OtherApprovalID}}"}, Status: s(200), Expect: []Expectation{Eq("/eventId", "{{.OtherApprovalID}}")}}}},
 		{Op: "closeApproval", Title: "answer 404 for an unknown approval", Needs: NeedsService, Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(404)},
 
 		{Op: "createRemediation", Title: "store a remediation and answer it", Needs: NeedsService, Body: "requests/createRemediation.json", Status: s(200),
@@ -380,6 +388,15 @@ func configurationService() []Case {
 		{Op: "getRemediationsForContext", Title: "answer 400 for a page size of 0", Needs: NeedsRemediation, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
 		{Op: "closeRemediations", Title: "close the remediations of a Keptn context", Needs: NeedsRemediation, Status: s(200),
 			Probes: []Probe{{Op: "getRemediationsForContext", Status: s(200, 404), Expect: []Expectation{Zero("/remediations"), Zero("/totalCount")}}}},
+		// Remediations of two Keptn contexts: each context answered and closed alone.
+		{Op: "getRemediationsForContext", Title: "list only the remediations of the Keptn context, none of another context's", Needs: NeedsRemediationPair, Status: s(200),
+			Expect: []Expectation{Eq("/totalCount", "1"), Len("/remediations", 1), Eq("/remediations/0/eventId", "{{.RemediationID}}")},
+			Probes: []Probe{{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.OtherRemediationContext}}"}, Status: s(200),
+				Expect: []Expectation{Eq("/totalCount", "1"), Eq("/remediations/0/eventId", "{{.OtherRemediationID}}")}}}},
+		{Op: "closeRemediations", Title: "close the remediations of one Keptn context, leaving another context's open", Needs: NeedsRemediationPair, Status: s(200),
+			Probes: []Probe{{Op: "getRemediations", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/remediations/0/eventId", "{{.OtherRemediationID}}")}},
+				{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.OtherRemediationContext}}"}, Status: s(200),
+					Expect: []Expectation{Eq("/remediations/0/eventId", "{{.OtherRemediationID}}")}}}},
 		{Op: "closeRemediations", Title: "answer 404 for a Keptn context without remediations", Needs: NeedsService, Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(404)},
 
 		{Op: "handleEventInternal", Title: "accept an event", Needs: NeedsService, Body: "requests/handleEventInternal.json", Status: s(200)},

@@ -22,15 +22,17 @@ type Needs uint
 
 // The pieces of state a world can have.
 const (
-	NeedsProject     Needs = 1 << iota // a project from fixtures/shipyards/shipyard.yaml (stages dev, prod)
-	NeedsService                       // + a service in every stage
-	NeedsResources                     // + a resource at project, stage, service and service-default level
-	NeedsApproval                      // + an open approval of the service in dev
-	NeedsRemediation                   // + an open remediation of the service in dev
-	NeedsEvent                         // + an event sent through api-service
-	NeedsEventPair                     // + two events of one type and context, the later with data.marker "second"
-	NeedsBridge                        // the bridge credentials are configured
-	NeedsSession                       // a logged-in session (Konnect style)
+	NeedsProject         Needs = 1 << iota // a project from fixtures/shipyards/shipyard.yaml (stages dev, prod)
+	NeedsService                           // + a service in every stage
+	NeedsResources                         // + a resource at project, stage, service and service-default level
+	NeedsApproval                          // + an open approval of the service in dev
+	NeedsRemediation                       // + an open remediation of the service in dev
+	NeedsApprovalPair                      // + a second open approval beside it (OtherApprovalID)
+	NeedsRemediationPair                   // + a second open remediation, of another Keptn context (OtherRemediationContext)
+	NeedsEvent                             // + an event sent through api-service
+	NeedsEventPair                         // + two events of one type and context, the later with data.marker "second"
+	NeedsBridge                            // the bridge credentials are configured
+	NeedsSession                           // a logged-in session (Konnect style)
 	// MakesProject says the case makes the world's project itself, so it is deleted afterwards.
 	MakesProject
 )
@@ -44,10 +46,12 @@ type World struct {
 	ResourceURI, ResourceContent        string // a resource at every level (content in plain text)
 	ApprovalID, ApprovalContext         string
 	RemediationContext, RemediationID   string
-	EventType, EventContext, EventID    string
-	BridgeUser, BridgePassword          string
-	Session                             string // the session cookie ("name=value")
-	SessionUser, SessionPassword        string
+	// The second approval and remediation of the pairs (NeedsApprovalPair, NeedsRemediationPair).
+	OtherApprovalID, OtherRemediationContext, OtherRemediationID string
+	EventType, EventContext, EventID                             string
+	BridgeUser, BridgePassword                                   string
+	Session                                                      string // the session cookie ("name=value")
+	SessionUser, SessionPassword                                 string
 
 	// Fresh values for the case's own request. The world's ResourceURI holds a / (a path
 	// parameter sent as %2F, as the keptn CLI sends helm/<service>.tgz): the by-URI checks judge
@@ -134,6 +138,7 @@ func NewWorld() *World {
 		ResourceURI: "conformance/settings.yaml", ResourceContent: "suite: keptn-conformance\n",
 		ApprovalID: NewUUID(), ApprovalContext: NewUUID(),
 		RemediationContext: NewUUID(), RemediationID: NewUUID(),
+		OtherApprovalID: NewUUID(), OtherRemediationContext: NewUUID(), OtherRemediationID: NewUUID(),
 		EventType: "sh.keptn.event." + RandomName("kc") + ".triggered", EventContext: NewUUID(), EventID: NewUUID(),
 		BridgeUser: RandomName("user-"), BridgePassword: RandomName("pw-"),
 		NewID: NewUUID(), NewContext: NewUUID(), NewName: RandomName("kc-"), NewResourceURI: "conformance-" + RandomName("new-") + ".txt",
@@ -152,6 +157,12 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 		for i := len(undo) - 1; i >= 0; i-- {
 			undo[i]()
 		}
+	}
+	if needs&NeedsApprovalPair != 0 {
+		needs |= NeedsApproval
+	}
+	if needs&NeedsRemediationPair != 0 {
+		needs |= NeedsRemediation
 	}
 	if needs&(NeedsService|NeedsResources|NeedsApproval|NeedsRemediation) != 0 {
 		needs |= NeedsProject | NeedsService
@@ -201,6 +212,14 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 		{NeedsRemediation, func() error {
 			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/remediation",
 				map[string]string{"keptnContext": w.RemediationContext, "eventId": w.RemediationID, "type": "sh.keptn.event.remediation.triggered", "action": "scale"})
+		}},
+		{NeedsApprovalPair, func() error {
+			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/approval",
+				map[string]string{"keptnContext": w.ApprovalContext, "eventId": w.OtherApprovalID, "image": "registry.example/keptnexamples/carts", "tag": "0.11.2"})
+		}},
+		{NeedsRemediationPair, func() error {
+			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/remediation",
+				map[string]string{"keptnContext": w.OtherRemediationContext, "eventId": w.OtherRemediationID, "type": "sh.keptn.event.remediation.triggered", "action": "scale"})
 		}},
 		{NeedsEvent, func() error {
 			// api-service assigns the event's id (as upstream does); its Keptn context, a UUID, is kept.

@@ -19,9 +19,9 @@ import (
 // recallFaults are bugs written inside real gateways that the suite once let through: a token
 // compared loosely, special and open routes matched loosely, an optional property renamed, writes
 // at the same time mishandled, a token kept after a rotation, a delete that leaves the deleted
-// one's resources behind.
+// one's resources behind, an approval or remediation matched by anything but its own key.
 func recallFaults() []Fault {
-	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind}, concurrentFaults(), keptTokenFaults())
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults())
 }
 
 // leftBehind is a delete that does not cascade: the resources written at a level are answered
@@ -283,5 +283,85 @@ func looseRouteFaults() []Fault {
 					}
 				})
 			}},
+	}
+}
+
+// subRequest is a request of the gateway's own, with r's token, for a path as the gateway's
+// handlers see it (decoded).
+func subRequest(r *http.Request, method, path string) *http.Request {
+	q := httptest.NewRequest(method, "/", nil)
+	q.URL.Path = path
+	q.Header.Set("x-token", r.Header.Get("x-token"))
+	return q
+}
+
+// oneOfTwoFaults are a service's approvals and remediations matched by anything but the key in
+// the path: the first approval answered whatever id was asked for, every approval closed for one,
+// every remediation answered and closed for one Keptn context.
+func oneOfTwoFaults() []Fault {
+	const approval, remediation = "/approval/", "/remediation/"
+	// list is the service's list the path's item belongs to (.../approval), as next answers it.
+	list := func(next http.Handler, r *http.Request, key string) (string, []map[string]any) {
+		base, _, _ := strings.Cut(r.URL.Path, key)
+		base += strings.TrimSuffix(key, "/")
+		q := subRequest(r, "GET", base)
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, q)
+		var doc map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &doc)
+		var items []map[string]any
+		all, _ := doc[strings.Trim(key, "/")+"s"].([]any)
+		for _, it := range all {
+			if m, ok := it.(map[string]any); ok {
+				items = append(items, m)
+			}
+		}
+		return base, items
+	}
+	// closeAll closes every item of the list (by field) instead of the path's one.
+	closeAll := func(key, field string) func(http.Handler, *Harness) http.Handler {
+		return func(next http.Handler, _ *Harness) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "DELETE" || !strings.HasPrefix(r.URL.Path, cs) || !strings.Contains(r.URL.Path, key) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				base, items := list(next, r, key)
+				for _, it := range items {
+					if v, ok := it[field].(string); ok && base+"/"+v != r.URL.Path {
+						next.ServeHTTP(httptest.NewRecorder(), subRequest(r, "DELETE", base+"/"+v))
+					}
+				}
+				next.ServeHTTP(w, r)
+			})
+		}
+	}
+	// answerAll answers a GET of the path's item with what answer makes of the whole list.
+	answerAll := func(key string, answer func(items []map[string]any) any) func(http.Handler, *Harness) http.Handler {
+		return func(next http.Handler, _ *Harness) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "GET" || !strings.HasPrefix(r.URL.Path, cs) || !strings.Contains(r.URL.Path, key) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				if _, items := list(next, r, key); len(items) > 0 {
+					writeJSON(w, http.StatusOK, answer(items))
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		}
+	}
+	return []Fault{
+		{Name: "getApproval answering the service's first approval whatever id is asked for", Check: contract.CheckBehaviour, Labels: "Op:getApproval",
+			Wrap: answerAll(approval, func(items []map[string]any) any { return items[0] })},
+		{Name: "closeApproval closing every approval of the service", Check: contract.CheckBehaviour, Labels: "Op:closeApproval",
+			Wrap: closeAll(approval, "eventId")},
+		{Name: "getRemediationsForContext answering every remediation of the service, of any Keptn context", Check: contract.CheckBehaviour, Labels: "Op:getRemediationsForContext",
+			Wrap: answerAll(remediation, func(items []map[string]any) any {
+				return map[string]any{"remediations": items, "totalCount": len(items), "pageSize": 20, "nextPageKey": "0"}
+			})},
+		{Name: "closeRemediations closing the remediations of every Keptn context", Check: contract.CheckBehaviour, Labels: "Op:closeRemediations",
+			Wrap: closeAll(remediation, "keptnContext")},
 	}
 }

@@ -739,6 +739,14 @@ func Faults() []Fault {
 					})
 				})
 			}},
+		{Name: "sendEvent answering a Keptn context other than the one it stores the event under", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("POST", "/api/v1/event"), func(_ *http.Request, a *Answer) {
+					if a.Status == http.StatusOK {
+						a.JSON(func(m map[string]any) { m["keptnContext"] = uuid() })
+					}
+				})
+			}},
 		{Name: "a resource page key ignored (the next page repeats the first)", Check: contract.CheckBehaviour, Labels: "Op:getProjectResources",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return ignoreQuery(next, func(r *http.Request) bool {

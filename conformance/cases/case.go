@@ -86,7 +86,8 @@ var funcs = template.FuncMap{
 	// the small bodies of the fixtures: a gateway's body limits must let what clients send through.
 	"large": func() string { return largeText },
 	// json quotes a string for use inside a JSON document.
-	"json": func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) },
+	"json":  func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) },
+	"upper": strings.ToUpper,
 }
 
 // LargeBody is the size of the large template text: 96 KiB, a small Helm chart (the keptn CLI

@@ -562,9 +562,35 @@ func All() []Case {
 	for _, c := range configurationService() {
 		out = append(out, frameworkRefusal(c)...)
 	}
+	out = append(out, nearMisses()...)
 	out = append(out, mongodbDatastore()...)
 	out = append(out, session()...)
 	out = append(out, derivedNegatives(out)...)
+	return out
+}
+
+// nearMisses look up a project, stage or service by a name that differs from an existing one's
+// only in case, or that is a proper prefix of it: the specs compare names as given (upstream's
+// are a git repository, its branches and their directories), so each names nothing. A gateway
+// that finds an entity case-insensitively or by prefix answers another entity than the one asked
+// for; a name in upper case may also be refused as not valid (400).
+func nearMisses() []Case {
+	var out []Case
+	for _, m := range []struct {
+		op, param, kind, name string
+		needs                 Needs
+	}{
+		{"getProject", "projectName", "project", ".Project", NeedsProject},
+		{"getStage", "stageName", "stage", ".Stage", NeedsProject},
+		{"getStageService", "serviceName", "service", ".Service", NeedsService},
+		{"getProjectService", "serviceName", "service", ".Service", NeedsService},
+	} {
+		out = append(out,
+			Case{Op: m.op, Title: "answer 404 (or 400) for a " + m.kind + " named as an existing one in upper case", Needs: m.needs,
+				Params: map[string]string{m.param: "{{upper " + m.name + "}}"}, Status: s(400, 404)},
+			Case{Op: m.op, Title: "answer 404 for a proper prefix of an existing " + m.kind + "'s name", Needs: m.needs,
+				Params: map[string]string{m.param: "{{slice " + m.name + " 0 2}}"}, Status: s(404)})
+	}
 	return out
 }
 

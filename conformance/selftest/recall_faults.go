@@ -19,9 +19,10 @@ import (
 // recallFaults are bugs written inside real gateways that the suite once let through: a token
 // compared loosely, special and open routes matched loosely, an optional property renamed, writes
 // at the same time mishandled, a token kept after a rotation, a delete that leaves the deleted
-// one's resources behind, an approval or remediation matched by anything but its own key.
+// one's resources behind, an approval or remediation matched by anything but its own key, names
+// matched loosely.
 func recallFaults() []Fault {
-	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults())
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults())
 }
 
 // leftBehind is a delete that does not cascade: the resources written at a level are answered
@@ -363,5 +364,57 @@ func oneOfTwoFaults() []Fault {
 			})},
 		{Name: "closeRemediations closing the remediations of every Keptn context", Check: contract.CheckBehaviour, Labels: "Op:closeRemediations",
 			Wrap: closeAll(remediation, "keptnContext")},
+	}
+}
+
+// nearMissFaults find a project, stage or service by a name that is not its own: compared without
+// case, and a service by a prefix of its name.
+func nearMissFaults() []Fault {
+	lookup := func(r *http.Request) bool {
+		return r.Method == "GET" && strings.HasPrefix(r.URL.Path, cs) && !strings.Contains(r.URL.Path, "/resource")
+	}
+	const labels = "Op:getProject || Op:getStage || Op:getStageService || Op:getProjectService"
+	return []Fault{
+		{Name: "projects, stages and services found by their names without case", Check: contract.CheckStatusExpected, Labels: labels,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if lookup(r) {
+						r.URL.Path, r.URL.RawPath = strings.ToLower(r.URL.Path), ""
+					}
+				})
+			}},
+		{Name: "a service found by a prefix of its name", Check: contract.CheckStatusExpected, Labels: labels,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					base, name, ok := strings.Cut(r.URL.Path, "/service/")
+					if !lookup(r) || !ok || name == "" || strings.Contains(name, "/") {
+						next.ServeHTTP(w, r)
+						return
+					}
+					rec := httptest.NewRecorder()
+					next.ServeHTTP(rec, r)
+					if rec.Code == http.StatusNotFound {
+						// The services of the stage (of the project's first stage, for a project's service).
+						list := base + "/service"
+						if !strings.Contains(base, "/stage/") {
+							list = base + "/stage/dev/service"
+						}
+						lr := httptest.NewRecorder()
+						next.ServeHTTP(lr, subRequest(r, "GET", list))
+						var doc struct {
+							Services []struct{ ServiceName string }
+						}
+						_ = json.Unmarshal(lr.Body.Bytes(), &doc)
+						for _, svc := range doc.Services {
+							if strings.HasPrefix(svc.ServiceName, name) {
+								rec = httptest.NewRecorder()
+								next.ServeHTTP(rec, subRequest(r, "GET", base+"/service/"+svc.ServiceName))
+								break
+							}
+						}
+					}
+					replay(w, rec)
+				})
+			}},
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
@@ -134,29 +133,4 @@ func (e *Env) RunRecreate(ctx context.Context, c RecreateCheck) (Result, error) 
 		}
 	}
 	return res, nil
-}
-
-// awaitStatus polls a GET until it answers status: Keptn deletes projects and services
-// asynchronously.
-func (e *Env) awaitStatus(ctx context.Context, path string, status int) error {
-	deadline := time.Now().Add(e.Timeout)
-	for {
-		ex, err := e.Do(ctx, "GET", path, nil, true, "")
-		if err != nil {
-			return err
-		}
-		if ex.Err == nil && ex.Status() == status {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("set-up: GET %s did not answer %d within %s:\n%s", path, status, e.Timeout, ex)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(e.Interval):
-		}
-	}
 }

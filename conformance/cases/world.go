@@ -353,47 +353,46 @@ func (e *Env) await(ctx context.Context, method, path string) error {
 // AwaitAnswer polls a GET until it answers 2xx with something (a list with an item), and returns
 // that answer.
 func (e *Env) AwaitAnswer(ctx context.Context, method, path string) (*contract.Exchange, error) {
+	return e.poll(ctx, method, path, "did not appear", func(ex *contract.Exchange) bool {
+		return ex.Status() >= 200 && ex.Status() <= 299 && !strings.Contains(string(ex.RespBody), `"totalCount":0`)
+	})
+}
+
+// awaitCount polls a list until its totalCount reaches n.
+func (e *Env) awaitCount(ctx context.Context, path string, n int) error {
+	_, err := e.poll(ctx, "GET", path, fmt.Sprintf("did not list %d items", n), func(ex *contract.Exchange) bool {
+		var page struct {
+			TotalCount int `json:"totalCount"`
+		}
+		return ex.Status() == 200 && json.Unmarshal(ex.RespBody, &page) == nil && page.TotalCount >= n
+	})
+	return err
+}
+
+// awaitStatus polls a GET until it answers status: Keptn deletes projects and services
+// asynchronously.
+func (e *Env) awaitStatus(ctx context.Context, path string, status int) error {
+	_, err := e.poll(ctx, "GET", path, fmt.Sprintf("did not answer %d", status), func(ex *contract.Exchange) bool { return ex.Status() == status })
+	return err
+}
+
+// poll sends a request until done holds for its answer or the suite's patience ends (then a
+// neverAppeared error: the gateway never did what was asked, in words of failed).
+func (e *Env) poll(ctx context.Context, method, path, failed string, done func(*contract.Exchange) bool) (*contract.Exchange, error) {
 	deadline := time.Now().Add(e.Timeout)
 	for {
 		ex, err := e.Do(ctx, method, path, nil, true, "")
 		if err != nil {
 			return nil, err
 		}
-		if ex.Err == nil && ex.Status() >= 200 && ex.Status() <= 299 && !strings.Contains(string(ex.RespBody), `"totalCount":0`) {
+		if ex.Err == nil && done(ex) {
 			return ex, nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		if time.Now().After(deadline) {
-			return nil, neverAppeared{fmt.Errorf("set-up: %s did not appear within %s:\n%s", path, e.Timeout, ex)}
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(e.Interval):
-		}
-	}
-}
-
-// awaitCount polls a list until its totalCount reaches n.
-func (e *Env) awaitCount(ctx context.Context, path string, n int) error {
-	deadline := time.Now().Add(e.Timeout)
-	for {
-		ex, err := e.Do(ctx, "GET", path, nil, true, "")
-		if err != nil {
-			return err
-		}
-		var page struct {
-			TotalCount int `json:"totalCount"`
-		}
-		if ex.Err == nil && ex.Status() == 200 && json.Unmarshal(ex.RespBody, &page) == nil && page.TotalCount >= n {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if time.Now().After(deadline) {
-			return neverAppeared{fmt.Errorf("set-up: %s did not list %d items within %s:\n%s", path, n, e.Timeout, ex)}
+			return nil, neverAppeared{fmt.Errorf("set-up: %s %s within %s:\n%s", path, failed, e.Timeout, ex)}
 		}
 		select {
 		case <-ctx.Done():

@@ -181,6 +181,9 @@ func apiService() []Case {
 		{Op: "triggerEvaluation", Title: "refuse an evaluation in an unknown stage with 400 or 404", Needs: NeedsService,
 			Params: map[string]string{"stageName": "{{.Missing}}"}, Body: "requests/triggerEvaluation.json", Status: s(400, 404)},
 
+		{Op: "triggerEvaluation", Title: "refuse an evaluation of an unknown service in a known stage with 400 or 404", Needs: NeedsService,
+			Params: map[string]string{"serviceName": "{{.Missing}}"}, Body: "requests/triggerEvaluation.json", Status: s(400, 404), Grade: recommend(refuseUnknown)},
+
 		{Op: "configureBridge", Title: "store the bridge credentials", Serial: true, Body: "requests/configureBridge.json", Status: s(200),
 			Probes: []Probe{{Op: "getBridgeConfig", Status: s(200), Expect: []Expectation{Eq("/user", "{{.BridgeUser}}")}}}},
 		{Op: "getBridgeConfig", Title: "answer 200 with the stored bridge credentials", Serial: true, Needs: NeedsBridge, Status: s(200),
@@ -363,6 +366,10 @@ func configurationService() []Case {
 			Probes: []Probe{{Op: "getApproval", Status: s(404)},
 				{Op: "getApprovals", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/approvals/0/eventId", "{{.OtherApprovalID}}")}},
 				{Op: "getApproval", Params: map[string]string{"approvalID": "{{.OtherApprovalID}}"}, Status: s(200), Expect: []Expectation{Eq("/eventId", "{{.OtherApprovalID}}")}}}},
+		{Op: "closeApproval", Title: "close the later of two approvals, leaving the earlier open", Needs: NeedsApprovalPair, Params: map[string]string{"approvalID": "{{.OtherApprovalID}}"}, Status: s(200),
+			Probes: []Probe{{Op: "getApproval", Params: map[string]string{"approvalID": "{{.OtherApprovalID}}"}, Status: s(404)},
+				{Op: "getApprovals", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/approvals/0/eventId", "{{.ApprovalID}}")}},
+				{Op: "getApproval", Status: s(200), Expect: []Expectation{Eq("/eventId", "{{.ApprovalID}}")}}}},
 		{Op: "closeApproval", Title: "answer 404 for an unknown approval", Needs: NeedsService, Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(404)},
 
 		{Op: "createRemediation", Title: "store a remediation and answer it", Needs: NeedsService, Body: "requests/createRemediation.json", Status: s(200),
@@ -399,6 +406,10 @@ func configurationService() []Case {
 			Probes: []Probe{{Op: "getRemediations", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/remediations/0/eventId", "{{.OtherRemediationID}}")}},
 				{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.OtherRemediationContext}}"}, Status: s(200),
 					Expect: []Expectation{Eq("/remediations/0/eventId", "{{.OtherRemediationID}}")}}}},
+		{Op: "closeRemediations", Title: "close the remediations of the later of two Keptn contexts, leaving the earlier's open", Needs: NeedsRemediationPair,
+			Params: map[string]string{"keptnContext": "{{.OtherRemediationContext}}"}, Status: s(200),
+			Probes: []Probe{{Op: "getRemediations", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/remediations/0/eventId", "{{.RemediationID}}")}},
+				{Op: "getRemediationsForContext", Status: s(200), Expect: []Expectation{Eq("/remediations/0/eventId", "{{.RemediationID}}")}}}},
 		{Op: "closeRemediations", Title: "answer 404 for a Keptn context without remediations", Needs: NeedsService, Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(404)},
 
 		{Op: "handleEventInternal", Title: "accept an event", Needs: NeedsService, Body: "requests/handleEventInternal.json", Status: s(200)},

@@ -219,6 +219,9 @@ func Declarations() ([]Declared, error) {
 	for _, rc := range RecreateChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: rc.Name(), Grade: recreateGrade})
 	}
+	for _, sc := range ScopeChecks() {
+		out = append(out, Declared{Profile: ProfileCore, Text: sc.Name(), Grade: scopeGrade})
+	}
 	ops, err := specs.AllOperations()
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package selftest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +23,7 @@ import (
 // one's resources behind, an approval or remediation matched by anything but its own key, names
 // matched loosely.
 func recallFaults() []Fault {
-	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults())
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults())
 }
 
 // leftBehind is a delete that does not cascade: the resources written at a level are answered
@@ -67,6 +68,83 @@ var leftBehind = Fault{Name: "a deleted project's or service's resources left be
 				return
 			}
 			next.ServeHTTP(w, r)
+		})
+	}}
+
+// neighboursTaken deletes by a name's prefix without its separator: a delete of a project, stage or
+// service takes the resources of every level whose path begins with the deleted one's (project
+// "carts" takes "carts-db"'s), as a store's prefix delete of "p/carts" instead of "p/carts/" does.
+var neighboursTaken = Fault{Name: "a delete of a project, stage or service taking the resources of those whose names begin with its name",
+	Check: contract.CheckBehaviour, Labels: "Feature:DeleteScope",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		var mu sync.Mutex
+		written := map[string][]string{} // a level's path: the URIs written there
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasPrefix(r.URL.Path, cs) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			switch level, isList := strings.CutSuffix(r.URL.Path, "/resource"); {
+			case r.Method == http.MethodPost && isList:
+				body, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				var doc struct {
+					Resources []struct{ ResourceURI string }
+				}
+				if json.Unmarshal(body, &doc) == nil {
+					mu.Lock()
+					for _, res := range doc.Resources {
+						written[level] = append(written[level], res.ResourceURI)
+					}
+					mu.Unlock()
+				}
+			case r.Method == http.MethodDelete && !strings.Contains(r.URL.Path, "/resource/"):
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				if rec.Code/100 == 2 {
+					mu.Lock()
+					var doomed []string
+					for l, uris := range written {
+						if strings.HasPrefix(l, r.URL.Path) && !strings.HasPrefix(l, r.URL.Path+"/") && l != r.URL.Path {
+							for _, u := range uris {
+								doomed = append(doomed, l+"/resource/"+u)
+							}
+						}
+					}
+					mu.Unlock()
+					for _, d := range doomed {
+						next.ServeHTTP(httptest.NewRecorder(), subRequest(r, http.MethodDelete, d))
+					}
+				}
+				replay(w, rec)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}}
+
+// evaluationStageOnly checks the stage of an evaluation and not its service: an unknown service
+// of a known stage is answered 200, as if the evaluation had started.
+var evaluationStageOnly = Fault{Name: "triggerEvaluation looking up the stage and not the service (an unknown service answered 200)",
+	Check: contract.CheckStatusExpected, Labels: "Op:triggerEvaluation", Level: grade.Should,
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			stage, _, isEval := strings.Cut(r.URL.Path, "/service/")
+			if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/api/v1/project/") || !isEval || !strings.HasSuffix(r.URL.Path, "/evaluation") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			if rec.Code == http.StatusNotFound {
+				probe := httptest.NewRecorder()
+				next.ServeHTTP(probe, subRequest(r, http.MethodGet, "/api/configuration-service/v1/"+strings.TrimPrefix(stage, "/api/v1/")))
+				if probe.Code == http.StatusOK {
+					writeJSON(w, http.StatusOK, map[string]string{"keptnContext": uuid()})
+					return
+				}
+			}
+			replay(w, rec)
 		})
 	}}
 
@@ -337,6 +415,25 @@ func oneOfTwoFaults() []Fault {
 			})
 		}
 	}
+	// closeFirst closes the list's first item (by field) whenever the path names one of its
+	// items: an index taken for the item's own.
+	closeFirst := func(key, field string) func(http.Handler, *Harness) http.Handler {
+		return func(next http.Handler, _ *Harness) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "DELETE" || !strings.HasPrefix(r.URL.Path, cs) || !strings.Contains(r.URL.Path, key) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				base, items := list(next, r, key)
+				named := slices.ContainsFunc(items, func(it map[string]any) bool { return base+"/"+fmt.Sprint(it[field]) == r.URL.Path })
+				if first, ok := firstOf(items, field); named && ok {
+					next.ServeHTTP(w, subRequest(r, "DELETE", base+"/"+first))
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		}
+	}
 	// answerAll answers a GET of the path's item with what answer makes of the whole list.
 	answerAll := func(key string, answer func(items []map[string]any) any) func(http.Handler, *Harness) http.Handler {
 		return func(next http.Handler, _ *Harness) http.Handler {
@@ -364,7 +461,20 @@ func oneOfTwoFaults() []Fault {
 			})},
 		{Name: "closeRemediations closing the remediations of every Keptn context", Check: contract.CheckBehaviour, Labels: "Op:closeRemediations",
 			Wrap: closeAll(remediation, "keptnContext")},
+		{Name: "closeApproval closing the service's first open approval, whichever is named", Check: contract.CheckBehaviour, Labels: "Op:closeApproval",
+			Wrap: closeFirst(approval, "eventId")},
+		{Name: "closeRemediations closing the remediations of the service's first Keptn context, whichever is named", Check: contract.CheckBehaviour, Labels: "Op:closeRemediations",
+			Wrap: closeFirst(remediation, "keptnContext")},
 	}
+}
+
+// firstOf is the field of the list's first item.
+func firstOf(items []map[string]any, field string) (string, bool) {
+	if len(items) == 0 {
+		return "", false
+	}
+	v, ok := items[0][field].(string)
+	return v, ok
 }
 
 // nearMissFaults find a project, stage or service by a name that is not its own: compared without

@@ -74,6 +74,14 @@ var _ = Describe("Keptn API contract", Label(report.ProfileLabel+cases.ProfileCo
 		}
 	})
 
+	Describe("deleted alone", func() {
+		for _, sc := range cases.ScopeChecks() {
+			It(sc.Name(), Label("Op:"+sc.Op, "Feature:DeleteScope"), func(ctx SpecContext) {
+				checkBuilt(env.RunScope(ctx, sc))
+			})
+		}
+	})
+
 	Describe("gateway", func() {
 		for _, rc := range cases.RouteChecks() {
 			It(rc.Name(), Label("Feature:"+rc.Group), func(ctx SpecContext) {

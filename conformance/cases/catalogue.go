@@ -374,7 +374,8 @@ func configurationService() []Case {
 
 		{Op: "createRemediation", Title: "store a remediation and answer it", Needs: NeedsService, Body: "requests/createRemediation.json", Status: s(200),
 			Expect: []Expectation{Eq("/keptnContext", "{{.NewContext}}"), Eq("/action", "scale")},
-			Probes: []Probe{{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(200), Expect: []Expectation{Eq("/remediations/0/eventId", "{{.NewID}}")}}}},
+			Probes: []Probe{{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(200), Expect: []Expectation{Eq("/remediations/0/eventId", "{{.NewID}}")}},
+				{Op: "getStageService", Status: s(200), Expect: []Expectation{Includes("/openRemediations/*/keptnContext", "{{.NewContext}}")}}}},
 		// The spec's Remediation has no required field: one without a Keptn context is refused on
 		// our recommendation only.
 		{Op: "createRemediation", Title: "answer 400 for a remediation without its Keptn context", Needs: NeedsService,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -23,7 +24,7 @@ import (
 // one's resources behind, an approval or remediation matched by anything but its own key, names
 // matched loosely.
 func recallFaults() []Fault {
-	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults())
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly, noOpenRemediations}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults())
 }
 
 // leftBehind is a delete that does not cascade: the resources written at a level are answered
@@ -145,6 +146,21 @@ var evaluationStageOnly = Fault{Name: "triggerEvaluation looking up the stage an
 				}
 			}
 			replay(w, rec)
+		})
+	}}
+
+// stageService is configuration-service's GET of a service of a stage.
+var stageService = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+/stage/[^/]+/service/[^/]+$`)
+
+// noOpenRemediations answers a service of a stage without its open remediations, as a view that
+// is never updated when one is created.
+var noOpenRemediations = Fault{Name: "a stage's service answered without its open remediations (openRemediations always empty)",
+	Check: contract.CheckBehaviour, Labels: "Op:createRemediation",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		return rewrite(next, func(r *http.Request) bool { return r.Method == http.MethodGet && stageService.MatchString(r.URL.Path) }, func(_ *http.Request, a *Answer) {
+			if a.Status == http.StatusOK {
+				a.JSON(func(m map[string]any) { m["openRemediations"] = []any{} })
+			}
 		})
 	}}
 

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
@@ -88,6 +89,8 @@ var funcs = template.FuncMap{
 	// json quotes a string for use inside a JSON document.
 	"json":  func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) },
 	"upper": strings.ToUpper,
+	// now is the time of the request, for an event that is the latest of its kind.
+	"now": func() string { return time.Now().UTC().Format(time.RFC3339Nano) },
 }
 
 // LargeBody is the size of the large template text: 96 KiB, a small Helm chart (the keptn CLI

@@ -30,6 +30,11 @@ func recommend(reason string) grade.Grade {
 // where upstream documents no refusal (0.7.3 answers 200 and stores nothing).
 const refuseUnknown = "a client can tell a request on a service that does not exist from one that took effect, instead of a 200 for nothing"
 
+// lastEventTypes is why the suite recommends that a handled event show in the service's
+// lastEventTypes: the spec's ExpandedService documents the map, and the events handed to
+// configuration-service are its only source (upstream's view of a service is updated from them).
+const lastEventTypes = "the spec's ExpandedService.lastEventTypes has no other source than the events handed to configuration-service; a view never updated from them answers a service's history as empty"
+
 // validNames is why the suite recommends refusing a project or service name Keptn cannot use.
 const validNames = "Keptn names a Kubernetes namespace <project>-<stage> and Helm releases after its projects and services, so a name that is not lower case letters, digits and dashes fails later; the keptn CLI checks it before sending"
 
@@ -414,6 +419,15 @@ func configurationService() []Case {
 		{Op: "closeRemediations", Title: "answer 404 for a Keptn context without remediations", Needs: NeedsService, Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(404)},
 
 		{Op: "handleEventInternal", Title: "accept an event", Needs: NeedsService, Body: "requests/handleEventInternal.json", Status: s(200)},
+		// An event of a service, handled now: the service's lastEventTypes (the spec's ExpandedService)
+		// names it under its type.
+		{Op: "handleEventInternal", Title: "record the event as the last of its type on the service it names (lastEventTypes)", Needs: NeedsService,
+			Body: `{"type": "sh.keptn.event.configuration.conformance", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2",
+				"shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", "time": "{{now}}", "data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}"}}`,
+			Status: s(200), Grade: recommend(lastEventTypes),
+			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{
+				Eq("/lastEventTypes/sh.keptn.event.configuration.conformance/eventId", "{{.NewID}}"),
+				Eq("/lastEventTypes/sh.keptn.event.configuration.conformance/keptnContext", "{{.NewContext}}")}}}},
 		{Op: "handleEventInternal", Title: "answer 400 for an event without a type", Needs: NeedsService,
 			Body: `{"source": "keptn-conformance", "data": {}}`, Status: s(400), Negative: true},
 	}

@@ -24,7 +24,7 @@ import (
 // one's resources behind, an approval or remediation matched by anything but its own key, names
 // matched loosely.
 func recallFaults() []Fault {
-	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly, noOpenRemediations}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults())
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly, noOpenRemediations, noLastEventTypes}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults())
 }
 
 // leftBehind is a delete that does not cascade: the resources written at a level are answered
@@ -160,6 +160,18 @@ var noOpenRemediations = Fault{Name: "a stage's service answered without its ope
 		return rewrite(next, func(r *http.Request) bool { return r.Method == http.MethodGet && stageService.MatchString(r.URL.Path) }, func(_ *http.Request, a *Answer) {
 			if a.Status == http.StatusOK {
 				a.JSON(func(m map[string]any) { m["openRemediations"] = []any{} })
+			}
+		})
+	}}
+
+// noLastEventTypes answers a service of a stage with its lastEventTypes never updated by the
+// events handed to configuration-service.
+var noLastEventTypes = Fault{Name: "a stage's service answered with lastEventTypes never updated by the events it was handed",
+	Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal", Level: grade.Should,
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		return rewrite(next, func(r *http.Request) bool { return r.Method == http.MethodGet && stageService.MatchString(r.URL.Path) }, func(_ *http.Request, a *Answer) {
+			if a.Status == http.StatusOK {
+				a.JSON(func(m map[string]any) { m["lastEventTypes"] = map[string]any{} })
 			}
 		})
 	}}

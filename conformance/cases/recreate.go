@@ -70,13 +70,8 @@ func (e *Env) RunRecreate(ctx context.Context, c RecreateCheck) (Result, error) 
 	}
 	defer cleanup()
 	api, cs := "/api/v1/project/"+w.Project, "/api/configuration-service/v1/project/"+w.Project
-	// A resource without a / at every level: a front that decodes %2F (upstream's nginx) fails the
-	// by-URI checks, not this one as well.
-	body := map[string]any{"resources": []map[string]string{{"resourceURI": w.NewResourceURI, "resourceContent": B64(w.ResourceContent)}}}
-	for _, level := range []string{cs, cs + "/stage/" + w.Stage, cs + "/stage/" + w.Stage + "/service/" + w.Service, cs + "/service/" + w.Service} {
-		if err := e.setup(ctx, "POST", level+"/resource", body); err != nil {
-			return res, err
-		}
+	if err := e.writeNewResource(ctx, w, cs, cs+"/stage/"+w.Stage, cs+"/stage/"+w.Stage+"/service/"+w.Service, cs+"/service/"+w.Service); err != nil {
+		return res, err
 	}
 	if c.Deletes == "project" {
 		if err := e.setup(ctx, "DELETE", api, nil); err != nil {
@@ -109,28 +104,58 @@ func (e *Env) RunRecreate(ctx context.Context, c RecreateCheck) (Result, error) 
 			return res, err
 		}
 	}
-	params := map[string]string{"resourceURI": w.NewResourceURI}
 	for _, levels := range []struct {
 		names  []string
 		status int
 	}{{c.Gone, http.StatusNotFound}, {c.Kept, http.StatusOK}} {
 		for _, level := range levels.names {
-			ex, err := e.send(ctx, Case{Op: resourceOps[level], Auth: AuthToken, Params: params}, w)
-			if err != nil {
+			wrong := "" // a kept resource gone is a status problem
+			if levels.status == http.StatusNotFound {
+				wrong = fmt.Sprintf("the %s resource %s of the deleted %s is there again (200) now that a %s of its name was made again", level, w.NewResourceURI, c.Deletes, c.Deletes)
+			}
+			if err := e.readNewResource(ctx, w, &res, resourceOps[level], nil, levels.status, c.Grades[level], wrong); err != nil {
 				return res, err
 			}
-			res.Exchanges = append(res.Exchanges, ex)
-			g := c.Grades[level]
-			problems := append(contract.ValidateResponse(ex), statusProblems(ex, []int{levels.status}, false)...)
-			if levels.status == http.StatusNotFound && ex.Err == nil && ex.Status() == http.StatusOK {
-				problems = []contract.Problem{{Check: contract.CheckBehaviour, Message: fmt.Sprintf(
-					"the %s resource %s of the deleted %s is there again (200) now that a %s of its name was made again", level, w.NewResourceURI, c.Deletes, c.Deletes)}}
-			}
-			for i := range problems {
-				problems[i].Grade = g
-			}
-			res.Problems = append(res.Problems, problems...)
 		}
 	}
 	return res, nil
+}
+
+// writeNewResource writes the world's NewResourceURI at each level (a path of configuration-
+// service's). The URI holds no /: a front that decodes %2F (upstream's nginx) fails the by-URI
+// checks, not the checks that read these back as well.
+func (e *Env) writeNewResource(ctx context.Context, w *World, levels ...string) error {
+	body := map[string]any{"resources": []map[string]string{{"resourceURI": w.NewResourceURI, "resourceContent": B64(w.ResourceContent)}}}
+	for _, level := range levels {
+		if err := e.setup(ctx, "POST", level+"/resource", body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readNewResource reads the world's NewResourceURI with op (params beside the world's) into res,
+// which must answer want: 200 (it is still there) or 404 (it is gone). The other of the two is a
+// behaviour problem that wrong explains (when given; else a status problem); every problem gets
+// grade g (zero: the check's).
+func (e *Env) readNewResource(ctx context.Context, w *World, res *Result, op string, params map[string]string, want int, g grade.Grade, wrong string) error {
+	p := map[string]string{"resourceURI": w.NewResourceURI}
+	for k, v := range params {
+		p[k] = v
+	}
+	ex, err := e.send(ctx, Case{Op: op, Auth: AuthToken, Params: p}, w)
+	if err != nil {
+		return err
+	}
+	res.Exchanges = append(res.Exchanges, ex)
+	problems := append(contract.ValidateResponse(ex), statusProblems(ex, []int{want}, false)...)
+	other := map[int]int{http.StatusOK: http.StatusNotFound, http.StatusNotFound: http.StatusOK}[want]
+	if wrong != "" && ex.Err == nil && ex.Status() == other {
+		problems = []contract.Problem{{Check: contract.CheckBehaviour, Message: wrong}}
+	}
+	for i := range problems {
+		problems[i].Grade = g
+	}
+	res.Problems = append(res.Problems, problems...)
+	return nil
 }

@@ -76,7 +76,7 @@ func (e *Env) RunScope(ctx context.Context, c ScopeCheck) (Result, error) {
 	csRoot := "/api/configuration-service/v1/project"
 	cs := csRoot + "/" + w.Project
 	var levels []scopeLevel
-	var deleted map[string]string
+	var deleted map[string]string // the delete's path parameters beside the world's
 	switch c.Deletes {
 	case "project":
 		// The neighbour is made by configuration-service's internal create: a bare project.
@@ -86,7 +86,6 @@ func (e *Env) RunScope(ctx context.Context, c ScopeCheck) (Result, error) {
 		}
 		defer e.tidy(csRoot + "/" + other)
 		levels = []scopeLevel{{op: "getProjectResource", params: map[string]string{"projectName": other}, write: csRoot + "/" + other}}
-		deleted = map[string]string{}
 	case "stage":
 		other := w.OtherStage + neighbourSuffix
 		if err := e.setup(ctx, "POST", cs+"/stage", map[string]string{"stageName": other}); err != nil {
@@ -110,15 +109,13 @@ func (e *Env) RunScope(ctx context.Context, c ScopeCheck) (Result, error) {
 			{op: "getServiceResource", params: map[string]string{"serviceName": other}, write: cs + "/stage/" + w.Stage + "/service/" + other},
 			{op: "getServiceDefaultResource", write: cs + "/service/" + w.Service, grade: serviceElsewhereGrade},
 		}
-		deleted = map[string]string{}
 	}
-	// A resource without a / at every level: a front that decodes %2F (upstream's nginx) fails the
-	// by-URI checks, not this one as well.
-	body := map[string]any{"resources": []map[string]string{{"resourceURI": w.NewResourceURI, "resourceContent": B64(w.ResourceContent)}}}
-	for _, l := range levels {
-		if err := e.setup(ctx, "POST", l.write+"/resource", body); err != nil {
-			return res, err
-		}
+	writes := make([]string, len(levels))
+	for i, l := range levels {
+		writes[i] = l.write
+	}
+	if err := e.writeNewResource(ctx, w, writes...); err != nil {
+		return res, err
 	}
 	ex, err := e.send(ctx, Case{Op: c.Op, Auth: AuthToken, Params: deleted}, w)
 	if err != nil {
@@ -130,24 +127,10 @@ func (e *Env) RunScope(ctx context.Context, c ScopeCheck) (Result, error) {
 		return res, nil
 	}
 	for _, l := range levels {
-		params := map[string]string{"resourceURI": w.NewResourceURI}
-		for k, v := range l.params {
-			params[k] = v
-		}
-		ex, err := e.send(ctx, Case{Op: l.op, Auth: AuthToken, Params: params}, w)
-		if err != nil {
+		wrong := fmt.Sprintf("the resource %s written at %s is gone (404) after %s deleted another %s", w.NewResourceURI, l.write, c.Op, c.Deletes)
+		if err := e.readNewResource(ctx, w, &res, l.op, l.params, http.StatusOK, l.grade, wrong); err != nil {
 			return res, err
 		}
-		res.Exchanges = append(res.Exchanges, ex)
-		problems := append(contract.ValidateResponse(ex), statusProblems(ex, []int{http.StatusOK}, false)...)
-		if ex.Err == nil && ex.Status() == http.StatusNotFound {
-			problems = []contract.Problem{{Check: contract.CheckBehaviour, Message: fmt.Sprintf(
-				"the resource %s written at %s is gone (404) after %s deleted another %s", w.NewResourceURI, l.write, c.Op, c.Deletes)}}
-		}
-		for i := range problems {
-			problems[i].Grade = l.grade
-		}
-		res.Problems = append(res.Problems, problems...)
 	}
 	return res, nil
 }

@@ -43,18 +43,11 @@ var leftBehind = Fault{Name: "a deleted project's or service's resources left be
 			}
 			switch {
 			case r.Method == http.MethodPost && !isOne:
-				body, _ := io.ReadAll(r.Body)
-				r.Body = io.NopCloser(bytes.NewReader(body))
-				var doc struct {
-					Resources []struct{ ResourceURI, ResourceContent string }
+				mu.Lock()
+				for _, res := range postedResources(r) {
+					written[r.URL.Path+"/"+res.ResourceURI] = res.ResourceContent
 				}
-				if json.Unmarshal(body, &doc) == nil {
-					mu.Lock()
-					for _, res := range doc.Resources {
-						written[r.URL.Path+"/"+res.ResourceURI] = res.ResourceContent
-					}
-					mu.Unlock()
-				}
+				mu.Unlock()
 			case r.Method == http.MethodGet && isOne:
 				rec := httptest.NewRecorder()
 				next.ServeHTTP(rec, r)
@@ -72,6 +65,19 @@ var leftBehind = Fault{Name: "a deleted project's or service's resources left be
 		})
 	}}
 
+// postedResource is a resource of a write's body.
+type postedResource struct{ ResourceURI, ResourceContent string }
+
+// postedResources reads the resources a write sends (none when its body is no such document) and
+// puts the body back for the gateway.
+func postedResources(r *http.Request) []postedResource {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var doc struct{ Resources []postedResource }
+	_ = json.Unmarshal(body, &doc)
+	return doc.Resources
+}
+
 // neighboursTaken deletes by a name's prefix without its separator: a delete of a project, stage or
 // service takes the resources of every level whose path begins with the deleted one's (project
 // "carts" takes "carts-db"'s), as a store's prefix delete of "p/carts" instead of "p/carts/" does.
@@ -87,18 +93,11 @@ var neighboursTaken = Fault{Name: "a delete of a project, stage or service takin
 			}
 			switch level, isList := strings.CutSuffix(r.URL.Path, "/resource"); {
 			case r.Method == http.MethodPost && isList:
-				body, _ := io.ReadAll(r.Body)
-				r.Body = io.NopCloser(bytes.NewReader(body))
-				var doc struct {
-					Resources []struct{ ResourceURI string }
+				mu.Lock()
+				for _, res := range postedResources(r) {
+					written[level] = append(written[level], res.ResourceURI)
 				}
-				if json.Unmarshal(body, &doc) == nil {
-					mu.Lock()
-					for _, res := range doc.Resources {
-						written[level] = append(written[level], res.ResourceURI)
-					}
-					mu.Unlock()
-				}
+				mu.Unlock()
 			case r.Method == http.MethodDelete && !strings.Contains(r.URL.Path, "/resource/"):
 				rec := httptest.NewRecorder()
 				next.ServeHTTP(rec, r)
@@ -154,27 +153,25 @@ var stageService = regexp.MustCompile(`^/api/configuration-service/v1/project/[^
 
 // noOpenRemediations answers a service of a stage without its open remediations, as a view that
 // is never updated when one is created.
-var noOpenRemediations = Fault{Name: "a stage's service answered without its open remediations (openRemediations always empty)",
-	Check: contract.CheckBehaviour, Labels: "Op:createRemediation",
-	Wrap: func(next http.Handler, _ *Harness) http.Handler {
-		return rewrite(next, func(r *http.Request) bool { return r.Method == http.MethodGet && stageService.MatchString(r.URL.Path) }, func(_ *http.Request, a *Answer) {
-			if a.Status == http.StatusOK {
-				a.JSON(func(m map[string]any) { m["openRemediations"] = []any{} })
-			}
-		})
-	}}
+var noOpenRemediations = blankedServiceField("a stage's service answered without its open remediations (openRemediations always empty)",
+	"openRemediations", []any{}, "Op:createRemediation", "")
 
 // noLastEventTypes answers a service of a stage with its lastEventTypes never updated by the
 // events handed to configuration-service.
-var noLastEventTypes = Fault{Name: "a stage's service answered with lastEventTypes never updated by the events it was handed",
-	Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal", Level: grade.Should,
-	Wrap: func(next http.Handler, _ *Harness) http.Handler {
-		return rewrite(next, func(r *http.Request) bool { return r.Method == http.MethodGet && stageService.MatchString(r.URL.Path) }, func(_ *http.Request, a *Answer) {
-			if a.Status == http.StatusOK {
-				a.JSON(func(m map[string]any) { m["lastEventTypes"] = map[string]any{} })
-			}
-		})
-	}}
+var noLastEventTypes = blankedServiceField("a stage's service answered with lastEventTypes never updated by the events it was handed",
+	"lastEventTypes", map[string]any{}, "Op:handleEventInternal", grade.Should)
+
+// blankedServiceField is a fault answering every service of a stage with field set to empty.
+func blankedServiceField(name, field string, empty any, labels string, level grade.Level) Fault {
+	return Fault{Name: name, Check: contract.CheckBehaviour, Labels: labels, Level: level,
+		Wrap: func(next http.Handler, _ *Harness) http.Handler {
+			return rewrite(next, func(r *http.Request) bool { return r.Method == http.MethodGet && stageService.MatchString(r.URL.Path) }, func(_ *http.Request, a *Answer) {
+				if a.Status == http.StatusOK {
+					a.JSON(func(m map[string]any) { m[field] = empty })
+				}
+			})
+		}}
+}
 
 // replay writes a recorded answer.
 func replay(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
@@ -425,8 +422,9 @@ func oneOfTwoFaults() []Fault {
 		}
 		return base, items
 	}
-	// closeAll closes every item of the list (by field) instead of the path's one.
-	closeAll := func(key, field string) func(http.Handler, *Harness) http.Handler {
+	// onDelete wraps the DELETEs of the service's items under key: close has the item's list (as
+	// next answers it) and serves the request its own way.
+	onDelete := func(key string, close func(next http.Handler, w http.ResponseWriter, r *http.Request, base string, items []map[string]any)) func(http.Handler, *Harness) http.Handler {
 		return func(next http.Handler, _ *Harness) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Method != "DELETE" || !strings.HasPrefix(r.URL.Path, cs) || !strings.Contains(r.URL.Path, key) {
@@ -434,33 +432,33 @@ func oneOfTwoFaults() []Fault {
 					return
 				}
 				base, items := list(next, r, key)
-				for _, it := range items {
-					if v, ok := it[field].(string); ok && base+"/"+v != r.URL.Path {
-						next.ServeHTTP(httptest.NewRecorder(), subRequest(r, "DELETE", base+"/"+v))
-					}
-				}
-				next.ServeHTTP(w, r)
+				close(next, w, r, base, items)
 			})
 		}
+	}
+	// closeAll closes every item of the list (by field) instead of the path's one.
+	closeAll := func(key, field string) func(http.Handler, *Harness) http.Handler {
+		return onDelete(key, func(next http.Handler, w http.ResponseWriter, r *http.Request, base string, items []map[string]any) {
+			for _, it := range items {
+				if v, ok := it[field].(string); ok && base+"/"+v != r.URL.Path {
+					next.ServeHTTP(httptest.NewRecorder(), subRequest(r, "DELETE", base+"/"+v))
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 	// closeFirst closes the list's first item (by field) whenever the path names one of its
 	// items: an index taken for the item's own.
 	closeFirst := func(key, field string) func(http.Handler, *Harness) http.Handler {
-		return func(next http.Handler, _ *Harness) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.Method != "DELETE" || !strings.HasPrefix(r.URL.Path, cs) || !strings.Contains(r.URL.Path, key) {
-					next.ServeHTTP(w, r)
-					return
-				}
-				base, items := list(next, r, key)
-				named := slices.ContainsFunc(items, func(it map[string]any) bool { return base+"/"+fmt.Sprint(it[field]) == r.URL.Path })
-				if first, ok := firstOf(items, field); named && ok {
+		return onDelete(key, func(next http.Handler, w http.ResponseWriter, r *http.Request, base string, items []map[string]any) {
+			if slices.ContainsFunc(items, func(it map[string]any) bool { return base+"/"+fmt.Sprint(it[field]) == r.URL.Path }) {
+				if first, ok := items[0][field].(string); ok {
 					next.ServeHTTP(w, subRequest(r, "DELETE", base+"/"+first))
 					return
 				}
-				next.ServeHTTP(w, r)
-			})
-		}
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 	// answerAll answers a GET of the path's item with what answer makes of the whole list.
 	answerAll := func(key string, answer func(items []map[string]any) any) func(http.Handler, *Harness) http.Handler {
@@ -494,15 +492,6 @@ func oneOfTwoFaults() []Fault {
 		{Name: "closeRemediations closing the remediations of the service's first Keptn context, whichever is named", Check: contract.CheckBehaviour, Labels: "Op:closeRemediations",
 			Wrap: closeFirst(remediation, "keptnContext")},
 	}
-}
-
-// firstOf is the field of the list's first item.
-func firstOf(items []map[string]any, field string) (string, bool) {
-	if len(items) == 0 {
-		return "", false
-	}
-	v, ok := items[0][field].(string)
-	return v, ok
 }
 
 // nearMissFaults find a project, stage or service by a name that is not its own: compared without

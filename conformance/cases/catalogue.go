@@ -216,7 +216,7 @@ func resourceCases(l level) []Case {
 	newURI := map[string]string{"resourceURI": "{{.NewResourceURI}}"}
 	return []Case{
 		{Op: "get" + n + "Resources", Title: "list the resources (URIs)", Needs: NeedsResources, Status: s(200),
-			Expect: []Expectation{Includes("/resources/*/resourceURI", "{{.ResourceURI}}")}},
+			Expect: []Expectation{IncludesURI("/resources/*/resourceURI", "{{.ResourceURI}}")}},
 		{Op: "get" + n + "Resources", Title: "answer 404 when the parent does not exist", Needs: l.needs, Params: l.missing, Status: s(404)},
 		{Op: "get" + n + "Resources", Title: "answer 400 for a page size of 0", Needs: l.needs, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
 

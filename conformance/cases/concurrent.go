@@ -131,7 +131,7 @@ func (e *Env) RunConcurrent(ctx context.Context, c ConcurrentCheck) (Result, err
 		items, _ := doc[c.List.Items].([]any)
 		for _, it := range items {
 			m, _ := it.(map[string]any)
-			seen[fmt.Sprint(m[c.List.Key])] = true
+			seen[itemKey(c.List.Key, m)] = true
 		}
 		next, _ := doc["nextPageKey"].(string)
 		if next == "" || next == "0" || next == key {

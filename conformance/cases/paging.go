@@ -274,7 +274,7 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 		}
 		for _, it := range items {
 			m, _ := it.(map[string]any)
-			k := fmt.Sprint(m[p.Key])
+			k := itemKey(p.Key, m)
 			seen[k]++
 			order = append(order, k)
 		}
@@ -316,6 +316,18 @@ func (e *Env) walk(ctx context.Context, p PagingCheck, w *World, size int, want 
 		problems = append(problems, fail("totalCount is %d, but the walk answered %d items", total, len(order))...)
 	}
 	return numeric, exs, problems, nil
+}
+
+// itemKey is the name of a listed item by its key property. A resource's URI is compared without
+// one leading slash: upstream 0.7.3's configuration-service lists the files it walks as "/name"
+// (it cuts the directory's path, less its own leading slash, out of each file's path), and reads
+// "/name" and "name" as the same file.
+func itemKey(key string, item map[string]any) string {
+	k := fmt.Sprint(item[key])
+	if key == "resourceURI" {
+		k = strings.TrimPrefix(k, "/")
+	}
+	return k
 }
 
 // defaultPageSize is the default of an operation's pageSize parameter in the specs (0: none).

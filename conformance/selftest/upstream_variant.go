@@ -13,7 +13,9 @@ import (
 // no pageSize in the configuration-service's list envelopes, an unknown project's internal delete
 // answered 204, a Keptn context without remediations answered 200 with an empty list, an approval
 // or a remediation for an unknown service answered 200 with nothing stored, and a remediation
-// without a Keptn context taken (answered as sent, nothing stored).
+// without a Keptn context taken (answered as sent, nothing stored), and a resource list's URIs
+// written with a leading slash (0.7.3's configuration-service lists the files it walks as
+// "/name": it cuts the directory's path without its leading slash out of each file's path).
 //
 // Its project internals as well: an internal create makes no stage (the body's stages ignored),
 // a project's shipyard field left empty, and an internal update refused with 400 without git
@@ -32,6 +34,15 @@ func goSwaggerAnswers(next http.Handler, h *Harness) http.Handler {
 				}
 				if projectInternal.MatchString(r.URL.Path) {
 					delete(m, "shipyard")
+				}
+				if strings.HasSuffix(r.URL.Path, "/resource") {
+					for _, it := range asList(m["resources"]) {
+						if res, ok := it.(map[string]any); ok {
+							if u, ok := res["resourceURI"].(string); ok {
+								res["resourceURI"] = "/" + u
+							}
+						}
+					}
 				}
 			})
 		case r.Method == http.MethodGet && a.Status == http.StatusNotFound && remediationsOfContext.MatchString(r.URL.Path):
@@ -109,6 +120,9 @@ func setJSON(a *Answer, status int, v any) {
 	a.Body, _ = json.Marshal(v)
 	a.Header.Set("Content-Type", "application/json")
 }
+
+// asList is v as a JSON array (nil if it is none).
+func asList(v any) []any { l, _ := v.([]any); return l }
 
 // isList says v is a JSON array (what the schema allows; anything else the framework refuses).
 func isList(v any) bool { _, ok := v.([]any); return ok }

@@ -63,7 +63,7 @@ func Variants() []Variant {
 					}
 				})
 			}},
-		{Name: "upstream 0.7.3's go-swagger answers (empty lists as null, no pageSize, lenient internal project calls, approvals and remediations)",
+		{Name: "upstream 0.7.3's go-swagger answers (empty lists as null, no pageSize, resource lists' URIs as /name, lenient internal project calls, approvals and remediations)",
 			Labels: "(Profile:Core || Profile:Auth) && !Feature:Generated && !Feature:Restart",
 			Wrap:   func(next http.Handler, h *Harness) http.Handler { return goSwaggerAnswers(next, h) }},
 		{Name: "keptnservices in the metadata as a string", Labels: "Op:getMetadata || Profile:KeptnCLI",

@@ -35,6 +35,16 @@ const refuseUnknown = "a client can tell a request on a service that does not ex
 // configuration-service are its only source (upstream's view of a service is updated from them).
 const lastEventTypes = "the spec's ExpandedService.lastEventTypes has no other source than the events handed to configuration-service; a view never updated from them answers a service's history as empty"
 
+// deployedImage is why the suite recommends that a deployment-finished event set the service's
+// deployedImage: the spec's ExpandedService documents it and nothing else writes it.
+const deployedImage = "the spec's ExpandedService.deployedImage has no other source than the deployment-finished events handed to configuration-service, which upstream 0.7's view of a service takes it from as <image>:<tag>"
+
+// cloudEvents02 is why the suite recommends specversion 0.2 for an event sent without one.
+const cloudEvents02 = "facts §5: keptnContextExtendedCE is the CloudEvents 0.2 shape (contenttype, not 1.0's datacontenttype), and upstream's api-service sends every event on as a CloudEvents 0.2 event; an event stored as another specversion misdescribes its own attributes to the clients that read it"
+
+// pathNamesResource: a PUT of one resource writes the resource its path names.
+var pathNamesResource = grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §9.3.4: PUT sets the state of the target resource, the one the request's path names ({resourceURI}); the body's resourceURI names no other resource to write")}
+
 // validNames is why the suite recommends refusing a project or service name Keptn cannot use.
 const validNames = "Keptn names a Kubernetes namespace <project>-<stage> and Helm releases after its projects and services, so a name that is not lower case letters, digits and dashes fails later; the keptn CLI checks it before sending"
 
@@ -83,7 +93,7 @@ func apiService() []Case {
 
 		{Op: "sendEvent", Title: "accept an event and answer its new Keptn context with a websocket token", Needs: NeedsProject,
 			Body: "events/sendEvent.json", Status: s(200),
-			Expect: []Expectation{Has("/keptnContext"), Has("/token")},
+			Expect: []Expectation{UUID("/keptnContext"), Has("/token")},
 			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
 				Expect: []Expectation{Eq("/totalCount", "1"), Every("/events/*/type", "{{.EventType}}"), Eq("/events/0/data/project", "{{.Project}}")}}}},
 		{Op: "sendEvent", Title: "keep the Keptn context an event carries when it is a UUID", Needs: NeedsProject,
@@ -96,7 +106,23 @@ func apiService() []Case {
 				Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/shkeptncontext", "{{.Response.keptnContext}}")}}}},
 		{Op: "sendEvent", Title: "accept an event sent as application/cloudevents+json", Needs: NeedsProject,
 			Body: "events/sendEvent.json", Header: map[string]string{"Content-Type": "application/cloudevents+json"}, Status: s(200),
-			Expect: []Expectation{Has("/keptnContext")}},
+			Expect: []Expectation{UUID("/keptnContext")}},
+		// The shape is CloudEvents 0.2's (facts §5: contenttype, not 1.0's datacontenttype), and
+		// upstream's api-service sends every event on as a CloudEvents 0.2 event.
+		{Op: "sendEvent", Title: "store an event sent without a specversion as the CloudEvents 0.2 event its shape is (specversion 0.2)", Needs: NeedsProject,
+			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "contenttype": "application/json", "data": {"project": "{{.Project}}"}}`,
+			Status: s(200), Grade: recommend(cloudEvents02),
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
+				Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/specversion", "0.2")}}}},
+		// A later event of another type in the world's event's context: getEvent tells them apart.
+		{Op: "sendEvent", Title: "keep an event apart from a later one of another type in its Keptn context: getEvent answers the type asked for, and 404 for a type the context has none of", Needs: NeedsEvent,
+			Body:   `{"type": "{{.EventType}}.other", "source": "keptn-conformance", "shkeptncontext": "{{.EventContext}}", "data": {"project": "{{.Project}}"}}`,
+			Status: s(200), Grade: onSpec("getEvent", "the latest event of the type asked for in the Keptn context (both parameters required); 404 when the context has no event of that type"),
+			Probes: []Probe{
+				{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.EventContext}}", "type": "{{.EventType}}.other"}, Status: s(200), Expect: []Expectation{Eq("/totalCount", "1")}},
+				{Op: "getEvent", Query: map[string]string{"keptnContext": "{{.EventContext}}", "type": "{{.EventType}}"}, Status: s(200),
+					Expect: []Expectation{Eq("/id", "{{.EventID}}"), Eq("/type", "{{.EventType}}")}},
+				{Op: "getEvent", Query: map[string]string{"keptnContext": "{{.EventContext}}", "type": "{{.EventType}}.absent"}, Status: s(404)}}},
 
 		{Op: "getEvent", Title: "answer 200 with the latest event of a type in a Keptn context", Needs: NeedsEvent,
 			Query: map[string]string{"keptnContext": "{{.EventContext}}", "type": "{{.EventType}}"}, Status: s(200),
@@ -236,6 +262,10 @@ func resourceCases(l level) []Case {
 			Expect: []Expectation{Has("/version")},
 			Probes: []Probe{{Op: "get" + n + "Resource", Status: s(200), Expect: []Expectation{Eq("/resourceContent", `{{b64 "changed by keptn-conformance"}}`)}}}},
 		{Op: "put" + n + "Resource", Title: "answer 400 when the parent does not exist", Needs: l.needs, Params: l.missing, Body: "requests/resource.json", Status: s(400)},
+		{Op: "put" + n + "Resource", Title: "write the resource its path names, whatever resourceURI its body carries", Needs: l.needs, Params: newURI,
+			Body: `{"resourceURI": "{{.NewName}}.txt", "resourceContent": "{{b64 "changed by keptn-conformance"}}"}`, Status: s(201), Grade: pathNamesResource,
+			Probes: []Probe{{Op: "get" + n + "Resource", Params: newURI, Status: s(200), Expect: []Expectation{Eq("/resourceContent", `{{b64 "changed by keptn-conformance"}}`)}},
+				{Op: "get" + n + "Resource", Params: map[string]string{"resourceURI": "{{.NewName}}.txt"}, Status: s(404)}}},
 		{Op: "delete" + n + "Resource", Title: "delete a resource", Needs: NeedsResources, Status: s(204),
 			Probes: []Probe{{Op: "get" + n + "Resource", Status: s(404)}}},
 		{Op: "delete" + n + "Resource", Title: "answer 400 for an unknown resource", Needs: NeedsResources, Params: newURI, Status: s(400)},
@@ -428,6 +458,10 @@ func configurationService() []Case {
 			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{
 				Eq("/lastEventTypes/sh.keptn.event.configuration.conformance/eventId", "{{.NewID}}"),
 				Eq("/lastEventTypes/sh.keptn.event.configuration.conformance/keptnContext", "{{.NewContext}}")}}}},
+		// The fixture is a deployment-finished event of image registry.example/keptnexamples/carts, tag 0.11.2.
+		{Op: "handleEventInternal", Title: "set the service's deployedImage to the image and tag of a deployment-finished event (image:tag)", Needs: NeedsService,
+			Body: "requests/handleEventInternal.json", Status: s(200), Grade: recommend(deployedImage),
+			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{Eq("/deployedImage", "registry.example/keptnexamples/carts:0.11.2")}}}},
 		{Op: "handleEventInternal", Title: "answer 400 for an event without a type", Needs: NeedsService,
 			Body: `{"source": "keptn-conformance", "data": {}}`, Status: s(400), Negative: true},
 	}

@@ -89,6 +89,7 @@ func CLIChecks() []cases.Check {
 			}
 			return res, nil
 		}},
+		{Title: "answer `keptn get event TYPE --project=P` as the CLI asks for it (an empty keptnContext=, pageSize=1, following nextPageKey): every event of the type in the project, once", Grade: cli("keptn get event TYPE --project=P: GET /api/mongodb-datastore/event?keptnContext=&pageSize=1&project=P&type=TYPE, following nextPageKey"), Run: checkCLIGetEvent},
 		{Title: "open the CLI's log websocket (/api/websocket with the event context's token) after a create, and refuse it without that token", Grade: cli("keptn create project: the log websocket /api/websocket with the event context's token"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
 			w, cleanup, err := e.Build(ctx, cases.MakesProject)
@@ -161,3 +162,84 @@ func logSocket(e *cases.Env, ctx context.Context, base string, h http.Header) st
 
 // cli is a MUST on the word of the keptn CLI 0.7.x: what its commands send and expect (facts §8).
 func cli(ref string) grade.Grade { return grade.Grade{Level: grade.Must, Source: grade.CLI(ref)} }
+
+// checkCLIGetEvent sends two events of one type and one of another to a project, awaits them
+// stored, and reads them back as `keptn get event` does: an empty keptnContext (the CLI sends the
+// parameter whether or not a context is given: an empty value is no filter), a page size of 1, the
+// pages followed by nextPageKey until it is empty or "0".
+func checkCLIGetEvent(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+	var res cases.Result
+	project, typ := cases.RandomName("kc-"), "sh.keptn.event."+cases.RandomName("kc")+".finished"
+	h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
+	var want []string
+	for i, t := range []string{typ, typ, typ + ".other"} {
+		kctx := cases.NewUUID()
+		ev := map[string]any{"type": t, "source": "https://github.com/keptn/keptn/cli", "specversion": "0.2", "shkeptncontext": kctx,
+			"data": map[string]any{"project": project, "marker": fmt.Sprint(i)}}
+		body, _ := json.Marshal(ev)
+		ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/event", Header: h, Body: body})
+		if err != nil {
+			return res, err
+		}
+		res.Exchanges = append(res.Exchanges, ex)
+		if ex.Status() != http.StatusOK {
+			res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "POST /api/v1/event answered %d", ex.Status()))
+			return res, nil
+		}
+		stored, err := e.AwaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+kctx)
+		if err != nil {
+			return res, err
+		}
+		res.Exchanges = append(res.Exchanges, stored)
+		if t == typ {
+			want = append(want, kctx)
+		}
+	}
+	seen := map[string]int{}
+	key := ""
+	for pages := 0; pages < len(want)+3; pages++ {
+		path := "/api/mongodb-datastore/event?keptnContext=&pageSize=1&project=" + project + "&type=" + typ
+		if key != "" {
+			path += "&nextPageKey=" + key
+		}
+		ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "GET", Path: path, Header: h})
+		if err != nil {
+			return res, err
+		}
+		res.Exchanges = append(res.Exchanges, ex)
+		var page struct {
+			NextPageKey string `json:"nextPageKey"`
+			Events      []struct {
+				Context string `json:"shkeptncontext"`
+				Type    string `json:"type"`
+			} `json:"events"`
+		}
+		if ex.Status() != http.StatusOK || json.Unmarshal(ex.RespBody, &page) != nil {
+			res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "GET %s answered %d without a list of events", path, ex.Status()))
+			return res, nil
+		}
+		for _, ev := range page.Events {
+			if ev.Type != typ {
+				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "GET %s answered an event of type %q", path, ev.Type))
+				return res, nil
+			}
+			seen[ev.Context]++
+		}
+		if page.NextPageKey == "" || page.NextPageKey == "0" {
+			break
+		}
+		key = page.NextPageKey
+	}
+	var got []string
+	for k, n := range seen {
+		got = append(got, fmt.Sprintf("%s ×%d", k, n))
+	}
+	for _, k := range want {
+		if seen[k] != 1 {
+			res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "`keptn get event` of the project's %d events of type %s (contexts %s) read %v: each must come once (an empty keptnContext= is no filter)",
+				len(want), typ, strings.Join(want, ", "), got))
+			break
+		}
+	}
+	return res, nil
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/conformance/profiles"
 )
 
 // recallFaults are bugs written inside real gateways that the suite once let through: a token
@@ -24,7 +26,7 @@ import (
 // one's resources behind, an approval or remediation matched by anything but its own key, names
 // matched loosely.
 func recallFaults() []Fault {
-	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly, noOpenRemediations, noLastEventTypes}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults())
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly, noOpenRemediations, noLastEventTypes, imageWithoutTag}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults(), eventFaults(), []Fault{bodyNamesResource})
 }
 
 // leftBehind is a delete that does not cascade: the resources written at a level are answered
@@ -155,6 +157,114 @@ var stageService = regexp.MustCompile(`^/api/configuration-service/v1/project/[^
 // is never updated when one is created.
 var noOpenRemediations = blankedServiceField("a stage's service answered without its open remediations (openRemediations always empty)",
 	"openRemediations", []any{}, "Op:createRemediation", "")
+
+// imageWithoutTag answers a service of a stage with its deployed image but not the image's tag, as
+// a view that takes data.image of a deployment-finished event and leaves data.tag out.
+var imageWithoutTag = Fault{Name: "a stage's service answered with the deployed image of a deployment-finished event without its tag",
+	Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal", Level: grade.Should,
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		return rewrite(next, func(r *http.Request) bool { return r.Method == http.MethodGet && stageService.MatchString(r.URL.Path) }, func(_ *http.Request, a *Answer) {
+			if a.Status == http.StatusOK {
+				a.JSON(func(m map[string]any) {
+					if image, ok := m["deployedImage"].(string); ok {
+						m["deployedImage"], _, _ = strings.Cut(image, ":")
+					}
+				})
+			}
+		})
+	}}
+
+// bodyNamesResource writes a PUT of one resource under the body's resourceURI instead of the
+// path's, as a handler that reads the URI from the decoded body does.
+var bodyNamesResource = Fault{Name: "a PUT of one resource written under its body's resourceURI, not its path's",
+	Check: contract.CheckBehaviour, Labels: "/^Op:put.*Resource$/",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		return before(next, func(r *http.Request) {
+			level, _, isOne := strings.Cut(r.URL.Path, "/resource/")
+			if r.Method != http.MethodPut || !strings.HasPrefix(r.URL.Path, cs) || !isOne {
+				return
+			}
+			var body struct{ ResourceURI string }
+			if json.Unmarshal(readBody(r), &body) == nil && body.ResourceURI != "" {
+				r.URL.Path = level + "/resource/" + body.ResourceURI
+				r.URL.RawPath = ""
+			}
+		})
+	}}
+
+// eventFaults are api-service and datastore bugs about events: a new Keptn context that is no RFC
+// 4122 UUID (its variant bits never set), an event sent without a specversion stored as 1.0,
+// getEvent answering a context's latest event whatever its type, and an empty query parameter of
+// getEvents taken as a filter on the empty value (the keptn CLI sends keptnContext= always).
+func eventFaults() []Fault {
+	sendEvent := func(change func(ev map[string]any)) func(http.Handler, *Harness) http.Handler {
+		return func(next http.Handler, _ *Harness) http.Handler {
+			return before(next, func(r *http.Request) {
+				var ev map[string]any
+				if r.Method != http.MethodPost || r.URL.Path != "/api/v1/event" || json.Unmarshal(readBody(r), &ev) != nil {
+					return
+				}
+				change(ev)
+				b, _ := json.Marshal(ev)
+				r.Body, r.ContentLength = readerOf(b), int64(len(b))
+			})
+		}
+	}
+	return []Fault{
+		{Name: "a new Keptn context with the RFC 4122 variant bits not set", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
+			Wrap: sendEvent(func(ev map[string]any) {
+				if ev["shkeptncontext"] == nil {
+					u := []byte(uuid())
+					u[19] = "0123"[u[19]%4] // the variant nibble: 0-3 (NCS) instead of 8-b
+					ev["shkeptncontext"] = string(u)
+				}
+			})},
+		{Name: "an event sent without a specversion stored as specversion 1.0", Check: contract.CheckBehaviour, Labels: "Op:sendEvent", Level: grade.Should,
+			Wrap: sendEvent(func(ev map[string]any) {
+				if ev["specversion"] == nil {
+					ev["specversion"] = "1.0"
+				}
+			})},
+		{Name: "getEvent answering the latest event of the Keptn context whatever its type", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method != http.MethodGet || r.URL.Path != "/api/v1/event" || r.URL.Query().Get("type") == "" {
+						next.ServeHTTP(w, r)
+						return
+					}
+					q := subRequest(r, http.MethodGet, "/api/mongodb-datastore/event")
+					q.URL.RawQuery = url.Values{"keptnContext": {r.URL.Query().Get("keptnContext")}, "pageSize": {"1"}}.Encode()
+					rec := httptest.NewRecorder()
+					next.ServeHTTP(rec, q)
+					var page struct{ Events []json.RawMessage }
+					if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &page) != nil || len(page.Events) == 0 {
+						writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": "no event found"})
+						return
+					}
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = w.Write(page.Events[0])
+				})
+			}},
+		{Name: "an empty query parameter of getEvents taken as a filter on the empty value", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					if r.Method != http.MethodGet || r.URL.Path != "/api/mongodb-datastore/event" {
+						return false
+					}
+					for _, v := range r.URL.Query() {
+						if slices.Contains(v, "") {
+							return true
+						}
+					}
+					return false
+				}, func(_ *http.Request, a *Answer) {
+					if a.Status == http.StatusOK {
+						setJSON(a, http.StatusOK, map[string]any{"events": []any{}, "totalCount": 0, "pageSize": 0})
+					}
+				})
+			}},
+	}
+}
 
 // noLastEventTypes answers a service of a stage with its lastEventTypes never updated by the
 // events handed to configuration-service.

@@ -627,6 +627,8 @@ func Faults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
+		{Name: "the log websocket closed without a log message with terminate: true", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return unterminatedLogs(next) }},
 		{Name: "the project list refused with a trailing slash", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("GET", "/api/configuration-service/v1/project/"), func(_ *http.Request, a *Answer) {
@@ -940,5 +942,45 @@ func leakUp(next http.Handler) http.Handler {
 			next.ServeHTTP(httptest.NewRecorder(), up)
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// unterminatedLogs relays the gateway's log websocket with every message's terminate cleared, and
+// closes it normally once the gateway's stream ends: a log stream that never says it is done.
+func unterminatedLogs(next http.Handler) http.Handler {
+	var once sync.Once
+	var srv *httptest.Server
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/websocket" || r.Header.Get("Token") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		once.Do(func() { srv = httptest.NewServer(next) })
+		up, _, err := websocket.DefaultDialer.DialContext(r.Context(), "ws"+strings.TrimPrefix(srv.URL, "http")+r.URL.Path, http.Header{"Token": r.Header.Values("Token")})
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		defer up.Close()
+		conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		for {
+			var m map[string]any
+			if up.ReadJSON(&m) != nil {
+				break
+			}
+			data, _ := m["data"].(map[string]any)
+			done := data["terminate"] == true
+			if data != nil {
+				data["terminate"] = false
+			}
+			if conn.WriteJSON(m) != nil || done {
+				break
+			}
+		}
+		_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 	})
 }

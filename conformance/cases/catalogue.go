@@ -45,6 +45,9 @@ const cloudEvents02 = "facts §5: keptnContextExtendedCE is the CloudEvents 0.2 
 // pathNamesResource: a PUT of one resource writes the resource its path names.
 var pathNamesResource = grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §9.3.4: PUT sets the state of the target resource, the one the request's path names ({resourceURI}); the body's resourceURI names no other resource to write")}
 
+// evaluationLabels is why the suite recommends that an evaluation's labels reach its event.
+const evaluationLabels = "the labels an evaluation is asked with (keptn send event start-evaluation --labels) have no other place than its event's data.labels, where Keptn's services and the bridge read an event's labels; upstream's api-service puts them there"
+
 // validNames is why the suite recommends refusing a project or service name Keptn cannot use.
 const validNames = "Keptn names a Kubernetes namespace <project>-<stage> and Helm releases after its projects and services, so a name that is not lower case letters, digits and dashes fails later; the keptn CLI checks it before sending"
 
@@ -207,6 +210,11 @@ func apiService() []Case {
 			Body: "requests/triggerEvaluation.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},
 			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
 				Expect: []Expectation{Includes("/events/*/type", "sh.keptn.event.start-evaluation"), Every("/events/*/data/service", "{{.Service}}")}}}},
+		// The fixture asks with labels {"suite": "keptn-conformance", "buildId": "1"}.
+		{Op: "triggerEvaluation", Title: "carry the evaluation's labels into its start-evaluation event (data.labels)", Needs: NeedsService,
+			Body: "requests/triggerEvaluation.json", Status: s(200), Grade: recommend(evaluationLabels),
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
+				Expect: []Expectation{Includes("/events/*/data/labels/buildId", "1")}}}},
 		{Op: "triggerEvaluation", Title: "answer 400 for a timeframe that is not a duration", Needs: NeedsService,
 			Body: `{"timeframe": "soon"}`, Status: s(400)},
 		{Op: "triggerEvaluation", Title: "refuse an evaluation in an unknown stage with 400 or 404", Needs: NeedsService,

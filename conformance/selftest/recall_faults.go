@@ -193,7 +193,8 @@ var bodyNamesResource = Fault{Name: "a PUT of one resource written under its bod
 	}}
 
 // eventFaults are api-service and datastore bugs about events: a new Keptn context that is no RFC
-// 4122 UUID (its variant bits never set), an event sent without a specversion stored as 1.0,
+// 4122 UUID (its variant bits never set), an evaluation's labels left out of its event, an event
+// sent without a specversion stored as 1.0,
 // getEvent answering a context's latest event whatever its type, and an empty query parameter of
 // getEvents taken as a filter on the empty value (the keptn CLI sends keptnContext= always).
 func eventFaults() []Fault {
@@ -219,6 +220,21 @@ func eventFaults() []Fault {
 					ev["shkeptncontext"] = string(u)
 				}
 			})},
+		{Name: "triggerEvaluation leaving the labels it was asked with out of its event", Check: contract.CheckBehaviour, Labels: "Op:triggerEvaluation", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					var req map[string]any
+					if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/evaluation") || json.Unmarshal(readBody(r), &req) != nil {
+						return
+					}
+					if _, ok := req["labels"].(map[string]any); !ok {
+						return // a body the gateway refuses stays as it is
+					}
+					delete(req, "labels")
+					b, _ := json.Marshal(req)
+					r.Body, r.ContentLength = readerOf(b), int64(len(b))
+				})
+			}},
 		{Name: "an event sent without a specversion stored as specversion 1.0", Check: contract.CheckBehaviour, Labels: "Op:sendEvent", Level: grade.Should,
 			Wrap: sendEvent(func(ev map[string]any) {
 				if ev["specversion"] == nil {

@@ -483,6 +483,10 @@ func Faults() []Fault {
 				first, _ := c.GetCertificate(&tls.ClientHelloInfo{})
 				c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return first, nil }
 			}},
+		// The reference's watcher changed to compare only the first of its files: a certificate
+		// written before its key is tried with the old key, refused, and never tried again.
+		{Name: "a certificate written before its key never served (reloaded only when the certificate changes)", Check: profiles.CheckTLSCertSwap, Labels: "Profile:TLS && !/^Op:/",
+			TLS: reloadOnCertificateChange},
 		{Name: "handshakes refused for a moment while a new certificate is put in place", Check: profiles.CheckTLSCertSwap, Labels: "Profile:TLS && !/^Op:/",
 			Level: grade.Should,
 			TLS: func(c *tls.Config, _ *Harness) {
@@ -760,6 +764,33 @@ func Faults() []Fault {
 		{Name: "a deleted project's events still answered by project", Check: contract.CheckBehaviour, Labels: "Op:deleteProject", Level: grade.Should,
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return keptEvents(next) }},
 	}...), append(append(generatedFaults(), recallFaults()...), restartFaults()...)...)
+}
+
+// reloadOnCertificateChange serves the pair the gateway loaded, and reloads it from the files
+// only when the certificate file's content differs from its last look (read on every handshake):
+// a watcher that compares the certificate and not the key. A pair that does not load (the new
+// certificate beside the old key) keeps the previous one, its certificate taken as seen.
+func reloadOnCertificateChange(c *tls.Config, h *Harness) {
+	cur, _ := c.GetCertificate(&tls.ClientHelloInfo{})
+	seen, _ := os.ReadFile(h.CertFile)
+	var mu sync.Mutex
+	c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		certPEM, err := os.ReadFile(h.CertFile)
+		if err != nil || bytes.Equal(certPEM, seen) {
+			return cur, nil
+		}
+		seen = certPEM
+		keyPEM, err := os.ReadFile(h.KeyFile)
+		if err != nil {
+			return cur, nil
+		}
+		if pair, err := tls.X509KeyPair(certPEM, keyPEM); err == nil {
+			cur = &pair
+		}
+		return cur, nil
+	}
 }
 
 // sessionMap translates between the session ids a fault hands out and the gateway's.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/internal/atomicfile"
 )
@@ -72,6 +73,16 @@ func (f fileCerts) Put(certPEM, keyPEM []byte) error {
 		return err
 	}
 	return atomicfile.Write(f.cert, certPEM, 0o644)
+}
+
+// PutCertFirst writes the certificate, waits pause, then writes the key, each atomically.
+func (f fileCerts) PutCertFirst(certPEM, keyPEM []byte, pause time.Duration) (string, error) {
+	order := fmt.Sprintf("written %s before its key", pause)
+	if err := atomicfile.Write(f.cert, certPEM, 0o644); err != nil {
+		return order, err
+	}
+	time.Sleep(pause) // the gap between two writes an operator makes by hand: nothing to await
+	return order, atomicfile.Write(f.key, keyPEM, 0o600)
 }
 
 func (f fileCerts) String() string { return fmt.Sprintf("certificate files %s and %s", f.cert, f.key) }

@@ -227,6 +227,11 @@ func (c *kubeCerts) Put(certPEM, keyPEM []byte) error {
 	return c.k.putSecret(ctx, c.secret, corev1.SecretTypeTLS, map[string][]byte{corev1.TLSCertKey: certPEM, corev1.TLSPrivateKeyKey: keyPEM})
 }
 
+// PutCertFirst updates the Secret as Put does: its pods see the certificate and key change at once.
+func (c *kubeCerts) PutCertFirst(certPEM, keyPEM []byte, _ time.Duration) (string, error) {
+	return "written with its key in one Secret update", c.Put(certPEM, keyPEM)
+}
+
 // putSecret creates or replaces a Secret's data.
 func (k *kube) putSecret(ctx context.Context, name string, typ corev1.SecretType, data map[string][]byte) error {
 	secrets := k.cs.CoreV1().Secrets(k.namespace)

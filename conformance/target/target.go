@@ -106,6 +106,10 @@ type TokenStore interface {
 type CertStore interface {
 	Get() (certPEM, keyPEM []byte, err error)
 	Put(certPEM, keyPEM []byte) error
+	// PutCertFirst puts a pair in place the other way round, as an operator replacing the files
+	// by hand may: the certificate, then after pause the key (meanwhile the pair is mismatched).
+	// A store that writes both at once (a Secret) just writes them. order says how it was done.
+	PutCertFirst(certPEM, keyPEM []byte, pause time.Duration) (order string, err error)
 	String() string
 }
 

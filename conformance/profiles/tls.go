@@ -332,10 +332,13 @@ func checkCertSwap(ctx context.Context, e *cases.Env) (cases.Result, error) {
 			}
 			tried.Add(1)
 			if _, err := handshake(e, ctx, &tls.Config{InsecureSkipVerify: true, ServerName: domain}); err != nil {
-				failed.Add(1)
 				if writing.Load() {
+					// The files on disk are no pair: a gateway that reads them at every
+					// handshake (nginx) cannot but refuse; not held against the swap.
 					failedWriting.Add(1)
+					continue
 				}
+				failed.Add(1)
 				firstErr.CompareAndSwap(nil, err.Error())
 			}
 		}
@@ -370,11 +373,12 @@ func checkCertSwap(ctx context.Context, e *cases.Env) (cases.Result, error) {
 	// Restore the original the other way round, the certificate first and the key a moment later
 	// (a gateway that reloads only when the certificate changes then tries it with the key it
 	// replaces, refuses the pair, and never looks again), and see it served again once the key
-	// is there. Meanwhile the gateway keeps serving the pair it has (the monitor counts
-	// failed handshakes).
+	// is there. The handshakes refused meanwhile, while the files are no pair, are a figure, not
+	// a finding: a gateway reading its files at every handshake (nginx) cannot serve them.
 	writing.Store(true)
 	order, err := store.PutCertFirst(origCert, origKey, certFirstPause)
 	writing.Store(false)
+	res.Figures = append(res.Figures, cases.Figure{Name: "handshakes refused while the certificate was written before its key", Value: float64(failedWriting.Load()), Unit: "handshakes"})
 	if err != nil {
 		res.Problems = append(res.Problems, cases.Problem(CheckTLSCertSwap, "restoring the original certificate (%s): %v", order, err))
 	} else if _, ok := served(original); !ok {
@@ -383,7 +387,7 @@ func checkCertSwap(ctx context.Context, e *cases.Env) (cases.Result, error) {
 	close(stop)
 	wg.Wait()
 	if n := failed.Load(); n > 0 {
-		p := cases.Problem(CheckTLSCertSwap, "%d of %d handshakes failed during the swap (%d while the original certificate was %s), e.g. %v", n, tried.Load(), failedWriting.Load(), order, firstErr.Load())
+		p := cases.Problem(CheckTLSCertSwap, "%d of %d handshakes failed during the swap, e.g. %v", n, tried.Load(), firstErr.Load())
 		p.Grade = seamlessSwapGrade
 		res.Problems = append(res.Problems, p)
 	}

@@ -40,7 +40,7 @@ const lastEventTypes = "the spec's ExpandedService.lastEventTypes has no other s
 const deployedImage = "the spec's ExpandedService.deployedImage has no other source than the deployment-finished events handed to configuration-service, which upstream 0.7's view of a service takes it from as <image>:<tag>"
 
 // cloudEvents02 is why the suite recommends specversion 0.2 for an event sent without one.
-const cloudEvents02 = "facts §5: keptnContextExtendedCE is the CloudEvents 0.2 shape (contenttype, not 1.0's datacontenttype), and upstream's api-service sends every event on as a CloudEvents 0.2 event; an event stored as another specversion misdescribes its own attributes to the clients that read it"
+const cloudEvents02 = "facts §5: keptnContextExtendedCE is the CloudEvents 0.2 shape (contenttype, not 1.0's datacontenttype), and upstream's api-service sends every event on as a CloudEvents 0.2 event of contenttype application/json; an event stored as another specversion misdescribes its own attributes to the clients that read it"
 
 // pathNamesResource: a PUT of one resource writes the resource its path names.
 var pathNamesResource = grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §9.3.4: PUT sets the state of the target resource, the one the request's path names ({resourceURI}); the body's resourceURI names no other resource to write")}
@@ -112,11 +112,11 @@ func apiService() []Case {
 			Expect: []Expectation{UUID("/keptnContext")}},
 		// The shape is CloudEvents 0.2's (facts §5: contenttype, not 1.0's datacontenttype), and
 		// upstream's api-service sends every event on as a CloudEvents 0.2 event.
-		{Op: "sendEvent", Title: "store an event sent without a specversion as the CloudEvents 0.2 event its shape is (specversion 0.2)", Needs: NeedsProject,
-			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "contenttype": "application/json", "data": {"project": "{{.Project}}"}}`,
+		{Op: "sendEvent", Title: "store an event sent without a specversion and contenttype as the CloudEvents 0.2 event of JSON data its shape is (specversion 0.2, contenttype application/json)", Needs: NeedsProject,
+			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "data": {"project": "{{.Project}}"}}`,
 			Status: s(200), Grade: recommend(cloudEvents02),
 			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
-				Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/specversion", "0.2")}}}},
+				Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/specversion", "0.2"), Eq("/events/0/contenttype", "application/json")}}}},
 		// A later event of another type in the world's event's context: getEvent tells them apart.
 		{Op: "sendEvent", Title: "keep an event apart from a later one of another type in its Keptn context: getEvent answers the type asked for, and 404 for a type the context has none of", Needs: NeedsEvent,
 			Body:   `{"type": "{{.EventType}}.other", "source": "keptn-conformance", "shkeptncontext": "{{.EventContext}}", "data": {"project": "{{.Project}}"}}`,
@@ -313,9 +313,10 @@ func configurationService() []Case {
 		// (400, documented); the fixture has no token: at MUST either answer, the update itself
 		// recommended.
 		{Op: "updateProjectInternal", Title: "answer a project's git settings with 204 or 400", Needs: NeedsProject, Body: "requests/updateProjectInternal.json", Status: s(204, 400)},
-		{Op: "updateProjectInternal", Title: "update a project's git settings", Needs: NeedsProject, Body: "requests/updateProjectInternal.json", Status: s(204),
-			Grade:  recommend("the git user and remote a client sets are the ones answered; a git remote is not needed to record them"),
-			Probes: []Probe{{Op: "getProject", Status: s(200), Expect: []Expectation{Eq("/gitUser", "keptn-conformance-updated")}}}},
+		{Op: "updateProjectInternal", Title: "update a project's git settings, and keep its stages and their services", Needs: NeedsService, Body: "requests/updateProjectInternal.json", Status: s(204),
+			Grade: recommend("the git user and remote a client sets are the ones answered, a git remote is not needed to record them; upstream's update changes the git settings alone, the stages and services having operations of their own"),
+			Probes: []Probe{{Op: "getProject", Status: s(200), Expect: []Expectation{Eq("/gitUser", "keptn-conformance-updated"), Len("/stages", 2)}},
+				{Op: "getStageService", Status: s(200)}}},
 		{Op: "updateProjectInternal", Title: "answer 400 for an unknown project", Params: map[string]string{"projectName": unknownProject},
 			Body: "requests/updateProjectInternal.json", Status: s(400)},
 		{Op: "deleteProjectInternal", Title: "delete a project", Needs: NeedsProject, Status: s(204), Probes: []Probe{{Op: "getProject", Status: s(404)}}},
@@ -568,6 +569,17 @@ func mongodbDatastore() []Case {
 		{Op: "saveEventInternal", Title: "keep the time an event carries when it is a valid time", Needs: NeedsProject, Body: "requests/saveEventInternal.json", Status: s(201),
 			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "eventID": "{{.NewID}}"}, Status: s(200),
 				Expect: []Expectation{Eq("/totalCount", "1"), SameTime("/events/0/time", "2020-08-01T10:00:00Z")}}}},
+		// Stored after the pair, dated before it: the list is by time, not by arrival.
+		{Op: "saveEventInternal", Title: "store an event dated before a context's others, which getEvents then lists last: newest first by time, not by arrival", Needs: NeedsEventPair,
+			Body: `{"type": "{{.EventType}}", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", ` +
+				`"time": "2001-01-01T00:00:00.000Z", "data": {"project": "{{.Project}}", "marker": "old"}}`, Status: s(201),
+			Grade: onSpec("getEvents", "200: the events newest first, by their time (upstream's datastore sorts by time)"),
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(200),
+				Expect: []Expectation{Eq("/totalCount", "3"), Eq("/events/0/data/marker", "second"), Eq("/events/2/data/marker", "old")}}}},
+		{Op: "saveEventInternal", Title: "store an event that getEvents filtered by fromTime at exactly its time leaves out (only newer events)", Needs: NeedsProject,
+			Body: "requests/saveEventInternal.json", Status: s(201), Grade: onSpec("getEvents", "fromTime: only events newer than the time"),
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(200), Expect: []Expectation{Eq("/totalCount", "1")}},
+				{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.NewContext}}", "fromTime": "2020-08-01T10:00:00Z"}, Status: s(200), Expect: []Expectation{Zero("/totalCount"), Zero("/events")}}}},
 		// The control: an event of the world's type in another project, which the project filter leaves out.
 		{Op: "saveEventInternal", Title: "store an event of another project, which getEvents filtered by project leaves out", Needs: NeedsEvent,
 			Body: `{"type": "{{.EventType}}", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", ` +

@@ -241,6 +241,25 @@ func eventFaults() []Fault {
 					ev["specversion"] = "1.0"
 				}
 			})},
+		{Name: "an event sent without a contenttype stored as application/cloudevents+json", Check: contract.CheckBehaviour, Labels: "Op:sendEvent", Level: grade.Should,
+			Wrap: sendEvent(func(ev map[string]any) {
+				if ev["contenttype"] == nil {
+					ev["contenttype"] = "application/cloudevents+json"
+				}
+			})},
+		{Name: "an internal project update that rebuilds the project from its git settings, dropping its stages", Check: contract.CheckBehaviour, Labels: "Op:updateProjectInternal", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					rec := httptest.NewRecorder()
+					next.ServeHTTP(rec, r)
+					if r.Method == http.MethodPut && projectInternal.MatchString(r.URL.Path) && rec.Code == http.StatusNoContent {
+						for _, st := range stagesOf(next, r) {
+							next.ServeHTTP(httptest.NewRecorder(), subRequest(r, http.MethodDelete, r.URL.Path+"/stage/"+st))
+						}
+					}
+					replay(w, rec)
+				})
+			}},
 		{Name: "getEvent answering the latest event of the Keptn context whatever its type", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -259,6 +278,18 @@ func eventFaults() []Fault {
 					}
 					w.Header().Set("Content-Type", "application/json")
 					_, _ = w.Write(page.Events[0])
+				})
+			}},
+		{Name: "getEvents listing events by arrival, the last stored first, not by their time", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler { return byArrival(next) }},
+		{Name: "getEvents taking fromTime as inclusive (an event at exactly that time listed)", Check: contract.CheckBehaviour, Labels: "Op:saveEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					q := r.URL.Query()
+					if t, err := time.Parse(time.RFC3339Nano, q.Get("fromTime")); err == nil && r.Method == http.MethodGet && r.URL.Path == "/api/mongodb-datastore/event" {
+						q.Set("fromTime", t.Add(-time.Millisecond).Format(time.RFC3339Nano))
+						r.URL.RawQuery = q.Encode()
+					}
 				})
 			}},
 		{Name: "an empty query parameter of getEvents taken as a filter on the empty value", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
@@ -670,4 +701,56 @@ func nearMissFaults() []Fault {
 				})
 			}},
 	}
+}
+
+// byArrival answers the datastore's event lists in the order the events arrived, the last first,
+// as a store sorting by its insertion sequence does: an event posted to the datastore arrives when
+// it is posted, one sent through api-service at its time (api-service dates it on arrival).
+func byArrival(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	arrived := map[string]time.Time{} // an event's id: when it was posted to the datastore
+	lists := rewrite(next, route(http.MethodGet, "/api/mongodb-datastore/event"), func(_ *http.Request, a *Answer) {
+		if a.Status != http.StatusOK {
+			return
+		}
+		a.JSON(func(m map[string]any) {
+			events := asList(m["events"])
+			at := func(ev any) time.Time {
+				e, _ := ev.(map[string]any)
+				id, _ := e["id"].(string)
+				mu.Lock()
+				t, ok := arrived[id]
+				mu.Unlock()
+				if !ok {
+					t, _ = time.Parse(time.RFC3339Nano, fmt.Sprint(e["time"]))
+				}
+				return t
+			}
+			slices.SortStableFunc(events, func(x, y any) int { return at(y).Compare(at(x)) })
+		})
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/api/mongodb-datastore/event" {
+			var ev struct{ ID string }
+			if json.Unmarshal(readBody(r), &ev) == nil && ev.ID != "" {
+				mu.Lock()
+				arrived[ev.ID] = time.Now()
+				mu.Unlock()
+			}
+		}
+		lists.ServeHTTP(w, r)
+	})
+}
+
+// stagesOf is the names of the stages of the project r's path names, as next answers them.
+func stagesOf(next http.Handler, r *http.Request) []string {
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, subRequest(r, http.MethodGet, r.URL.Path+"/stage"))
+	var page struct{ Stages []struct{ StageName string } }
+	_ = json.Unmarshal(rec.Body.Bytes(), &page)
+	var names []string
+	for _, st := range page.Stages {
+		names = append(names, st.StageName)
+	}
+	return names
 }

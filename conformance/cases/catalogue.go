@@ -352,8 +352,9 @@ func configurationService() []Case {
 			Expect: []Expectation{Len("/stages", 2), Eq("/totalCount", "2"), LastPage("/nextPageKey")}},
 		{Op: "getStages", Title: "answer 404 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(404)},
 		{Op: "getStages", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
-		{Op: "createStageInternal", Title: "create a stage", Needs: NeedsProject, Body: "requests/createStageInternal.json", Status: s(204),
-			Probes: []Probe{{Op: "getStage", Params: map[string]string{"stageName": "{{.NewName}}"}, Status: s(200), Expect: []Expectation{Eq("/stageName", "{{.NewName}}")}}}},
+		{Op: "createStageInternal", Title: "create a stage, listed after the stages the project has", Needs: NeedsProject, Body: "requests/createStageInternal.json", Status: s(204),
+			Probes: []Probe{{Op: "getStage", Params: map[string]string{"stageName": "{{.NewName}}"}, Status: s(200), Expect: []Expectation{Eq("/stageName", "{{.NewName}}")}},
+				{Op: "getStages", Status: s(200), Expect: []Expectation{Eq("/stages/0/stageName", "{{.Stage}}"), Eq("/stages/2/stageName", "{{.NewName}}")}}}},
 		{Op: "createStageInternal", Title: "answer 400 for a stage that exists", Needs: NeedsProject, Body: "requests/updateStageInternal.json", Status: s(400)},
 		{Op: "getStage", Title: "answer the stage with its services", Needs: NeedsService, Status: s(200),
 			Expect: []Expectation{Eq("/stageName", "{{.Stage}}"), Eq("/services/0/serviceName", "{{.Service}}")}},
@@ -508,6 +509,13 @@ func configurationService() []Case {
 		Grade:  grade.Grade{Level: grade.Must, Source: grade.Docs("keptn CLI: keptn add-resource uploads a file of any size as a base64 resource (facts §8); resourceContent has no maximum length (specs)")},
 		Status: s(201), Expect: []Expectation{Has("/version")},
 		Probes: []Probe{{Op: "getProjectResource", Params: newURI, Status: s(200), Expect: []Expectation{Eq("/resourceContent", "{{b64 large}}")}}}})
+	// Base64's standard alphabet (RFC 4648 §4) holds + and /, which any binary file's encoding
+	// (a Helm chart's) has: "+/8=" is the bytes fb ff.
+	out = append(out, Case{Op: "postProjectResources", Title: "add a resource whose base64 content holds + and / (the standard alphabet) and answer it back as sent", Needs: NeedsProject,
+		Body:   `{"resources": [{"resourceURI": "{{.NewResourceURI}}", "resourceContent": "+/8="}]}`,
+		Grade:  grade.Grade{Level: grade.Must, Source: grade.Spec("Resource.resourceContent: base64 (RFC 4648 §4, the standard alphabet: + and /), as upstream decodes it; keptn add-resource uploads binary files such as Helm charts")},
+		Status: s(201), Expect: []Expectation{Has("/version")},
+		Probes: []Probe{{Op: "getProjectResource", Params: newURI, Status: s(200), Expect: []Expectation{Eq("/resourceContent", "+/8=")}}}})
 	// Upstream's specs say nothing of dot segments (0.7.3 writes such a resource outside the
 	// project): refusing them is recommended on the guidance on path traversal; a GET of a file
 	// outside the project finds no resource of it (404, as the spec documents).

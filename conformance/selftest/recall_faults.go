@@ -260,6 +260,32 @@ func eventFaults() []Fault {
 					replay(w, rec)
 				})
 			}},
+		{Name: "a stage created through configuration-service listed before the project's others", Check: contract.CheckBehaviour, Labels: "Op:createStageInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/stage")
+				}, func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						if st := asList(m["stages"]); len(st) > 2 {
+							m["stages"] = append(st[len(st)-1:], st[:len(st)-1]...)
+						}
+					})
+				})
+			}},
+		{Name: "resource content decoded as URL-safe base64 (+ and / refused)", Check: contract.CheckStatusExpected, Labels: "Op:postProjectResources",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if strings.HasPrefix(r.URL.Path, cs) && (r.Method == http.MethodPost || r.Method == http.MethodPut) {
+						for _, res := range postedResources(r) {
+							if strings.ContainsAny(res.ResourceContent, "+/") {
+								writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "illegal base64 data"})
+								return
+							}
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
 		{Name: "getEvent answering the latest event of the Keptn context whatever its type", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

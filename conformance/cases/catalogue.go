@@ -472,6 +472,9 @@ func configurationService() []Case {
 		{Op: "handleEventInternal", Title: "set the service's deployedImage to the image and tag of a deployment-finished event (image:tag)", Needs: NeedsService,
 			Body: "requests/handleEventInternal.json", Status: s(200), Grade: recommend(deployedImage),
 			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{Eq("/deployedImage", "registry.example/keptnexamples/carts:0.11.2")}}}},
+		{Op: "handleEventInternal", Title: "refuse an event whose time is no RFC 3339 date-time (hour 99) with a client error", Needs: NeedsService,
+			Body:   `{"type": "sh.keptn.event.configuration.conformance", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", "time": "2020-08-25T99:99:99Z", "data": {"project": "{{.Project}}"}}`,
+			Any4xx: true, Negative: true},
 		{Op: "handleEventInternal", Title: "answer 400 for an event without a type", Needs: NeedsService,
 			Body: `{"source": "keptn-conformance", "data": {}}`, Status: s(400), Negative: true},
 	}
@@ -577,6 +580,10 @@ func mongodbDatastore() []Case {
 		{Op: "saveEventInternal", Title: "keep the time an event carries when it is a valid time", Needs: NeedsProject, Body: "requests/saveEventInternal.json", Status: s(201),
 			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "eventID": "{{.NewID}}"}, Status: s(200),
 				Expect: []Expectation{Eq("/totalCount", "1"), SameTime("/events/0/time", "2020-08-01T10:00:00Z")}}}},
+		// A time shaped like one but no date-time (hour 99): only a parse of the whole refuses it.
+		{Op: "saveEventInternal", Title: "refuse an event whose time is no RFC 3339 date-time (hour 99) with a client error", Needs: NeedsProject,
+			Body: `{"type": "{{.EventType}}", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", ` +
+				`"time": "2020-08-25T99:99:99Z", "data": {"project": "{{.Project}}"}}`, Any4xx: true, Negative: true},
 		// Stored after the pair, dated before it: the list is by time, not by arrival.
 		{Op: "saveEventInternal", Title: "store an event dated before a context's others, which getEvents then lists last: newest first by time, not by arrival", Needs: NeedsEventPair,
 			Body: `{"type": "{{.EventType}}", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", ` +

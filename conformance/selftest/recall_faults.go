@@ -286,6 +286,24 @@ func eventFaults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
+		{Name: "an internal event's time checked as a date on its first 10 characters only", Check: contract.CheckStatusExpected, Labels: "Op:saveEventInternal || Op:handleEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					var ev map[string]any
+					if r.Method != http.MethodPost || (r.URL.Path != "/api/mongodb-datastore/event" && r.URL.Path != "/api/configuration-service/v1/event") || json.Unmarshal(readBody(r), &ev) != nil {
+						return
+					}
+					t, _ := ev["time"].(string)
+					if _, err := time.Parse(time.RFC3339Nano, t); err == nil || len(t) < 10 {
+						return
+					}
+					if _, err := time.Parse(time.DateOnly, t[:10]); err == nil {
+						ev["time"] = t[:10] + "T00:00:00Z"
+						b, _ := json.Marshal(ev)
+						r.Body, r.ContentLength = readerOf(b), int64(len(b))
+					}
+				})
+			}},
 		{Name: "getEvent answering the latest event of the Keptn context whatever its type", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

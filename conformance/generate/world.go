@@ -158,6 +158,12 @@ func (s Stateful) After(ctx context.Context, in Input, ex *contract.Exchange) ([
 	if !ok || slices.Contains(s.Known[s.Chain.Param], id) || id == "." || id == ".." {
 		return nil, nil // only what the run made itself is deleted
 	}
+	if strings.Contains(id, "/") {
+		// A "/" in a path parameter is %2F, which fronts may decode (upstream's nginx, facts §10)
+		// and a gateway may refuse at the end of a segment: the by-URI checks judge it, not a
+		// read-back of a generated name.
+		return nil, nil
+	}
 	params := map[string]string{s.Chain.Param: id}
 	for k, v := range in.PathParams {
 		params[k] = v

@@ -58,22 +58,10 @@ func CLIChecks() []cases.Check {
 			kctx := cases.NewUUID()
 			ev := map[string]any{"type": "sh.keptn.event." + cases.RandomName("kc") + ".triggered", "source": "https://github.com/keptn/keptn/cli",
 				"specversion": "0.2", "shkeptncontext": kctx, "time": "0001-01-01T00:00:00.000Z", "data": map[string]any{"project": cases.RandomName("kc-")}}
-			body, _ := json.Marshal(ev)
-			h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
-			ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/event", Header: h, Body: body})
-			if err != nil {
+			stored, err := sendStored(ctx, e, base, ev, &res)
+			if err != nil || stored == nil {
 				return res, err
 			}
-			res.Exchanges = append(res.Exchanges, ex)
-			if ex.Status() != http.StatusOK {
-				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "POST /api/v1/event answered %d", ex.Status()))
-				return res, nil
-			}
-			stored, err := e.AwaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+kctx)
-			if err != nil {
-				return res, err
-			}
-			res.Exchanges = append(res.Exchanges, stored)
 			var page struct {
 				Events []struct {
 					Time string `json:"time"`
@@ -178,21 +166,9 @@ func checkCLIGetEvent(ctx context.Context, e *cases.Env, base string) (cases.Res
 		kctx := cases.NewUUID()
 		ev := map[string]any{"type": t, "source": "https://github.com/keptn/keptn/cli", "specversion": "0.2", "shkeptncontext": kctx,
 			"data": map[string]any{"project": project, "marker": fmt.Sprint(i)}}
-		body, _ := json.Marshal(ev)
-		ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/event", Header: h, Body: body})
-		if err != nil {
+		if stored, err := sendStored(ctx, e, base, ev, &res); err != nil || stored == nil {
 			return res, err
 		}
-		res.Exchanges = append(res.Exchanges, ex)
-		if ex.Status() != http.StatusOK {
-			res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "POST /api/v1/event answered %d", ex.Status()))
-			return res, nil
-		}
-		stored, err := e.AwaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+kctx)
-		if err != nil {
-			return res, err
-		}
-		res.Exchanges = append(res.Exchanges, stored)
 		if t == typ {
 			want = append(want, kctx)
 		}
@@ -244,4 +220,27 @@ func checkCLIGetEvent(ctx context.Context, e *cases.Env, base string) (cases.Res
 		}
 	}
 	return res, nil
+}
+
+// sendStored sends an event as the keptn CLI does (POST /api/v1/event) and awaits it in the
+// datastore under its Keptn context; the exchanges go into res. A refusal is a problem in res and
+// a nil answer.
+func sendStored(ctx context.Context, e *cases.Env, base string, ev map[string]any, res *cases.Result) (*contract.Exchange, error) {
+	body, _ := json.Marshal(ev)
+	h := http.Header{"X-Token": {e.Target.Token()}, "Content-Type": {"application/json"}}
+	ex, err := e.Target.Client(base).Do(ctx, contract.Request{Method: "POST", Path: "/api/v1/event", Header: h, Body: body})
+	if err != nil {
+		return nil, err
+	}
+	res.Exchanges = append(res.Exchanges, ex)
+	if ex.Status() != http.StatusOK {
+		res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "POST /api/v1/event answered %d", ex.Status()))
+		return nil, nil
+	}
+	stored, err := e.AwaitAnswer(ctx, "GET", "/api/mongodb-datastore/event?keptnContext="+fmt.Sprint(ev["shkeptncontext"]))
+	if err != nil {
+		return nil, err
+	}
+	res.Exchanges = append(res.Exchanges, stored)
+	return stored, nil
 }

@@ -59,6 +59,9 @@ type Case struct {
 	Negative bool
 	// Serial cases touch state shared by every case (the bridge credentials).
 	Serial bool
+	// Feature, if set, labels the case's spec Feature:<Feature> as well, for a run of a kind of
+	// case across operations.
+	Feature string
 	// Mutate changes the JSON body after rendering (for derived negative cases).
 	Mutate func(body map[string]any)
 	// RawBody replaces the body as sent (for malformed bodies).

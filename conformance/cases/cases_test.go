@@ -152,3 +152,21 @@ func TestLocationRelativeOrAbsolute(t *testing.T) {
 		}
 	}
 }
+
+// A case at a list's documented maximum page size asks for a maximum the spec gives: one whose
+// spec lost its maximum would ask for 0 and prove nothing.
+func TestPageBoundsAskForTheSpecsMaximum(t *testing.T) {
+	n := 0
+	for _, c := range All() {
+		if c.Feature != FeaturePageBounds {
+			continue
+		}
+		n++
+		if c.Query["pageSize"] == "0" || c.Query["limit"] == "0" {
+			t.Errorf("%s asks for a maximum of 0: its spec gives none", c.Name())
+		}
+	}
+	if n == 0 {
+		t.Error("no case asks for a documented maximum page size")
+	}
+}

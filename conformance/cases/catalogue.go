@@ -1,7 +1,9 @@
 package cases
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
@@ -45,6 +47,10 @@ const cloudEvents02 = "facts §5: keptnContextExtendedCE is the CloudEvents 0.2 
 // pathNamesResource: a PUT of one resource writes the resource its path names.
 var pathNamesResource = grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 9110 §9.3.4: PUT sets the state of the target resource, the one the request's path names ({resourceURI}); the body's resourceURI names no other resource to write")}
 
+// jsonCharset: a charset parameter on application/json names the same media type.
+var jsonCharset = grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 8259 §11: application/json defines no charset parameter, and adding one has no effect on compliant recipients " +
+	"(RFC 9110 §8.3.1: parameters follow the type/subtype; clients such as browsers' fetch send application/json;charset=UTF-8)")}
+
 // evaluationLabels is why the suite recommends that an evaluation's labels reach its event.
 const evaluationLabels = "the labels an evaluation is asked with (keptn send event start-evaluation --labels) have no other place than its event's data.labels, where Keptn's services and the bridge read an event's labels; upstream's api-service puts them there"
 
@@ -81,6 +87,23 @@ func onSpec(opID, what string) grade.Grade {
 	return specGrade(op, what)
 }
 
+// FeaturePageBounds labels the cases of a list asked for its documented maximum page size.
+const FeaturePageBounds = "PageBounds"
+
+// atMaximum is the case of a list asked for the documented maximum of its page size parameter
+// (pageSize, or limit): the spec's maximum is inclusive (JSON Schema's maximum, OpenAPI 3.0), so
+// a gateway whose range check leaves the bound out refuses a page a client may ask for.
+func atMaximum(op string, needs Needs, param string, query map[string]string, expect ...Expectation) Case {
+	most := paramMaximum(op, param)
+	q := map[string]string{param: strconv.Itoa(most)}
+	for k, v := range query {
+		q[k] = v
+	}
+	return Case{Op: op, Title: fmt.Sprintf("answer 200 for the documented maximum %s of %d", param, most), Needs: needs, Query: q,
+		Status: s(200), Expect: expect, Feature: FeaturePageBounds,
+		Grade: onSpec(op, fmt.Sprintf("%s: an integer from 1 to %d, both included (a JSON Schema maximum is inclusive)", param, most))}
+}
+
 // unknownProject names a project that does not exist.
 const unknownProject = "{{.Missing}}"
 
@@ -112,6 +135,9 @@ func apiService() []Case {
 			Expect: []Expectation{UUID("/keptnContext")}},
 		// The shape is CloudEvents 0.2's (facts §5: contenttype, not 1.0's datacontenttype), and
 		// upstream's api-service sends every event on as a CloudEvents 0.2 event.
+		{Op: "sendEvent", Title: "accept an event sent as application/json; charset=utf-8", Needs: NeedsProject,
+			Body: "events/sendEvent.json", Header: map[string]string{"Content-Type": "application/json; charset=utf-8"}, Status: s(200), Grade: jsonCharset,
+			Expect: []Expectation{Has("/keptnContext")}},
 		{Op: "sendEvent", Title: "store an event sent without a specversion and contenttype as the CloudEvents 0.2 event of JSON data its shape is (specversion 0.2, contenttype application/json)", Needs: NeedsProject,
 			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "data": {"project": "{{.Project}}"}}`,
 			Status: s(200), Grade: recommend(cloudEvents02),
@@ -253,10 +279,14 @@ func resourceCases(l level) []Case {
 			Expect: []Expectation{IncludesURI("/resources/*/resourceURI", "{{.ResourceURI}}")}},
 		{Op: "get" + n + "Resources", Title: "answer 404 when the parent does not exist", Needs: l.needs, Params: l.missing, Status: s(404)},
 		{Op: "get" + n + "Resources", Title: "answer 400 for a page size of 0", Needs: l.needs, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		atMaximum("get"+n+"Resources", NeedsResources, "pageSize", nil, IncludesURI("/resources/*/resourceURI", "{{.ResourceURI}}")),
 
 		{Op: "post" + n + "Resources", Title: "add resources and answer the new version", Needs: l.needs, Body: "requests/resources.json", Status: s(201),
 			Expect: []Expectation{Has("/version")},
 			Probes: []Probe{{Op: "get" + n + "Resource", Params: newURI, Status: s(200), Expect: []Expectation{Eq("/resourceContent", `{{b64 "added by keptn-conformance"}}`)}}}},
+		{Op: "post" + n + "Resources", Title: "add resources sent as application/json; charset=utf-8", Needs: l.needs, Body: "requests/resources.json",
+			Header: map[string]string{"Content-Type": "application/json; charset=utf-8"}, Status: s(201), Grade: jsonCharset,
+			Probes: []Probe{{Op: "get" + n + "Resource", Params: newURI, Status: s(200)}}},
 		{Op: "post" + n + "Resources", Title: "answer 400 when the parent does not exist", Needs: l.needs, Params: l.missing, Body: "requests/resources.json", Status: s(400)},
 		{Op: "put" + n + "Resources", Title: "add or replace resources and answer the new version", Needs: NeedsResources, Body: "requests/resources.json", Status: s(201),
 			Expect: []Expectation{Has("/version")},
@@ -288,6 +318,7 @@ func configurationService() []Case {
 		{Op: "getProjects", Title: "page: a page size of 1 gives one project", Needs: NeedsService,
 			Query: map[string]string{"pageSize": "1"}, Status: s(200), Expect: []Expectation{Len("/projects", 1)}},
 		{Op: "getProjects", Title: "answer 400 for a page size of 0", Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		atMaximum("getProjects", NeedsProject, "pageSize", nil),
 		// Upstream's Project has stages, but nothing says an internal create makes them (0.7.3's
 		// does not: shipyard-service then creates each stage): at MUST the project, at SHOULD
 		// its stages too.
@@ -331,6 +362,7 @@ func configurationService() []Case {
 			Expect: []Expectation{Eq("/totalCount", "1"), Eq("/services/0/serviceName", "{{.Service}}"), Includes("/services/0/stageInfo/*/stageName", "{{.OtherStage}}")}},
 		{Op: "getProjectServices", Title: "answer 404 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(404)},
 		{Op: "getProjectServices", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		atMaximum("getProjectServices", NeedsService, "pageSize", nil, Includes("/services/*/serviceName", "{{.Service}}")),
 		{Op: "getProjectService", Title: "answer the service with every stage it is in", Needs: NeedsService, Status: s(200),
 			Expect: []Expectation{Eq("/serviceName", "{{.Service}}"), Len("/stageInfo", 2)}},
 		{Op: "getProjectService", Title: "answer 404 for an unknown service", Needs: NeedsProject, Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(404)},
@@ -352,6 +384,7 @@ func configurationService() []Case {
 			Expect: []Expectation{Len("/stages", 2), Eq("/totalCount", "2"), LastPage("/nextPageKey")}},
 		{Op: "getStages", Title: "answer 404 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(404)},
 		{Op: "getStages", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		atMaximum("getStages", NeedsProject, "pageSize", nil, Includes("/stages/*/stageName", "{{.Stage}}")),
 		{Op: "createStageInternal", Title: "create a stage, listed after the stages the project has", Needs: NeedsProject, Body: "requests/createStageInternal.json", Status: s(204),
 			Probes: []Probe{{Op: "getStage", Params: map[string]string{"stageName": "{{.NewName}}"}, Status: s(200), Expect: []Expectation{Eq("/stageName", "{{.NewName}}")}},
 				{Op: "getStages", Status: s(200), Expect: []Expectation{Eq("/stages/0/stageName", "{{.Stage}}"), Eq("/stages/2/stageName", "{{.NewName}}")}}}},
@@ -370,6 +403,7 @@ func configurationService() []Case {
 			Expect: []Expectation{Eq("/totalCount", "1"), Eq("/services/0/serviceName", "{{.Service}}")}},
 		{Op: "getStageServices", Title: "answer 404 for an unknown stage", Needs: NeedsProject, Params: map[string]string{"stageName": "{{.Missing}}"}, Status: s(404)},
 		{Op: "getStageServices", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		atMaximum("getStageServices", NeedsService, "pageSize", nil, Includes("/services/*/serviceName", "{{.Service}}")),
 		{Op: "createServiceInternal", Title: "create a service in a stage", Needs: NeedsProject, Body: "requests/createServiceInternal.json", Status: s(204),
 			Probes: []Probe{{Op: "getStageService", Params: map[string]string{"serviceName": "{{.NewName}}"}, Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.NewName}}")}}}},
 		{Op: "createServiceInternal", Title: "answer 400 for a service that exists", Needs: NeedsService, Body: "requests/updateServiceInternal.json", Status: s(400)},
@@ -398,6 +432,7 @@ func configurationService() []Case {
 			Expect: []Expectation{Eq("/totalCount", "1"), Eq("/approvals/0/eventId", "{{.ApprovalID}}")}},
 		{Op: "getApprovals", Title: "answer 404 for an unknown service", Needs: NeedsService, Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(404)},
 		{Op: "getApprovals", Title: "answer 400 for a page size of 0", Needs: NeedsService, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		atMaximum("getApprovals", NeedsApproval, "pageSize", nil, Eq("/totalCount", "1")),
 		{Op: "getApproval", Title: "answer an approval by its event id", Needs: NeedsApproval, Status: s(200),
 			Expect: []Expectation{Eq("/eventId", "{{.ApprovalID}}"), Eq("/keptnContext", "{{.ApprovalContext}}")}},
 		{Op: "getApproval", Title: "answer 404 for an unknown approval", Needs: NeedsService, Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(404)},
@@ -435,12 +470,14 @@ func configurationService() []Case {
 			Expect: []Expectation{Eq("/totalCount", "1"), Eq("/remediations/0/keptnContext", "{{.RemediationContext}}")}},
 		{Op: "getRemediations", Title: "answer 404 for an unknown service", Needs: NeedsService, Params: map[string]string{"serviceName": "{{.Missing}}"}, Status: s(404)},
 		{Op: "getRemediations", Title: "answer 400 for a page size of 0", Needs: NeedsService, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		atMaximum("getRemediations", NeedsRemediation, "pageSize", nil, Eq("/totalCount", "1")),
 		{Op: "getRemediationsForContext", Title: "list the remediations of a Keptn context", Needs: NeedsRemediation, Status: s(200),
 			Expect: []Expectation{Every("/remediations/*/keptnContext", "{{.RemediationContext}}"), Eq("/remediations/0/eventId", "{{.RemediationID}}")}},
 		// Both are documented: upstream 0.7.3 answers 200 with an empty list for a known service.
 		{Op: "getRemediationsForContext", Title: "answer no remediation for a Keptn context without remediations (404, or 200 and an empty list)", Needs: NeedsService,
 			Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(200, 404), Expect: []Expectation{Zero("/remediations"), Zero("/totalCount")}},
 		{Op: "getRemediationsForContext", Title: "answer 400 for a page size of 0", Needs: NeedsRemediation, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
+		atMaximum("getRemediationsForContext", NeedsRemediation, "pageSize", nil, Eq("/totalCount", "1")),
 		{Op: "closeRemediations", Title: "close the remediations of a Keptn context", Needs: NeedsRemediation, Status: s(200),
 			Probes: []Probe{{Op: "getRemediationsForContext", Status: s(200, 404), Expect: []Expectation{Zero("/remediations"), Zero("/totalCount")}}}},
 		// Remediations of two Keptn contexts: each context answered and closed alone.
@@ -448,6 +485,12 @@ func configurationService() []Case {
 			Expect: []Expectation{Eq("/totalCount", "1"), Len("/remediations", 1), Eq("/remediations/0/eventId", "{{.RemediationID}}")},
 			Probes: []Probe{{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.OtherRemediationContext}}"}, Status: s(200),
 				Expect: []Expectation{Eq("/totalCount", "1"), Eq("/remediations/0/eventId", "{{.OtherRemediationID}}")}}}},
+		{Op: "createRemediation", Title: "store a second remediation of a Keptn context, both of which closeRemediations then closes", Needs: NeedsRemediation,
+			Body: `{"keptnContext": "{{.RemediationContext}}", "eventId": "{{.NewID}}", "time": "2020-08-01T10:01:00Z", "type": "sh.keptn.event.remediation.triggered", "action": "scale"}`, Status: s(200),
+			Grade: onSpec("closeRemediations", "200: it closes the remediations of the Keptn context, all of them"),
+			Probes: []Probe{{Op: "getRemediationsForContext", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2")}},
+				{Op: "closeRemediations", Status: s(200)},
+				{Op: "getRemediationsForContext", Status: s(200, 404), Expect: []Expectation{Zero("/remediations"), Zero("/totalCount")}}}},
 		{Op: "closeRemediations", Title: "close the remediations of one Keptn context, leaving another context's open", Needs: NeedsRemediationPair, Status: s(200),
 			Probes: []Probe{{Op: "getRemediations", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/remediations/0/eventId", "{{.OtherRemediationID}}")}},
 				{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.OtherRemediationContext}}"}, Status: s(200),
@@ -468,10 +511,26 @@ func configurationService() []Case {
 			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{
 				Eq("/lastEventTypes/sh.keptn.event.configuration.conformance/eventId", "{{.NewID}}"),
 				Eq("/lastEventTypes/sh.keptn.event.configuration.conformance/keptnContext", "{{.NewContext}}")}}}},
+		// The second event of a type about the service, later in time and arrival: an entry of
+		// lastEventTypes names the last (a gateway keeping none passes; the SHOULD above wants one).
+		{Op: "handleEventInternal", Title: "record a later event of a type as the last of its type: lastEventTypes, when it names the type, names the later event", Needs: NeedsHandledEvent,
+			Body: `{"type": "sh.keptn.event.configuration.conformance", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2",
+				"shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", "time": "{{now}}", "data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}"}}`,
+			Status: s(200), Grade: onSpec("getStageService", "200: ExpandedService.lastEventTypes, the last event of each type (upstream's view writes each event over its type's entry)"),
+			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{
+				EqOrAbsent("/lastEventTypes/sh.keptn.event.configuration.conformance/eventId", "{{.NewID}}")}}}},
 		// The fixture is a deployment-finished event of image registry.example/keptnexamples/carts, tag 0.11.2.
 		{Op: "handleEventInternal", Title: "set the service's deployedImage to the image and tag of a deployment-finished event (image:tag)", Needs: NeedsService,
 			Body: "requests/handleEventInternal.json", Status: s(200), Grade: recommend(deployedImage),
 			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{Eq("/deployedImage", "registry.example/keptnexamples/carts:0.11.2")}}}},
+		// An event that carries an image but deploys nothing (Keptn 0.7's approval.triggered names the
+		// image it asks to promote): the service's deployedImage is not that image.
+		{Op: "handleEventInternal", Title: "leave the service's deployedImage alone for an event with an image that is no deployment-finished event", Needs: NeedsService,
+			Body: `{"type": "sh.keptn.event.approval.triggered", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", "time": "{{now}}",
+				"data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}", "image": "registry.example/keptnexamples/undeployed", "tag": "9.9.9"}}`,
+			Status: s(200), Grade: onSpec("getStageService", "200: ExpandedService.deployedImage, the currently deployed image (upstream's view sets it from deployment-finished events alone)"),
+			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{
+				NotValue("/deployedImage", "registry.example/keptnexamples/undeployed:9.9.9"), NotValue("/deployedImage", "registry.example/keptnexamples/undeployed")}}}},
 		{Op: "handleEventInternal", Title: "refuse an event whose time is no RFC 3339 date-time (hour 99) with a client error", Needs: NeedsService,
 			Body:   `{"type": "sh.keptn.event.configuration.conformance", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", "time": "2020-08-25T99:99:99Z", "data": {"project": "{{.Project}}"}}`,
 			Any4xx: true, Negative: true},
@@ -570,6 +629,7 @@ func mongodbDatastore() []Case {
 			Query: map[string]string{"keptnContext": "{{.NewContext}}", "pageSize": "2"}, Status: s(200),
 			Expect: []Expectation{Len("/events", 2), Eq("/totalCount", "2"), Eq("/events/0/data/marker", "second"), Eq("/events/1/data/marker", "first"), LastPage("/nextPageKey")}},
 		{Op: "getEvents", Title: "answer a client error for a page size of 0", Query: map[string]string{"pageSize": "0"}, Any4xx: true, Negative: true},
+		atMaximum("getEvents", NeedsEvent, "pageSize", map[string]string{"keptnContext": "{{.EventContext}}"}, Eq("/totalCount", "1"), Eq("/events/0/id", "{{.EventID}}")),
 		{Op: "saveEventInternal", Title: "store an event whose data holds 96 KiB and answer the data back byte for byte", Needs: NeedsProject,
 			Body: `{"type": "{{.EventType}}", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.NewID}}", ` +
 				`"data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}", "values": "{{json large}}"}}`,
@@ -621,6 +681,13 @@ func mongodbDatastore() []Case {
 		{Op: "getEventsByType", Title: "filter events by fromTime: all three are newer than a time past", Needs: NeedsEvent | NeedsEventPair,
 			Query: map[string]string{"fromTime": "2001-01-01T00:00:00Z"}, Status: s(200), Expect: []Expectation{Len("/events", 3), Includes("/events/*/id", "{{.EventID}}")},
 			Grade: onSpec("getEventsByType", "fromTime: only the events newer than the time")},
+		// fromTime and limit given with a filter: each narrows the filtered events too.
+		{Op: "getEventsByType", Title: "filter events by fromTime and a filter together: none of the filter's newer than a time to come", Needs: NeedsEvent | NeedsEventPair,
+			Query: map[string]string{"filter": "data.project:{{.Project}}", "fromTime": "2999-01-01T00:00:00Z"}, Status: s(200), Expect: []Expectation{Zero("/events")},
+			Grade: onSpec("getEventsByType", "filter and fromTime: the events that match the filter and are newer than the time")},
+		{Op: "getEventsByType", Title: "answer at most limit events with a filter: a limit of 2 gives two of the three the filter matches", Needs: NeedsEvent | NeedsEventPair,
+			Query: map[string]string{"filter": "data.project:{{.Project}}", "limit": "2"}, Status: s(200), Expect: []Expectation{Len("/events", 2), Every("/events/*/type", "{{.EventType}}")},
+			Grade: onSpec("getEventsByType", "filter and limit: at most limit of the events that match the filter")},
 		{Op: "saveEventInternal", Title: "store an invalidation, after which getEventsByType with excludeInvalidated leaves the invalidated event out", Needs: NeedsEvent,
 			Body: `{"type": "sh.keptn.event.evaluation.invalidated", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.EventContext}}", ` +
 				`"id": "{{.NewID}}", "triggeredid": "{{.EventID}}", "data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}"}}`, Status: s(201),
@@ -631,6 +698,7 @@ func mongodbDatastore() []Case {
 			Grade: recommend("clients (the bridge) hide invalidated evaluations with excludeInvalidated; upstream's spec names the parameter but not the event that invalidates: " +
 				"the check sends Keptn's sh.keptn.event.evaluation.invalidated naming the event as its triggeredid")},
 		{Op: "getEventsByType", Title: "answer a client error for a limit of 0", Needs: NeedsEvent, Query: map[string]string{"limit": "0"}, Any4xx: true, Negative: true},
+		atMaximum("getEventsByType", NeedsEvent|NeedsEventPair, "limit", nil, Len("/events", 3)),
 	}
 }
 

@@ -222,6 +222,9 @@ func Declarations() ([]Declared, error) {
 	for _, sc := range ScopeChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: sc.Name(), Grade: scopeGrade})
 	}
+	for _, lc := range ListScopeChecks() {
+		out = append(out, Declared{Profile: ProfileCore, Text: lc.Name(), Grade: listScopeGrade})
+	}
 	ops, err := specs.AllOperations()
 	if err != nil {
 		return nil, err

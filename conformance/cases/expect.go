@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,6 +63,15 @@ func Zero(path string) Expectation { return Expectation{Path: path, Kind: "zero"
 // SameTime: the RFC 3339 time at path is the instant v names (a gateway may write it in another
 // form: upstream's go-swagger services answer milliseconds, "2020-08-01T10:00:00.000Z").
 func SameTime(path, v string) Expectation { return Expectation{Path: path, Kind: "time", Value: v} }
+
+// EqOrAbsent: the value at path, if there is one, is v (for what a gateway need not answer, but
+// must answer right when it does).
+func EqOrAbsent(path, v string) Expectation {
+	return Expectation{Path: path, Kind: "eqorabsent", Value: v}
+}
+
+// NotValue: no value at path is v (there may be none).
+func NotValue(path, v string) Expectation { return Expectation{Path: path, Kind: "notvalue", Value: v} }
 
 // UUID: the string at path is an RFC 4122 UUID (its variant bits 10).
 func UUID(path string) Expectation { return Expectation{Path: path, Kind: "uuid"} }
@@ -138,6 +148,14 @@ func (e Expectation) check(doc any, w *World) (string, error) {
 	case "eq":
 		if len(got) != 1 || vals[0] != want {
 			return fmt.Sprintf("%s must be %q, is %s", e.Path, want, short()), nil
+		}
+	case "eqorabsent":
+		if len(got) > 1 || len(got) == 1 && vals[0] != want {
+			return fmt.Sprintf("%s, when answered, must be %q, is %s", e.Path, want, short()), nil
+		}
+	case "notvalue":
+		if slices.Contains(vals, want) {
+			return fmt.Sprintf("%s must not be %q, is %s", e.Path, want, short()), nil
 		}
 	case "has":
 		if len(got) == 0 || vals[0] == "" || vals[0] == "null" {

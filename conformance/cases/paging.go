@@ -345,3 +345,17 @@ func defaultPageSize(opID string) int {
 	}
 	return 0
 }
+
+// paramMaximum is the maximum of an operation's integer query parameter in the specs (0: none).
+func paramMaximum(opID, name string) int {
+	op, err := Operation(opID)
+	if err != nil {
+		return 0
+	}
+	for _, p := range op.Operation.Parameters {
+		if p.Value != nil && p.Value.Name == name && p.Value.Schema != nil && p.Value.Schema.Value != nil && p.Value.Schema.Value.Max != nil {
+			return int(*p.Value.Schema.Value.Max)
+		}
+	}
+	return 0
+}

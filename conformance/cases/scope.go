@@ -2,8 +2,10 @@ package cases
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
@@ -131,6 +133,131 @@ func (e *Env) RunScope(ctx context.Context, c ScopeCheck) (Result, error) {
 		if err := e.readNewResource(ctx, w, &res, l.op, l.params, http.StatusOK, l.grade, wrong); err != nil {
 			return res, err
 		}
+	}
+	return res, nil
+}
+
+// A list answers its own level's resources and nothing of a neighbour's: a level whose name
+// begins with the listed one's (project "carts" and "carts-b") is another level, and a resource
+// written there leaves the list as it was (a store that lists by the key prefix "p/carts" without
+// its separator lists "carts-b"'s as well). The list is compared with itself before the write, so
+// whatever else a gateway lists at the level (upstream lists a stage's service files too) is kept
+// out of the judgement.
+
+// ListScopeCheck lists one level's resources before and after a neighbour's resource is written.
+type ListScopeCheck struct {
+	// Op is the list; Level "project", "stage", "service" (of a stage) or "service defaults".
+	Op, Level string
+}
+
+var listScopeGrade = grade.Grade{Level: grade.Must, Source: grade.Spec("configuration-service GET /project/{projectName}[/stage/{stageName}][/service/{serviceName}]/resource: " +
+	"the resources of the project, stage or service the path names; another's are not among them")}
+
+// Name is the check's spec text.
+func (c ListScopeCheck) Name() string {
+	return Sentence(c.Op, listScopeGrade, "list only the resources of the level it names: a resource written to "+c.neighbour()+" leaves the list as it was")
+}
+
+// neighbour names the neighbour level in the check's words.
+func (c ListScopeCheck) neighbour() string {
+	switch c.Level {
+	case "project", "stage":
+		return fmt.Sprintf("a %s whose name begins with the %s's name", c.Level, c.Level)
+	case "service":
+		return "a service of the stage whose name begins with the service's name"
+	}
+	return "the defaults of a service whose name begins with the service's name"
+}
+
+// ListScopeChecks are the resource lists of the four levels.
+func ListScopeChecks() []ListScopeCheck {
+	return []ListScopeCheck{
+		{Op: "getProjectResources", Level: "project"},
+		{Op: "getStageResources", Level: "stage"},
+		{Op: "getServiceResources", Level: "service"},
+		{Op: "getServiceDefaultResources", Level: "service defaults"},
+	}
+}
+
+// RunListScope runs the check.
+func (e *Env) RunListScope(ctx context.Context, c ListScopeCheck) (Result, error) {
+	var res Result
+	w, cleanup, err := e.Build(ctx, NeedsService)
+	if err != nil {
+		return res, err
+	}
+	defer cleanup()
+	csRoot := "/api/configuration-service/v1/project"
+	cs := csRoot + "/" + w.Project
+	var neighbour string // the neighbour level's path
+	switch c.Level {
+	case "project":
+		other := w.Project + neighbourSuffix
+		if err := e.setup(ctx, "POST", csRoot, map[string]string{"projectName": other}); err != nil {
+			return res, err
+		}
+		defer e.tidy(csRoot + "/" + other)
+		neighbour = csRoot + "/" + other
+	case "stage":
+		other := w.Stage + neighbourSuffix
+		if err := e.setup(ctx, "POST", cs+"/stage", map[string]string{"stageName": other}); err != nil {
+			return res, err
+		}
+		neighbour = cs + "/stage/" + other
+	default:
+		other := w.Service + neighbourSuffix
+		if err := e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service", map[string]string{"serviceName": other}); err != nil {
+			return res, err
+		}
+		neighbour = cs + "/stage/" + w.Stage + "/service/" + other
+		if c.Level == "service defaults" {
+			neighbour = cs + "/service/" + other
+		}
+	}
+	list := func() (map[string]bool, int, bool, error) {
+		ex, err := e.send(ctx, Case{Op: c.Op, Auth: AuthToken}, w)
+		if err != nil {
+			return nil, 0, false, err
+		}
+		res.Exchanges = append(res.Exchanges, ex)
+		problems := append(contract.ValidateResponse(ex), statusProblems(ex, []int{http.StatusOK}, false)...)
+		res.Problems = append(res.Problems, problems...)
+		if (Result{Problems: problems}).Failed() {
+			return nil, 0, false, nil
+		}
+		var doc struct {
+			TotalCount int              `json:"totalCount"`
+			Resources  []map[string]any `json:"resources"`
+		}
+		_ = json.Unmarshal(ex.RespBody, &doc)
+		uris := map[string]bool{}
+		for _, r := range doc.Resources {
+			uris[itemKey("resourceURI", r)] = true
+		}
+		return uris, doc.TotalCount, true, nil
+	}
+	before, beforeTotal, ok, err := list()
+	if err != nil || !ok {
+		return res, err
+	}
+	if err := e.writeNewResource(ctx, w, neighbour); err != nil {
+		return res, err
+	}
+	after, afterTotal, ok, err := list()
+	if err != nil || !ok {
+		return res, err
+	}
+	var added []string
+	for u := range after {
+		if !before[u] {
+			added = append(added, fmt.Sprintf("%q", u))
+		}
+	}
+	slices.Sort(added)
+	if len(added) > 0 || afterTotal != beforeTotal {
+		res.Problems = append(res.Problems, contract.Problem{Check: contract.CheckBehaviour, Message: fmt.Sprintf(
+			"%s listed %d resources (totalCount %d) before %s was written at %s, and %d (totalCount %d) after it; new in the list: [%s]",
+			c.Op, len(before), beforeTotal, w.NewResourceURI, neighbour, len(after), afterTotal, strings.Join(added, ", "))})
 	}
 	return res, nil
 }

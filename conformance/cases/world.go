@@ -31,11 +31,15 @@ const (
 	NeedsRemediationPair                   // + a second open remediation, of another Keptn context (OtherRemediationContext)
 	NeedsEvent                             // + an event sent through api-service
 	NeedsEventPair                         // + two events of one type and context, the later with data.marker "second"
+	NeedsHandledEvent                      // + an event of HandledType about the service in dev, handed to configuration-service (HandledID)
 	NeedsBridge                            // the bridge credentials are configured
 	NeedsSession                           // a logged-in session (Konnect style)
 	// MakesProject says the case makes the world's project itself, so it is deleted afterwards.
 	MakesProject
 )
+
+// HandledType is the type of the events the suite hands to configuration-service about a service.
+const HandledType = "sh.keptn.event.configuration.conformance"
 
 // World is the state a case works on: the names of what exists, and fresh ones for what the case
 // makes. Request fixtures are templates over it.
@@ -49,9 +53,11 @@ type World struct {
 	// The second approval and remediation of the pairs (NeedsApprovalPair, NeedsRemediationPair).
 	OtherApprovalID, OtherRemediationContext, OtherRemediationID string
 	EventType, EventContext, EventID                             string
-	BridgeUser, BridgePassword                                   string
-	Session                                                      string // the session cookie ("name=value")
-	SessionUser, SessionPassword                                 string
+	// HandledID is the event handed to configuration-service (NeedsHandledEvent).
+	HandledID                    string
+	BridgeUser, BridgePassword   string
+	Session                      string // the session cookie ("name=value")
+	SessionUser, SessionPassword string
 
 	// Fresh values for the case's own request. The world's ResourceURI holds a / (a path
 	// parameter sent as %2F, as the keptn CLI sends helm/<service>.tgz): the by-URI checks judge
@@ -140,6 +146,7 @@ func NewWorld() *World {
 		RemediationContext: NewUUID(), RemediationID: NewUUID(),
 		OtherApprovalID: NewUUID(), OtherRemediationContext: NewUUID(), OtherRemediationID: NewUUID(),
 		EventType: "sh.keptn.event." + RandomName("kc") + ".triggered", EventContext: NewUUID(), EventID: NewUUID(),
+		HandledID:  NewUUID(),
 		BridgeUser: RandomName("user-"), BridgePassword: RandomName("pw-"),
 		NewID: NewUUID(), NewContext: NewUUID(), NewName: RandomName("kc-"), NewResourceURI: "conformance-" + RandomName("new-") + ".txt",
 		Missing: RandomName("kc-missing-"),
@@ -164,7 +171,7 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 	if needs&NeedsRemediationPair != 0 {
 		needs |= NeedsRemediation
 	}
-	if needs&(NeedsService|NeedsResources|NeedsApproval|NeedsRemediation) != 0 {
+	if needs&(NeedsService|NeedsResources|NeedsApproval|NeedsRemediation|NeedsHandledEvent) != 0 {
 		needs |= NeedsProject | NeedsService
 	}
 	if creds := e.Target.Desc.Session; creds != nil {
@@ -263,6 +270,12 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 				}
 			}
 			return nil
+		}},
+		{NeedsHandledEvent, func() error {
+			return e.setup(ctx, "POST", "/api/configuration-service/v1/event", map[string]any{
+				"type": HandledType, "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2",
+				"shkeptncontext": NewUUID(), "id": w.HandledID, "time": time.Now().UTC().Format(time.RFC3339Nano),
+				"data": map[string]any{"project": w.Project, "stage": w.Stage, "service": w.Service}})
 		}},
 		{NeedsBridge, func() error {
 			return e.setup(ctx, "POST", "/api/v1/config/bridge", map[string]string{"user": w.BridgeUser, "password": w.BridgePassword})

@@ -20,6 +20,9 @@ func specCases(profile string) {
 		if c.Negative {
 			args = append(args, Label("Feature:BadInput"))
 		}
+		if c.Feature != "" {
+			args = append(args, Label("Feature:"+c.Feature))
+		}
 		if c.Serial {
 			args = append(args, disruptive())
 		}
@@ -78,6 +81,14 @@ var _ = Describe("Keptn API contract", Label(report.ProfileLabel+cases.ProfileCo
 		for _, sc := range cases.ScopeChecks() {
 			It(sc.Name(), Label("Op:"+sc.Op, "Feature:DeleteScope"), func(ctx SpecContext) {
 				checkBuilt(env.RunScope(ctx, sc))
+			})
+		}
+	})
+
+	Describe("listed alone", func() {
+		for _, lc := range cases.ListScopeChecks() {
+			It(lc.Name(), Label("Op:"+lc.Op, "Feature:ListScope"), func(ctx SpecContext) {
+				checkBuilt(env.RunListScope(ctx, lc))
 			})
 		}
 	})

@@ -51,6 +51,18 @@ var pathNamesResource = grade.Grade{Level: grade.Must, Source: grade.RFCSection(
 var jsonCharset = grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 8259 §11: application/json defines no charset parameter, and adding one has no effect on compliant recipients " +
 	"(RFC 9110 §8.3.1: parameters follow the type/subtype; clients such as browsers' fetch send application/json;charset=UTF-8)")}
 
+// emptyCredentials: the bridge's credentials are both required, and upstream refuses an empty one.
+var emptyCredentials = grade.Grade{Level: grade.Must, Source: grade.Spec("configureBridge {user*, password*}: both required; upstream's api-service refuses an empty user or password and stores nothing " +
+	"(a bridge behind an empty password is open to anyone)")}
+
+// helmChart is why the suite recommends storing a new service's chart in every stage.
+const helmChart = "a service created with a Helm chart (keptn onboard service --chart) is deployed from that chart in each stage of its project; upstream Keptn 0.7 (its helm-service) stores it as helm/<service>.tgz in every stage"
+
+// createEvents is why the suite recommends that the internal create events carry the request's
+// fields as given.
+const createEvents = "the internal create events are how Keptn's services learn what was asked (helm-service reads a service's deploymentStrategies, the shipyard-reading services a project's shipyard from them), " +
+	"and the datastore keeps them for the bridge; upstream's api-service passes the request's fields on as given"
+
 // evaluationLabels is why the suite recommends that an evaluation's labels reach its event.
 const evaluationLabels = "the labels an evaluation is asked with (keptn send event start-evaluation --labels) have no other place than its event's data.labels, where Keptn's services and the bridge read an event's labels; upstream's api-service puts them there"
 
@@ -191,6 +203,10 @@ func apiService() []Case {
 	out = append(out, async(Case{Op: "createProject", Title: "refuse a project that exists with a client error", Needs: NeedsProject,
 		Body: `{"name": "{{.Project}}", "shipyard": "{{b64 "stages:\n  - name: \"other\"\n"}}"}`}, nil,
 		Probe{Op: "getProject", Status: s(200), Expect: []Expectation{Len("/stages", 2), Eq("/stages/0/stageName", "{{.Stage}}")}})...)
+	out = append(out, Case{Op: "createProject", Title: "record the project-create event with the shipyard as it was sent (base64)", Needs: MakesProject,
+		Body: "requests/createProject.json", Status: s(200), Grade: recommend(createEvents),
+		Probes: []Probe{{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "type": "sh.keptn.internal.event.project.create"}, Status: s(200),
+			Expect: []Expectation{Eq("/events/0/data/project", "{{.Project}}"), Eq("/events/0/data/shipyard", "{{b64 .Shipyard}}")}}}})
 	out = append(out, Case{Op: "deleteProject", Title: "delete a project", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
 		Probes: []Probe{{Op: "getProject", Status: s(404)}}})
 	out = append(out, Case{Op: "deleteProject", Title: "delete the project's events too, so that a project made again under its name starts without them", Needs: NeedsProject | NeedsEvent,
@@ -207,6 +223,16 @@ func apiService() []Case {
 		Body: "requests/createService.json", Status: s(200), Expect: []Expectation{Has("/keptnContext")},
 		Probes: []Probe{{Op: "getProjectService", Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.Service}}"),
 			Includes("/stageInfo/*/stageName", "{{.Stage}}"), Includes("/stageInfo/*/stageName", "{{.OtherStage}}")}}}})
+	out = append(out, Case{Op: "createService", Title: "record the service-create event with the deploymentStrategies it was asked for, one per stage", Needs: NeedsProject,
+		Body: "requests/createService.json", Status: s(200), Grade: recommend(createEvents),
+		Probes: []Probe{{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "type": "sh.keptn.internal.event.service.create"}, Status: s(200),
+			Expect: []Expectation{Eq("/events/0/data/service", "{{.Service}}"), Has("/events/0/data/deploymentStrategies/{{.Stage}}"), Has("/events/0/data/deploymentStrategies/{{.OtherStage}}")}}}})
+	chart := map[string]string{"resourceURI": "helm/{{.Service}}.tgz"}
+	wantChart := []Expectation{Eq("/resourceContent", `{{b64 "a Helm chart archive, as far as the gateway is concerned"}}`)}
+	out = append(out, Case{Op: "createService", Title: "store the Helm chart it is created with as helm/<service>.tgz in every stage", Needs: NeedsProject,
+		Body: "requests/createService.json", Status: s(200), Grade: recommend(helmChart),
+		Probes: []Probe{{Op: "getServiceResource", Params: chart, Status: s(200), Expect: wantChart},
+			{Op: "getServiceResource", Params: map[string]string{"resourceURI": "helm/{{.Service}}.tgz", "stageName": "{{.OtherStage}}"}, Status: s(200), Expect: wantChart}}})
 	// With two services, each is answered by its own name with its own stages (upstream 0.7.3's
 	// getProjectService mixes the services' stage info, or fails, once a project has several).
 	other := map[string]string{"serviceName": "{{.NewName}}"}
@@ -251,6 +277,12 @@ func apiService() []Case {
 
 		{Op: "configureBridge", Title: "store the bridge credentials", Serial: true, Body: "requests/configureBridge.json", Status: s(200),
 			Probes: []Probe{{Op: "getBridgeConfig", Status: s(200), Expect: []Expectation{Eq("/user", "{{.BridgeUser}}")}}}},
+		{Op: "configureBridge", Title: "refuse an empty password with a client error, keeping the stored credentials", Serial: true, Needs: NeedsBridge,
+			Body: `{"user": "{{.NewName}}", "password": ""}`, Any4xx: true, Grade: emptyCredentials,
+			Probes: []Probe{{Op: "getBridgeConfig", Status: s(200), Expect: []Expectation{Eq("/user", "{{.BridgeUser}}"), Eq("/password", "{{.BridgePassword}}")}}}},
+		{Op: "configureBridge", Title: "refuse an empty user with a client error, keeping the stored credentials", Serial: true, Needs: NeedsBridge,
+			Body: `{"user": "", "password": "{{.NewName}}"}`, Any4xx: true, Grade: emptyCredentials,
+			Probes: []Probe{{Op: "getBridgeConfig", Status: s(200), Expect: []Expectation{Eq("/user", "{{.BridgeUser}}"), Eq("/password", "{{.BridgePassword}}")}}}},
 		{Op: "getBridgeConfig", Title: "answer 200 with the stored bridge credentials", Serial: true, Needs: NeedsBridge, Status: s(200),
 			Expect: []Expectation{Eq("/user", "{{.BridgeUser}}"), Eq("/password", "{{.BridgePassword}}")}},
 	}...)

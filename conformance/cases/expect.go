@@ -132,6 +132,11 @@ func (e Expectation) check(doc any, w *World) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	path, err := render(e.Path, w)
+	if err != nil {
+		return "", err
+	}
+	e.Path = path // a path may name a key of the world's (a stage's name)
 	got := resolve(doc, e.Path)
 	vals := make([]string, len(got))
 	for i, g := range got {

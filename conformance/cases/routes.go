@@ -158,6 +158,19 @@ func openMethods() []RouteCheck {
 	return out
 }
 
+// headMethods: HEAD on each spec file, which a client (a cache, a link checker, a CI step that
+// checks the document is there) asks before a GET.
+func headMethods() []RouteCheck {
+	head := grade.Grade{Level: grade.Should, Source: grade.RFCSection("RFC 9110 §9.1: general-purpose servers MUST support GET and HEAD, and §9.3.2: HEAD answers as GET without the content; " +
+		"upstream's nginx and go-swagger services answer HEAD on the spec files as GET")}
+	var out []RouteCheck
+	for _, p := range SpecFiles {
+		out = append(out, RouteCheck{Title: fmt.Sprintf("answer HEAD %s without a token with 200, as it answers GET", p),
+			Group: "Methods", Method: http.MethodHead, Path: p, Auth: AuthNone, Status: s(200), Grade: head})
+	}
+	return out
+}
+
 // RouteChecks returns every gateway check.
 func RouteChecks() []RouteCheck {
 	var out []RouteCheck
@@ -167,6 +180,7 @@ func RouteChecks() []RouteCheck {
 	}
 	out = append(out, methodChecks()...)
 	out = append(out, openMethods()...)
+	out = append(out, headMethods()...)
 	return append(out, unknownPaths()...)
 }
 

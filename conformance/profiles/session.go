@@ -135,6 +135,29 @@ func withCookie(e *cases.Env, ctx context.Context, base, opID, path, cookie stri
 	return e.Target.Client(base).Do(ctx, req)
 }
 
+// clearedGrade: a logout that sets the session cookie again should expire it.
+var clearedGrade = grade.Grade{Level: grade.Should, Source: grade.RFCSection("RFC 6265 §3.1: a server removes a cookie by setting it again with an expiration date in the past; " +
+	"one set again without Max-Age or Expires stays in the browser for the rest of its session, sent with every request")}
+
+// clearedCookie checks the Set-Cookie a logout answers for the session cookie, if any: it must
+// expire the cookie (Max-Age=0 or less, or an Expires in the past).
+func clearedCookie(ex *contract.Exchange, name string) []contract.Problem {
+	if ex.Response == nil {
+		return nil
+	}
+	for _, c := range ex.Response.Cookies() {
+		if c.Name != name {
+			continue
+		}
+		if c.MaxAge < 0 || !c.Expires.IsZero() && c.Expires.Before(time.Now()) {
+			continue
+		}
+		return []contract.Problem{{Check: CheckSessionLogout, Grade: clearedGrade,
+			Message: fmt.Sprintf("DELETE /api/auth sets the session cookie %s again without expiring it (no Max-Age=0, no Expires in the past): %q", name, c.String())}}
+	}
+	return nil
+}
+
 // expectStatus adds the exchange and a problem when its status is not want.
 func expectStatus(res *cases.Result, ex *contract.Exchange, want int, check, what string) {
 	res.Exchanges = append(res.Exchanges, ex)
@@ -247,7 +270,7 @@ func SessionChecks() []cases.Check {
 			}
 			return res, nil
 		}},
-		{Title: "end a session at logout: its cookie then gets 401", Grade: konnect("DELETE /api/auth ends the session"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+		{Title: "end a session at logout: its cookie then gets 401 (and SHOULD expire the cookie when the answer sets it again)", Grade: konnect("DELETE /api/auth ends the session"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
 			l, ok, err := loggedIn(e, ctx, base, &res)
 			if err != nil || !ok {
@@ -259,6 +282,7 @@ func SessionChecks() []cases.Check {
 				return res, err
 			}
 			expectStatus(&res, ex, 204, CheckSessionLogout, "DELETE /api/auth")
+			res.Problems = append(res.Problems, clearedCookie(ex, l.cookie.Name)...)
 			for _, op := range []string{"listControlPlanes", "getMetadata"} {
 				if err := cookieStatus(e, ctx, base, &res, op, "", cookieHeader(l.cookie), 401, CheckSessionLogout, op+" with the cookie of an ended session"); err != nil {
 					return res, err

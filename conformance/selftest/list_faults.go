@@ -12,7 +12,7 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 )
 
-// listFaults are the bugs of list handlers written by hand into gateways that the suite once let
+// listFaults are bugs of list handlers written by hand into gateways that the suite once let
 // through: a range check that leaves its documented bound out, a list by a key prefix without its
 // separator, getEventsByType reading only its filter once one is given, a Keptn context's
 // remediations closed one at a time.
@@ -32,7 +32,7 @@ func listFaults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
-		neighboursListed, firstOfType, anyImageDeployed,
+		neighboursListed,
 		{Name: "getEventsByType ignoring fromTime once a filter is given (an if-else chain)", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler { return ignoreWithFilter(next, "fromTime") }},
 		{Name: "getEventsByType ignoring limit once a filter is given (an if-else chain)", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType",
@@ -128,86 +128,5 @@ var neighboursListed = Fault{Name: "a resource list taking in the resources of a
 			w.Header().Del("Content-Length")
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write(b.Bytes())
-		})
-	}}
-
-// charsetRefused takes a request body only under the bare media type: application/json with a
-// charset parameter is refused, as a Content-Type compared as a whole string is.
-var charsetRefused = Fault{Name: "a JSON body refused under application/json; charset=utf-8 (the Content-Type compared whole)", Check: contract.CheckStatusExpected,
-	Labels: "Op:sendEvent || Op:postProjectResources",
-	Wrap: func(next http.Handler, _ *Harness) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if ct := r.Header.Get("Content-Type"); strings.Contains(ct, ";") && r.Method != http.MethodGet {
-				writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "the request body must be application/json, got " + ct})
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}}
-
-// firstOfType keeps the first event of each type in a service's lastEventTypes: an entry written
-// only when the type has none yet (the events handed to configuration-service are recorded; a
-// stage's service is answered with each type's first).
-var firstOfType = Fault{Name: "lastEventTypes keeping the first event of each type, not the last", Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal",
-	Wrap: func(next http.Handler, _ *Harness) http.Handler {
-		var mu sync.Mutex
-		first := map[string]map[string]any{} // a stage's service path and a type: the first event's context
-		record := before(next, func(r *http.Request) {
-			var ev struct {
-				Type, ID, Time, Shkeptncontext string
-				Data                           struct{ Project, Stage, Service string }
-			}
-			if r.Method != http.MethodPost || r.URL.Path != "/api/configuration-service/v1/event" || json.Unmarshal(readBody(r), &ev) != nil || ev.Data.Service == "" {
-				return
-			}
-			key := cs + ev.Data.Project + "/stage/" + ev.Data.Stage + "/service/" + ev.Data.Service + " " + ev.Type
-			mu.Lock()
-			if first[key] == nil {
-				first[key] = map[string]any{"keptnContext": ev.Shkeptncontext, "eventId": ev.ID, "time": ev.Time}
-			}
-			mu.Unlock()
-		})
-		return rewrite(record, route("GET", cs+"*"), func(r *http.Request, a *Answer) {
-			a.JSON(func(m map[string]any) {
-				types, _ := m["lastEventTypes"].(map[string]any)
-				mu.Lock()
-				defer mu.Unlock()
-				for t := range types {
-					if f := first[r.URL.Path+" "+t]; f != nil {
-						types[t] = f
-					}
-				}
-			})
-		})
-	}}
-
-// anyImageDeployed sets a service's deployedImage from every event handed to configuration-service
-// that carries an image, of whatever type: a stage's service is answered with the last such image.
-var anyImageDeployed = Fault{Name: "deployedImage set by any event that carries an image, not only deployment-finished", Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal",
-	Wrap: func(next http.Handler, _ *Harness) http.Handler {
-		var mu sync.Mutex
-		image := map[string]string{} // a stage's service path: the last image an event named
-		record := before(next, func(r *http.Request) {
-			var ev struct {
-				Data struct{ Project, Stage, Service, Image, Tag string }
-			}
-			if r.Method != http.MethodPost || r.URL.Path != "/api/configuration-service/v1/event" || json.Unmarshal(readBody(r), &ev) != nil || ev.Data.Image == "" {
-				return
-			}
-			img := ev.Data.Image
-			if ev.Data.Tag != "" {
-				img += ":" + ev.Data.Tag
-			}
-			mu.Lock()
-			image[cs+ev.Data.Project+"/stage/"+ev.Data.Stage+"/service/"+ev.Data.Service] = img
-			mu.Unlock()
-		})
-		return rewrite(record, route("GET", cs+"*"), func(r *http.Request, a *Answer) {
-			mu.Lock()
-			img := image[r.URL.Path]
-			mu.Unlock()
-			if img != "" {
-				a.JSON(func(m map[string]any) { m["deployedImage"] = img })
-			}
 		})
 	}}

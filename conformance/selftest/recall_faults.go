@@ -26,7 +26,7 @@ import (
 // one's resources behind, an approval or remediation matched by anything but its own key, names
 // matched loosely.
 func recallFaults() []Fault {
-	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly, noOpenRemediations, noLastEventTypes, imageWithoutTag}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults(), eventFaults(), []Fault{bodyNamesResource, charsetRefused}, listFaults())
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly, noOpenRemediations, noLastEventTypes, imageWithoutTag}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults(), eventFaults(), []Fault{bodyNamesResource}, listFaults(), recordFaults())
 }
 
 // leftBehind is a delete that does not cascade: the resources written at a level are answered
@@ -574,6 +574,17 @@ func looseRouteFaults() []Fault {
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if (specFileOf(r.URL.Path) != "" || r.URL.Path == "/nginx-health") && r.Method != "GET" && r.Method != "HEAD" {
+						writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"code": 405, "message": "method not allowed"})
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "HEAD refused on the spec files (405, Allow: GET)", Check: contract.CheckStatusExpected, Labels: "Feature:Methods", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if slices.Contains(cases.SpecFiles, r.URL.Path) && r.Method == http.MethodHead {
+						w.Header().Set("Allow", "GET")
 						writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"code": 405, "message": "method not allowed"})
 						return
 					}

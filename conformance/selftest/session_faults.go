@@ -38,6 +38,20 @@ func sessionFaults() []Fault {
 					next.ServeHTTP(w, r)
 				})
 			}},
+		{Name: "the session cookie set again at logout without expiring it (no Max-Age, no Expires)", Check: profiles.CheckSessionLogout, Level: grade.Should, Labels: "Profile:Session",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("DELETE", "/api/auth"), func(_ *http.Request, a *Answer) {
+					for i, c := range a.Header.Values("Set-Cookie") {
+						var kept []string
+						for _, attr := range strings.Split(c, "; ") {
+							if !strings.HasPrefix(attr, "Max-Age=") && !strings.HasPrefix(attr, "Expires=") {
+								kept = append(kept, attr)
+							}
+						}
+						a.Header["Set-Cookie"][i] = strings.Join(kept, "; ")
+					}
+				})
+			}},
 		{Name: "the session cookie's Secure taken from the client's X-Forwarded-Proto over HTTPS", Check: profiles.CheckSessionSecure, Level: grade.Should, Labels: "Profile:Session", Listener: "https",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,171 @@
+package selftest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+)
+
+// recordFaults are bugs in what a gateway takes in and records, written by hand into gateways
+// that the suite once let through: a body refused for its media type's parameter, a service view
+// that keeps the first event of a type or takes any event's image as deployed, bridge
+// credentials stored empty, internal create events that lose what was asked.
+func recordFaults() []Fault {
+	return []Fault{charsetRefused, firstOfType, anyImageDeployed, emptyBridgeCredentials,
+		{Name: "a new service's Helm chart stored as helm/<service>, without .tgz", Check: contract.CheckBehaviour, Labels: "Op:createService", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					if _, uri, ok := strings.Cut(r.URL.Path, "/resource/"); ok && r.Method == http.MethodGet && strings.HasPrefix(uri, "helm/") {
+						r.URL.Path = strings.TrimSuffix(r.URL.Path, ".tgz")
+						r.URL.RawPath = ""
+					}
+				})
+			}},
+		{Name: "the service-create event recorded without the deploymentStrategies asked for", Check: contract.CheckBehaviour, Labels: "Op:createService", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return createEvents(next, "sh.keptn.internal.event.service.create", func(data map[string]any) { delete(data, "deploymentStrategies") })
+			}},
+		{Name: "the project-create event recorded with the shipyard decoded (plain YAML)", Check: contract.CheckBehaviour, Labels: "Op:createProject", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return createEvents(next, "sh.keptn.internal.event.project.create", func(data map[string]any) {
+					if s, ok := data["shipyard"].(string); ok {
+						if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+							data["shipyard"] = string(b)
+						}
+					}
+				})
+			}},
+	}
+}
+
+// createEvents changes the data of the datastore's events of a type as getEvents answers them.
+func createEvents(next http.Handler, typ string, change func(data map[string]any)) http.Handler {
+	return rewrite(next, route("GET", "/api/mongodb-datastore/event"), func(_ *http.Request, a *Answer) {
+		a.JSON(func(m map[string]any) {
+			evs, _ := m["events"].([]any)
+			for _, ev := range evs {
+				if e, ok := ev.(map[string]any); ok && e["type"] == typ {
+					if data, ok := e["data"].(map[string]any); ok {
+						change(data)
+					}
+				}
+			}
+		})
+	})
+}
+
+// charsetRefused takes a request body only under the bare media type: application/json with a
+// charset parameter is refused, as a Content-Type compared as a whole string is.
+var charsetRefused = Fault{Name: "a JSON body refused under application/json; charset=utf-8 (the Content-Type compared whole)", Check: contract.CheckStatusExpected,
+	Labels: "Op:sendEvent || Op:postProjectResources",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ct := r.Header.Get("Content-Type"); strings.Contains(ct, ";") && r.Method != http.MethodGet {
+				writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "the request body must be application/json, got " + ct})
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}}
+
+// firstOfType keeps the first event of each type in a service's lastEventTypes: an entry written
+// only when the type has none yet (the events handed to configuration-service are recorded; a
+// stage's service is answered with each type's first).
+var firstOfType = Fault{Name: "lastEventTypes keeping the first event of each type, not the last", Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		var mu sync.Mutex
+		first := map[string]map[string]any{} // a stage's service path and a type: the first event's context
+		record := before(next, func(r *http.Request) {
+			var ev struct {
+				Type, ID, Time, Shkeptncontext string
+				Data                           struct{ Project, Stage, Service string }
+			}
+			if r.Method != http.MethodPost || r.URL.Path != "/api/configuration-service/v1/event" || json.Unmarshal(readBody(r), &ev) != nil || ev.Data.Service == "" {
+				return
+			}
+			key := cs + ev.Data.Project + "/stage/" + ev.Data.Stage + "/service/" + ev.Data.Service + " " + ev.Type
+			mu.Lock()
+			if first[key] == nil {
+				first[key] = map[string]any{"keptnContext": ev.Shkeptncontext, "eventId": ev.ID, "time": ev.Time}
+			}
+			mu.Unlock()
+		})
+		return rewrite(record, route("GET", cs+"*"), func(r *http.Request, a *Answer) {
+			a.JSON(func(m map[string]any) {
+				types, _ := m["lastEventTypes"].(map[string]any)
+				mu.Lock()
+				defer mu.Unlock()
+				for t := range types {
+					if f := first[r.URL.Path+" "+t]; f != nil {
+						types[t] = f
+					}
+				}
+			})
+		})
+	}}
+
+// anyImageDeployed sets a service's deployedImage from every event handed to configuration-service
+// that carries an image, of whatever type: a stage's service is answered with the last such image.
+var anyImageDeployed = Fault{Name: "deployedImage set by any event that carries an image, not only deployment-finished", Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		var mu sync.Mutex
+		image := map[string]string{} // a stage's service path: the last image an event named
+		record := before(next, func(r *http.Request) {
+			var ev struct {
+				Data struct{ Project, Stage, Service, Image, Tag string }
+			}
+			if r.Method != http.MethodPost || r.URL.Path != "/api/configuration-service/v1/event" || json.Unmarshal(readBody(r), &ev) != nil || ev.Data.Image == "" {
+				return
+			}
+			img := ev.Data.Image
+			if ev.Data.Tag != "" {
+				img += ":" + ev.Data.Tag
+			}
+			mu.Lock()
+			image[cs+ev.Data.Project+"/stage/"+ev.Data.Stage+"/service/"+ev.Data.Service] = img
+			mu.Unlock()
+		})
+		return rewrite(record, route("GET", cs+"*"), func(r *http.Request, a *Answer) {
+			mu.Lock()
+			img := image[r.URL.Path]
+			mu.Unlock()
+			if img != "" {
+				a.JSON(func(m map[string]any) { m["deployedImage"] = img })
+			}
+		})
+	}}
+
+// emptyBridgeCredentials stores bridge credentials with an empty user or password: the gateway's
+// own refusal is answered 200, and the credentials read back are the empty ones.
+var emptyBridgeCredentials = Fault{Name: "bridge credentials with an empty password or user accepted and stored", Check: contract.CheckStatusExpected, Labels: "Op:configureBridge",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		var mu sync.Mutex
+		var stored map[string]any // the empty credentials, once accepted
+		const path = "/api/v1/config/bridge"
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != path {
+				next.ServeHTTP(w, r)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			var c struct{ User, Password *string }
+			switch {
+			case r.Method == http.MethodPost && json.Unmarshal(readBody(r), &c) == nil && c.User != nil && c.Password != nil && (*c.User == "" || *c.Password == ""):
+				stored = map[string]any{"user": *c.User, "password": *c.Password}
+				writeJSON(w, http.StatusOK, "")
+			case r.Method == http.MethodPost:
+				stored = nil
+				next.ServeHTTP(w, r)
+			case r.Method == http.MethodGet && stored != nil:
+				writeJSON(w, http.StatusOK, stored)
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}}

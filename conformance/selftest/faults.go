@@ -405,8 +405,7 @@ func Faults() []Fault {
 					if r.Method == "POST" && r.URL.Path == "/api/v1/event" && json.Unmarshal(readBody(r), &ev) == nil {
 						if _, isObject := ev["extensions"].(map[string]any); ev["extensions"] != nil && !isObject {
 							delete(ev, "extensions")
-							b, _ := json.Marshal(ev)
-							r.Body, r.ContentLength = readerOf(b), int64(len(b))
+							setJSONBody(r, ev)
 						}
 					}
 				})
@@ -632,7 +631,7 @@ func Faults() []Fault {
 				})
 			}},
 		{Name: "the log websocket closed without a log message with terminate: true", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
-			Wrap: func(next http.Handler, _ *Harness) http.Handler { return unterminatedLogs(next) }},
+			Wrap: func(next http.Handler, h *Harness) http.Handler { return unterminatedLogs(next, h) }},
 		{Name: "the project list refused with a trailing slash", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("GET", "/api/configuration-service/v1/project/"), func(_ *http.Request, a *Answer) {
@@ -977,17 +976,32 @@ func leakUp(next http.Handler) http.Handler {
 }
 
 // unterminatedLogs relays the gateway's log websocket with every message's terminate cleared, and
-// closes it normally once the gateway's stream ends: a log stream that never says it is done.
-func unterminatedLogs(next http.Handler) http.Handler {
-	var once sync.Once
+// closes it normally once the gateway's stream ends: a log stream that never says it is done. The
+// relay's own listener ends with the harness.
+func unterminatedLogs(next http.Handler, h *Harness) http.Handler {
+	var mu sync.Mutex
 	var srv *httptest.Server
+	relay := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		if srv == nil {
+			srv = httptest.NewServer(next)
+		}
+		return srv.URL
+	}
+	h.OnClose(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if srv != nil {
+			srv.Close()
+		}
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/api/websocket" || r.Header.Get("Token") == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		once.Do(func() { srv = httptest.NewServer(next) })
-		up, _, err := websocket.DefaultDialer.DialContext(r.Context(), "ws"+strings.TrimPrefix(srv.URL, "http")+r.URL.Path, http.Header{"Token": r.Header.Values("Token")})
+		up, _, err := websocket.DefaultDialer.DialContext(r.Context(), "ws"+strings.TrimPrefix(relay(), "http")+r.URL.Path, http.Header{"Token": r.Header.Values("Token")})
 		if err != nil {
 			next.ServeHTTP(w, r)
 			return

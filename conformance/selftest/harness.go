@@ -45,7 +45,11 @@ type Harness struct {
 	cost     int           // the least bcrypt cost of the users file
 	restarts chan struct{} // closed when the harness closes: ends the restart watch
 	stopEcho func()
+	closers  []func() // what the fault started for the harness, ended by Close
 }
+
+// OnClose has Close run f once the gateway has stopped (for what a fault starts beside it).
+func (h *Harness) OnClose(f func()) { h.closers = append(h.closers, f) }
 
 // Options vary the reference gateway a harness runs.
 type Options struct {
@@ -238,6 +242,9 @@ func (h *Harness) Close() {
 	h.g.Close()
 	h.errLog.Close()
 	h.stopEcho()
+	for _, f := range h.closers {
+		f()
+	}
 }
 
 // SelfTestSeed is the seed of the generated requests in every suite run of the self-test.

@@ -55,9 +55,8 @@ func listFaults() []Fault {
 						if i == 0 {
 							continue
 						}
-						b, _ := json.Marshal(rem)
 						q := subRequest(r, http.MethodPost, base+"/remediation")
-						q.Body, q.ContentLength = readerOf(b), int64(len(b))
+						setJSONBody(q, rem)
 						q.Header.Set("Content-Type", "application/json")
 						next.ServeHTTP(httptest.NewRecorder(), q)
 					}

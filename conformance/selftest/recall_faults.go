@@ -206,8 +206,7 @@ func eventFaults() []Fault {
 					return
 				}
 				change(ev)
-				b, _ := json.Marshal(ev)
-				r.Body, r.ContentLength = readerOf(b), int64(len(b))
+				setJSONBody(r, ev)
 			})
 		}
 	}
@@ -231,8 +230,7 @@ func eventFaults() []Fault {
 						return // a body the gateway refuses stays as it is
 					}
 					delete(req, "labels")
-					b, _ := json.Marshal(req)
-					r.Body, r.ContentLength = readerOf(b), int64(len(b))
+					setJSONBody(r, req)
 				})
 			}},
 		{Name: "an event sent without a specversion stored as specversion 1.0", Check: contract.CheckBehaviour, Labels: "Op:sendEvent", Level: grade.Should,
@@ -299,8 +297,7 @@ func eventFaults() []Fault {
 					}
 					if _, err := time.Parse(time.DateOnly, t[:10]); err == nil {
 						ev["time"] = t[:10] + "T00:00:00Z"
-						b, _ := json.Marshal(ev)
-						r.Body, r.ContentLength = readerOf(b), int64(len(b))
+						setJSONBody(r, ev)
 					}
 				})
 			}},

@@ -75,8 +75,7 @@ func goSwaggerAnswers(next http.Handler, h *Harness) http.Handler {
 			return
 		case r.Method == http.MethodPost && r.URL.Path == "/api/configuration-service/v1/project" && json.Unmarshal(readBody(r), &p) == nil && isList(p["stages"]):
 			delete(p, "stages")
-			b, _ := json.Marshal(p)
-			r.Body, r.ContentLength = readerOf(b), int64(len(b))
+			setJSONBody(r, p)
 		}
 		answers.ServeHTTP(w, r)
 	})

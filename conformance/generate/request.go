@@ -60,6 +60,10 @@ func Draw(t *rapid.T, op *specs.Operation, known Known, violate bool) Input {
 			in.PathParams[p.Name] = pathValue(t, p, label, known)
 			continue
 		}
+		if need, ok := upstreamRequires[op.ID()+"."+p.Name]; ok {
+			in.set(p, []string{need(t, label, known)})
+			continue
+		}
 		if !p.Required && !rapid.Bool().Draw(t, label+"#present") {
 			continue
 		}

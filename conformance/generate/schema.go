@@ -29,6 +29,20 @@ type Known map[string][]string
 // with a 500 that facts §10 lists as permitted.
 var upstreamValues = map[string][]string{"deploymentStrategies": {"direct", "duplicate"}}
 
+// upstreamRequires are the optional parameters upstream answers 500 without, as a client gives
+// them: upstream 0.7.3's datastore refuses getEventsByType without a filter naming data.project
+// or shkeptncontext ("must provide a filter containing ..."), so every drawn query gives one on a
+// project (the world's, or any name), and the suite's own check without a filter is a SHOULD.
+var upstreamRequires = map[string]func(t *rapid.T, label string, known Known) string{
+	"getEventsByType.filter": func(t *rapid.T, label string, known Known) string {
+		project := identifier.Draw(t, label+"#project")
+		if ps := known["project"]; len(ps) > 0 && rapid.Bool().Draw(t, label+"#known") {
+			project = rapid.SampledFrom(ps).Draw(t, label+"#knownProject")
+		}
+		return "data.project:" + project
+	},
+}
+
 // maxDepth bounds how deep nested objects and arrays are drawn.
 const maxDepth = 4
 

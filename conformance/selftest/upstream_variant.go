@@ -17,6 +17,9 @@ import (
 // written with a leading slash (0.7.3's configuration-service lists the files it walks as
 // "/name": it cuts the directory's path without its leading slash out of each file's path).
 //
+// Its datastore's getEventsByType refuses a query whose filter names neither data.project nor
+// shkeptncontext with a 500 (0.7.3's validateFilter).
+//
 // Its project internals as well: an internal create makes no stage (the body's stages ignored),
 // a project's shipyard field left empty, and an internal update refused with 400 without git
 // credentials (0.7.3 pushes to the remote).
@@ -70,6 +73,9 @@ func goSwaggerAnswers(next http.Handler, h *Harness) http.Handler {
 		switch {
 		case r.Header.Get("x-token") != h.currentToken():
 			// Unauthenticated: the gateway's own answer (upstream's front authenticates first).
+		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/event/type/") && !namesProjectOrContext(r.URL.Query().Get("filter")):
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"code": 500, "message": "must provide a filter containing at least one of the following properties: 'data.project' or 'shkeptncontext'"})
+			return
 		case r.Method == http.MethodPut && projectInternal.MatchString(r.URL.Path) && json.Unmarshal(readBody(r), &p) == nil && p["gitToken"] == nil:
 			writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "Project not updated as Git credentials were missing"})
 			return
@@ -86,6 +92,18 @@ var (
 	projectInternal       = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+$`)
 	createdForService     = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+/stage/[^/]+/service/[^/]+/(approval|remediation)$`)
 )
+
+// namesProjectOrContext says a getEventsByType filter ("k:v AND k:v") gives data.project or
+// shkeptncontext a value.
+func namesProjectOrContext(filter string) bool {
+	for cond := range strings.SplitSeq(filter, " AND ") {
+		k, v, _ := strings.Cut(cond, ":")
+		if (k == "data.project" || k == "shkeptncontext") && v != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // nullEmptyLists writes every empty list in v as null, as a nil Go slice is written.
 func nullEmptyLists(v any) {

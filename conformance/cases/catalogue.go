@@ -140,6 +140,20 @@ func apiService() []Case {
 		{Op: "sendEvent", Title: "keep the Keptn context an event carries when it is a UUID", Needs: NeedsProject,
 			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "{{.NewContext}}", "data": {"project": "{{.Project}}"}}`,
 			Status: s(200), Expect: []Expectation{Eq("/keptnContext", "{{.NewContext}}")}},
+		// RFC 4122 §3: a UUID's hex digits are case-insensitive on input (upstream keeps any context
+		// its UUID parser takes, upper case too).
+		{Op: "sendEvent", Title: "keep the Keptn context an event carries when it is a UUID in upper case, and store the event under it", Needs: NeedsProject,
+			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "{{upper .NewContext}}", "data": {"project": "{{.Project}}"}}`,
+			Status: s(200), Expect: []Expectation{EqFold("/keptnContext", "{{.NewContext}}")},
+			Grade:  grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 4122 §3: the hex digits of a UUID are case-insensitive on input; facts §5: POST /event keeps a UUID shkeptncontext")},
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200), Expect: []Expectation{Eq("/totalCount", "1")}}}},
+		// An event sent with the id of one stored already: api-service gives every event its own id
+		// (upstream: a new UUID), so the second is stored under its own Keptn context too.
+		{Op: "sendEvent", Title: "store an event that carries the id of an event stored before under the new Keptn context it answers", Needs: NeedsEvent,
+			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "id": "{{.EventID}}", "data": {"project": "{{.Project}}", "marker": "again"}}`,
+			Status: s(200), Grade: onSpec("sendEvent", "200 eventContext: the event is accepted under the Keptn context answered, where the datastore then has it"),
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
+				Expect: []Expectation{Eq("/totalCount", "1"), Eq("/events/0/data/marker", "again")}}}},
 		{Op: "sendEvent", Title: "answer a UUID Keptn context for an event whose shkeptncontext is not a UUID, and store the event under it", Needs: NeedsProject,
 			Body:   `{"type": "{{.EventType}}", "source": "keptn-conformance", "shkeptncontext": "keptn-conformance", "data": {"project": "{{.Project}}"}}`,
 			Status: s(200), Expect: []Expectation{UUID("/keptnContext")},
@@ -272,6 +286,12 @@ func apiService() []Case {
 				Expect: []Expectation{Includes("/events/*/data/labels/buildId", "1")}}}},
 		{Op: "triggerEvaluation", Title: "answer 400 for a timeframe that is not a duration", Needs: NeedsService,
 			Body: `{"timeframe": "soon"}`, Status: s(400)},
+		{Op: "triggerEvaluation", Title: "answer 400 for an evaluation whose end comes before its start", Needs: NeedsService,
+			Body: `{"start": "2020-08-01T10:05:00", "end": "2020-08-01T10:00:00"}`, Status: s(400),
+			Grade: onSpec("triggerEvaluation", "400: a window that ends before it starts is no evaluation (upstream's api-service refuses an end less than a minute after the start)")},
+		{Op: "triggerEvaluation", Title: "answer 400 for an evaluation whose end is its start", Needs: NeedsService,
+			Body: `{"start": "2020-08-01T10:00:00", "end": "2020-08-01T10:00:00"}`, Status: s(400),
+			Grade: recommend("an evaluation of no time has no data to evaluate; upstream's api-service refuses an end less than a minute after the start")},
 		{Op: "triggerEvaluation", Title: "refuse an evaluation in an unknown stage with 400 or 404", Needs: NeedsService,
 			Params: map[string]string{"stageName": "{{.Missing}}"}, Body: "requests/triggerEvaluation.json", Status: s(400, 404)},
 
@@ -704,6 +724,10 @@ func mongodbDatastore() []Case {
 		{Op: "getEventsByType", Title: "answer only the events of a type that match the filter", Needs: NeedsEvent | NeedsEventPair,
 			Query: map[string]string{"filter": "data.project:{{.Project}} AND data.service:{{.Service}}"}, Status: s(200),
 			Expect: []Expectation{Len("/events", 1), Eq("/events/0/id", "{{.EventID}}")}},
+		{Op: "getEventsByType", Title: "read a filter value with commas as alternatives (data.service:<service>,<other>)", Needs: NeedsEvent | NeedsEventPair,
+			Query: map[string]string{"filter": "data.project:{{.Project}} AND data.service:{{.Service}},{{.Missing}}"}, Status: s(200),
+			Expect: []Expectation{Len("/events", 1), Eq("/events/0/id", "{{.EventID}}")},
+			Grade:  recommend("the spec documents a filter value's commas as alternatives, as upstream's datastore reads them ($in); the bridge filters by several stages so")},
 		{Op: "getEventsByType", Title: "answer every event of the type when no filter is given", Needs: NeedsEvent | NeedsEventPair, Status: s(200),
 			Expect: []Expectation{Len("/events", 3), Every("/events/*/type", "{{.EventType}}"), Includes("/events/*/id", "{{.EventID}}")},
 			Grade: recommend("the spec makes filter optional; upstream 0.7.3's datastore answers a query without a filter naming data.project or shkeptncontext 500 " +

@@ -70,6 +70,9 @@ func EqOrAbsent(path, v string) Expectation {
 	return Expectation{Path: path, Kind: "eqorabsent", Value: v}
 }
 
+// EqFold: the string at path is v, upper or lower case alike.
+func EqFold(path, v string) Expectation { return Expectation{Path: path, Kind: "eqfold", Value: v} }
+
 // NotValue: no value at path is v (there may be none).
 func NotValue(path, v string) Expectation { return Expectation{Path: path, Kind: "notvalue", Value: v} }
 
@@ -157,6 +160,10 @@ func (e Expectation) check(doc any, w *World) (string, error) {
 	case "eqorabsent":
 		if len(got) > 1 || len(got) == 1 && vals[0] != want {
 			return fmt.Sprintf("%s, when answered, must be %q, is %s", e.Path, want, short()), nil
+		}
+	case "eqfold":
+		if len(got) != 1 || !strings.EqualFold(vals[0], want) {
+			return fmt.Sprintf("%s must be %q (in either case), is %s", e.Path, want, short()), nil
 		}
 	case "notvalue":
 		if slices.Contains(vals, want) {

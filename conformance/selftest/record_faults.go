@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
@@ -169,3 +170,79 @@ var emptyBridgeCredentials = Fault{Name: "bridge credentials with an empty passw
 			}
 		})
 	}}
+
+// helperFaults are the tenth batch's escapes: a Keptn context in upper case taken for no UUID,
+// an event's own id kept (the datastore then keeps only the first of two), a filter's comma
+// alternatives read as one value, an evaluation window that ends before or at its start taken.
+func helperFaults() []Fault {
+	const eventRoute = "/api/v1/event"
+	evaluation := func(change func(req map[string]any, start, end time.Time)) func(http.Handler, *Harness) http.Handler {
+		return func(next http.Handler, _ *Harness) http.Handler {
+			return before(next, func(r *http.Request) {
+				var req map[string]any
+				if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/evaluation") || json.Unmarshal(readBody(r), &req) != nil {
+					return
+				}
+				s, _ := req["start"].(string)
+				e, _ := req["end"].(string)
+				start, err1 := time.Parse("2006-01-02T15:04:05", s)
+				end, err2 := time.Parse("2006-01-02T15:04:05", e)
+				if err1 == nil && err2 == nil {
+					change(req, start, end)
+					setJSONBody(r, req)
+				}
+			})
+		}
+	}
+	return []Fault{
+		{Name: "a Keptn context in upper case taken for no UUID (a new one made)", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					var ev map[string]any
+					if r.Method != http.MethodPost || r.URL.Path != eventRoute || json.Unmarshal(readBody(r), &ev) != nil {
+						return
+					}
+					if c, _ := ev["shkeptncontext"].(string); c != "" && c != strings.ToLower(c) {
+						delete(ev, "shkeptncontext")
+						setJSONBody(r, ev)
+					}
+				})
+			}},
+		{Name: "an event's own id kept, so that the datastore keeps only the first of two events with it", Check: contract.CheckBehaviour, Labels: "Op:sendEvent",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					var ev struct{ ID string }
+					if r.Method == http.MethodPost && r.URL.Path == eventRoute && json.Unmarshal(readBody(r), &ev) == nil && ev.ID != "" {
+						status, body := serve(next, r, "/api/mongodb-datastore/event")
+						if status == http.StatusOK && strings.Contains(string(body), `"id":"`+ev.ID+`"`) {
+							writeJSON(w, http.StatusOK, map[string]any{"keptnContext": uuid(), "token": uuid()})
+							return
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a filter value's commas read as part of one value, not as alternatives", Check: contract.CheckBehaviour, Labels: "Op:getEventsByType", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					q := r.URL.Query()
+					if f := q.Get("filter"); strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/event/type/") && strings.Contains(f, ",") {
+						q.Set("filter", strings.ReplaceAll(f, ",", ";"))
+						r.URL.RawQuery = q.Encode()
+					}
+				})
+			}},
+		{Name: "an evaluation whose end comes before its start taken (start and end swapped)", Check: contract.CheckStatusExpected, Labels: "Op:triggerEvaluation",
+			Wrap: evaluation(func(req map[string]any, start, end time.Time) {
+				if end.Before(start) {
+					req["start"], req["end"] = req["end"], req["start"]
+				}
+			})},
+		{Name: "an evaluation whose end is its start taken (a minute added)", Check: contract.CheckStatusExpected, Labels: "Op:triggerEvaluation", Level: grade.Should,
+			Wrap: evaluation(func(req map[string]any, start, end time.Time) {
+				if end.Equal(start) {
+					req["end"] = end.Add(time.Minute).Format("2006-01-02T15:04:05")
+				}
+			})},
+	}
+}

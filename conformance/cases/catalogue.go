@@ -261,6 +261,9 @@ func apiService() []Case {
 			{Op: "getProjectService", Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.Service}}"), Len("/stageInfo", 2)}},
 			{Op: "getProjectServices", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Includes("/services/*/serviceName", "{{.NewName}}")}},
 		}})
+	out = append(out, Case{Op: "createService", Title: "list a second service after the first (getProjectServices in the order they were made)", Needs: NeedsService,
+		Body: `{"serviceName": "{{.NewName}}"}`, Status: s(200), Grade: recommend("clients list a project's services as upstream does, in the order they were made (0.7.3 walks its stages' services in that order)"),
+		Probes: []Probe{{Op: "getProjectServices", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Eq("/services/0/serviceName", "{{.Service}}"), Eq("/services/1/serviceName", "{{.NewName}}")}}}})
 	out = append(out, Case{Op: "createService", Title: "refuse a service name that is not lower case letters, digits and dashes with 400 at once", Needs: NeedsProject,
 		Body: `{"serviceName": "Not_Valid"}`, Status: s(400), Grade: recommend(validNames)})
 	out = append(out, async(Case{Op: "createService", Title: "refuse a service in an unknown project with 400 or 404",
@@ -443,6 +446,7 @@ func configurationService() []Case {
 		{Op: "createStageInternal", Title: "create a stage, listed after the stages the project has", Needs: NeedsProject, Body: "requests/createStageInternal.json", Status: s(204),
 			Probes: []Probe{{Op: "getStage", Params: map[string]string{"stageName": "{{.NewName}}"}, Status: s(200), Expect: []Expectation{Eq("/stageName", "{{.NewName}}")}},
 				{Op: "getStages", Status: s(200), Expect: []Expectation{Eq("/stages/0/stageName", "{{.Stage}}"), Eq("/stages/2/stageName", "{{.NewName}}")}}}},
+		{Op: "createStageInternal", Title: "answer 400 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Body: "requests/createStageInternal.json", Status: s(400)},
 		{Op: "createStageInternal", Title: "answer 400 for a stage that exists", Needs: NeedsProject, Body: "requests/updateStageInternal.json", Status: s(400)},
 		{Op: "getStage", Title: "answer the stage with its services", Needs: NeedsService, Status: s(200),
 			Expect: []Expectation{Eq("/stageName", "{{.Stage}}"), Eq("/services/0/serviceName", "{{.Service}}")}},
@@ -491,6 +495,8 @@ func configurationService() []Case {
 		{Op: "getApproval", Title: "answer an approval by its event id", Needs: NeedsApproval, Status: s(200),
 			Expect: []Expectation{Eq("/eventId", "{{.ApprovalID}}"), Eq("/keptnContext", "{{.ApprovalContext}}")}},
 		{Op: "getApproval", Title: "answer 404 for an unknown approval", Needs: NeedsService, Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(404)},
+		// An approval is named by its event id: its Keptn context names none (upstream matches the id alone).
+		{Op: "getApproval", Title: "answer 404 for the Keptn context of an approval, which is not its id", Needs: NeedsApproval, Params: map[string]string{"approvalID": "{{.ApprovalContext}}"}, Status: s(404)},
 		{Op: "closeApproval", Title: "close an approval", Needs: NeedsApproval, Status: s(200),
 			Probes: []Probe{{Op: "getApproval", Status: s(404)}, {Op: "getApprovals", Status: s(200), Expect: []Expectation{Zero("/totalCount")}}}},
 		// Two approvals of one service: each answered and closed by its own event id.
@@ -531,6 +537,10 @@ func configurationService() []Case {
 		// Both are documented: upstream 0.7.3 answers 200 with an empty list for a known service.
 		{Op: "getRemediationsForContext", Title: "answer no remediation for a Keptn context without remediations (404, or 200 and an empty list)", Needs: NeedsService,
 			Params: map[string]string{"keptnContext": "{{.NewContext}}"}, Status: s(200, 404), Expect: []Expectation{Zero("/remediations"), Zero("/totalCount")}},
+		// A proper prefix of a context with remediations names another context, which has none.
+		{Op: "getRemediationsForContext", Title: "answer no remediation for a proper prefix of a Keptn context with remediations (404, or 200 and an empty list)", Needs: NeedsRemediation,
+			Params: map[string]string{"keptnContext": "{{slice .RemediationContext 0 8}}"}, Status: s(200, 404), Expect: []Expectation{Zero("/remediations"), Zero("/totalCount")},
+			Grade: onSpec("getRemediationsForContext", "200: the remediations of the Keptn context the path names (upstream compares contexts whole)")},
 		{Op: "getRemediationsForContext", Title: "answer 400 for a page size of 0", Needs: NeedsRemediation, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
 		atMaximum("getRemediationsForContext", NeedsRemediation, "pageSize", nil, Eq("/totalCount", "1")),
 		{Op: "closeRemediations", Title: "close the remediations of a Keptn context", Needs: NeedsRemediation, Status: s(200),
@@ -626,6 +636,12 @@ func configurationService() []Case {
 		Grade:  grade.Grade{Level: grade.Must, Source: grade.Docs("keptn CLI: keptn add-resource uploads a file of any size as a base64 resource (facts §8); resourceContent has no maximum length (specs)")},
 		Status: s(201), Expect: []Expectation{Has("/version")},
 		Probes: []Probe{{Op: "getProjectResource", Params: newURI, Status: s(200), Expect: []Expectation{Eq("/resourceContent", "{{b64 large}}")}}}})
+	// A URI given with a leading slash (keptn add-resource --resourceUri=/slo.yaml) names the file
+	// without it (upstream joins it below the level's directory).
+	out = append(out, Case{Op: "postProjectResources", Title: "add a resource whose URI has a leading slash as the URI without it", Needs: NeedsProject,
+		Body:   `{"resources": [{"resourceURI": "/{{.NewResourceURI}}", "resourceContent": "{{b64 "added by keptn-conformance"}}"}]}`,
+		Status: s(201), Grade: recommend("upstream's configuration-service stores /name as name (it joins the URI below the level's directory), and clients (keptn add-resource --resourceUri) may send either"),
+		Probes: []Probe{{Op: "getProjectResource", Params: map[string]string{"resourceURI": "{{.NewResourceURI}}"}, Status: s(200), Expect: []Expectation{Eq("/resourceContent", `{{b64 "added by keptn-conformance"}}`)}}}})
 	// Base64's standard alphabet (RFC 4648 §4) holds + and /, which any binary file's encoding
 	// (a Helm chart's) has: "+/8=" is the bytes fb ff.
 	out = append(out, Case{Op: "postProjectResources", Title: "add a resource whose base64 content holds + and / (the standard alphabet) and answer it back as sent", Needs: NeedsProject,

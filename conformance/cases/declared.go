@@ -225,6 +225,7 @@ func Declarations() ([]Declared, error) {
 	for _, lc := range ListScopeChecks() {
 		out = append(out, Declared{Profile: ProfileCore, Text: lc.Name(), Grade: listScopeGrade})
 	}
+	out = append(out, Declared{Profile: ProfileCore, Text: NamesakeCheck{}.Name(), Grade: namesakeGrade})
 	ops, err := specs.AllOperations()
 	if err != nil {
 		return nil, err

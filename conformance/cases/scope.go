@@ -261,3 +261,62 @@ func (e *Env) RunListScope(ctx context.Context, c ListScopeCheck) (Result, error
 	}
 	return res, nil
 }
+
+// A stage and a service named as the stage (both valid names) are two levels: a resource of the
+// service's defaults is no resource of the stage, even under the same URI (upstream keeps the
+// service's files in a directory of its name, the stage's at the top). A store that keys both
+// levels by the name overwrites one with the other.
+
+// NamesakeCheck writes one URI at a stage and at the defaults of a service named as the stage.
+type NamesakeCheck struct{}
+
+var namesakeGrade = grade.Grade{Level: grade.Must, Source: grade.Spec("configuration-service /project/{projectName}/stage/{stageName}/resource/{resourceURI} and " +
+	"/project/{projectName}/service/{serviceName}/resource/{resourceURI}: a stage's resources and a service's default resources are separate levels")}
+
+// Name is the check's spec text.
+func (NamesakeCheck) Name() string {
+	return Sentence("getStageResource", namesakeGrade, "answer the stage's own resource after the defaults of a service named as the stage got one under the same URI, and the service's its own")
+}
+
+// RunNamesake runs the check.
+func (e *Env) RunNamesake(ctx context.Context) (Result, error) {
+	var res Result
+	w, cleanup, err := e.Build(ctx, NeedsProject)
+	if err != nil {
+		return res, err
+	}
+	defer cleanup()
+	cs := "/api/configuration-service/v1/project/" + w.Project
+	if err := e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service", map[string]string{"serviceName": w.Stage}); err != nil {
+		return res, err
+	}
+	levels := []struct{ op, write, content string }{
+		{"getStageResource", cs + "/stage/" + w.Stage, "the stage's own"},
+		{"getServiceDefaultResource", cs + "/service/" + w.Stage, "the defaults of the service named as the stage"},
+	}
+	for _, l := range levels {
+		body := map[string]any{"resources": []map[string]string{{"resourceURI": w.NewResourceURI, "resourceContent": B64(l.content)}}}
+		if err := e.setup(ctx, "POST", l.write+"/resource", body); err != nil {
+			return res, err
+		}
+	}
+	for _, l := range levels {
+		ex, err := e.send(ctx, Case{Op: l.op, Auth: AuthToken, Params: map[string]string{"serviceName": w.Stage, "resourceURI": w.NewResourceURI}}, w)
+		if err != nil {
+			return res, err
+		}
+		res.Exchanges = append(res.Exchanges, ex)
+		problems := append(contract.ValidateResponse(ex), statusProblems(ex, []int{http.StatusOK}, false)...)
+		res.Problems = append(res.Problems, problems...)
+		if (Result{Problems: problems}).Failed() {
+			return res, nil
+		}
+		var got struct{ ResourceContent string }
+		_ = json.Unmarshal(ex.RespBody, &got)
+		if got.ResourceContent != B64(l.content) {
+			res.Problems = append(res.Problems, contract.Problem{Check: contract.CheckBehaviour, Message: fmt.Sprintf(
+				"%s answered %s with content %q, want %q (%s): the stage %s and the service %s are kept as one level", l.op, w.NewResourceURI, got.ResourceContent, B64(l.content), l.content, w.Stage, w.Stage)})
+		}
+	}
+	return res, nil
+}

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
+	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 )
 
 // listFaults are bugs of list handlers written by hand into gateways that the suite once let
@@ -129,3 +131,101 @@ var neighboursListed = Fault{Name: "a resource list taking in the resources of a
 			_, _ = w.Write(b.Bytes())
 		})
 	}}
+
+// configFaults are the tenth batch's configuration-service escapes: an approval found by its Keptn
+// context too, remediations found by a prefix of their context, a service's defaults keyed like
+// the stage of its name, an unknown project's stage answered 404, the project's services listed
+// newest first, a URI's leading slash refused.
+func configFaults() []Fault {
+	const approval, remediation = "/approval/", "/remediation/"
+	// itemsOf is the service's list (approvals or remediations) an item path belongs to.
+	itemsOf := func(next http.Handler, r *http.Request, key string) []map[string]any {
+		base, _, _ := strings.Cut(r.URL.Path, key)
+		_, body := serve(next, r, base+strings.TrimSuffix(key, "/"))
+		var doc map[string][]map[string]any
+		_ = json.Unmarshal(body, &doc)
+		return doc[strings.Trim(key, "/")+"s"]
+	}
+	return []Fault{
+		{Name: "getApproval finding an approval by its Keptn context as well as by its id", Check: contract.CheckStatusExpected, Labels: "Op:getApproval",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if _, id, ok := strings.Cut(r.URL.Path, approval); ok && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, cs) {
+						for _, it := range itemsOf(next, r, approval) {
+							if it["keptnContext"] == id {
+								writeJSON(w, http.StatusOK, it)
+								return
+							}
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "getRemediationsForContext finding the remediations of every context the given one begins", Check: contract.CheckBehaviour, Labels: "Op:getRemediationsForContext",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if _, ctx, ok := strings.Cut(r.URL.Path, remediation); ok && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, cs) {
+						var found []map[string]any
+						for _, it := range itemsOf(next, r, remediation) {
+							if c, _ := it["keptnContext"].(string); strings.HasPrefix(c, ctx) {
+								found = append(found, it)
+							}
+						}
+						if len(found) > 0 {
+							writeJSON(w, http.StatusOK, map[string]any{"remediations": found, "totalCount": len(found), "pageSize": 20, "nextPageKey": "0"})
+							return
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a service's defaults keyed like the stage of its name (a default resource answered as the stage's)", Check: contract.CheckBehaviour, Labels: "Feature:ListScope",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					// .../project/<p>/stage/<s>/resource/<uri>: the defaults of service <s> under <uri>.
+					level, uri, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, cs), "/resource/")
+					seg := strings.Split(level, "/")
+					if ok && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, cs) && len(seg) == 3 && seg[1] == "stage" {
+						if status, body := serve(next, r, cs+seg[0]+"/service/"+seg[2]+"/resource/"+uri); status == http.StatusOK {
+							w.Header().Set("Content-Type", "application/json")
+							_, _ = w.Write(body)
+							return
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "an internal stage create for an unknown project answered 404", Check: contract.CheckStatusExpected, Labels: "Op:createStageInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, cs) && strings.HasSuffix(r.URL.Path, "/stage")
+				}, func(_ *http.Request, a *Answer) {
+					if a.Status == http.StatusBadRequest && strings.Contains(string(a.Body), "does not exist") {
+						a.Status = http.StatusNotFound
+					}
+				})
+			}},
+		{Name: "a project's services listed newest first", Check: contract.CheckBehaviour, Labels: "Op:createService", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					return r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, cs) && strings.HasSuffix(r.URL.Path, "/service") && !strings.Contains(r.URL.Path, "/stage/")
+				}, func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						if items, ok := m["services"].([]any); ok {
+							slices.Reverse(items)
+						}
+					})
+				})
+			}},
+		{Name: "a resource URI with a leading slash refused", Check: contract.CheckStatusExpected, Labels: "Op:postProjectResources", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/resource") && slices.ContainsFunc(postedResources(r), func(p postedResource) bool { return strings.HasPrefix(p.ResourceURI, "/") }) {
+						writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "resourceURI must not begin with /"})
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+	}
+}

@@ -91,6 +91,9 @@ var _ = Describe("Keptn API contract", Label(report.ProfileLabel+cases.ProfileCo
 				checkBuilt(env.RunListScope(ctx, lc))
 			})
 		}
+		It(cases.NamesakeCheck{}.Name(), Label("Op:getStageResource", "Feature:ListScope"), func(ctx SpecContext) {
+			checkBuilt(env.RunNamesake(ctx))
+		})
 	})
 
 	Describe("gateway", func() {

@@ -132,7 +132,7 @@ var neighboursListed = Fault{Name: "a resource list taking in the resources of a
 		})
 	}}
 
-// configFaults are the tenth batch's configuration-service escapes: an approval found by its Keptn
+// configFaults are the ninth batch's configuration-service escapes: an approval found by its Keptn
 // context too, remediations found by a prefix of their context, a service's defaults keyed like
 // the stage of its name, an unknown project's stage answered 404, the project's services listed
 // newest first, a URI's leading slash refused.

@@ -171,10 +171,11 @@ var emptyBridgeCredentials = Fault{Name: "bridge credentials with an empty passw
 		})
 	}}
 
-// helperFaults are the tenth batch's escapes: a Keptn context in upper case taken for no UUID,
-// an event's own id kept (the datastore then keeps only the first of two), a filter's comma
-// alternatives read as one value, an evaluation window that ends before or at its start taken.
-func helperFaults() []Fault {
+// inputFaults are the ninth batch's api-service and datastore escapes: a Keptn context in upper
+// case taken for no UUID, an event's own id kept (the datastore then keeps only the first of two),
+// a filter's comma alternatives read as one value, an evaluation window that ends before or at
+// its start taken.
+func inputFaults() []Fault {
 	const eventRoute = "/api/v1/event"
 	evaluation := func(change func(req map[string]any, start, end time.Time)) func(http.Handler, *Harness) http.Handler {
 		return func(next http.Handler, _ *Harness) http.Handler {

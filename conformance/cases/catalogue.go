@@ -261,9 +261,10 @@ func apiService() []Case {
 			{Op: "getProjectService", Status: s(200), Expect: []Expectation{Eq("/serviceName", "{{.Service}}"), Len("/stageInfo", 2)}},
 			{Op: "getProjectServices", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Includes("/services/*/serviceName", "{{.NewName}}")}},
 		}})
-	out = append(out, Case{Op: "createService", Title: "list a second service after the first (getProjectServices in the order they were made)", Needs: NeedsService,
+	out = append(out, Case{Op: "createService", Title: "list a second service after the first (getProjectServices and getStageServices in the order they were made)", Needs: NeedsService,
 		Body: `{"serviceName": "{{.NewName}}"}`, Status: s(200), Grade: recommend("clients list a project's services as upstream does, in the order they were made (0.7.3 walks its stages' services in that order)"),
-		Probes: []Probe{{Op: "getProjectServices", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Eq("/services/0/serviceName", "{{.Service}}"), Eq("/services/1/serviceName", "{{.NewName}}")}}}})
+		Probes: []Probe{{Op: "getProjectServices", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Eq("/services/0/serviceName", "{{.Service}}"), Eq("/services/1/serviceName", "{{.NewName}}")}},
+			{Op: "getStageServices", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2"), Eq("/services/0/serviceName", "{{.Service}}"), Eq("/services/1/serviceName", "{{.NewName}}")}}}})
 	out = append(out, Case{Op: "createService", Title: "refuse a service name that is not lower case letters, digits and dashes with 400 at once", Needs: NeedsProject,
 		Body: `{"serviceName": "Not_Valid"}`, Status: s(400), Grade: recommend(validNames)})
 	out = append(out, async(Case{Op: "createService", Title: "refuse a service in an unknown project with 400 or 404",
@@ -377,6 +378,8 @@ func configurationService() []Case {
 			Query: map[string]string{"pageSize": "1"}, Status: s(200), Expect: []Expectation{Len("/projects", 1)}},
 		{Op: "getProjects", Title: "answer 400 for a page size of 0", Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
 		atMaximum("getProjects", NeedsProject, "pageSize", nil),
+		{Op: "getProjects", Title: "answer a client error for a disableUpstreamSync that is no boolean", Query: map[string]string{"disableUpstreamSync": "maybe"}, Any4xx: true, Negative: true,
+			Grade: recommend("disableUpstreamSync is a boolean (specs); upstream's framework refuses another value (422), and a gateway taking it silently hides a client's typo")},
 		// Upstream's Project has stages, but nothing says an internal create makes them (0.7.3's
 		// does not: shipyard-service then creates each stage): at MUST the project, at SHOULD
 		// its stages too.
@@ -478,7 +481,7 @@ func configurationService() []Case {
 
 		{Op: "createApproval", Title: "store an approval and answer it", Needs: NeedsService, Body: "requests/createApproval.json", Status: s(200),
 			Expect: []Expectation{Eq("/eventId", "{{.NewID}}"), Eq("/keptnContext", "{{.NewContext}}"), Eq("/tag", "0.11.2")},
-			Probes: []Probe{{Op: "getApproval", Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(200), Expect: []Expectation{Eq("/image", "registry.example/keptnexamples/carts")}},
+			Probes: []Probe{{Op: "getApproval", Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(200), Expect: []Expectation{Eq("/image", "registry.example/keptnexamples/carts"), SameTime("/time", "2020-08-01T10:00:00Z")}},
 				{Op: "getStageService", Status: s(200), Expect: []Expectation{Includes("/openApprovals/*/eventId", "{{.NewID}}")}}}},
 		// Upstream documents only 200 (and default) for the POST, and 0.7.3 answers an unknown
 		// service 200, storing nothing: at MUST nothing is stored, the 404 is recommended.
@@ -503,6 +506,10 @@ func configurationService() []Case {
 		{Op: "getApproval", Title: "answer each of two approvals by its own event id", Needs: NeedsApprovalPair, Params: map[string]string{"approvalID": "{{.OtherApprovalID}}"},
 			Status: s(200), Expect: []Expectation{Eq("/eventId", "{{.OtherApprovalID}}"), Eq("/tag", "0.11.2")},
 			Probes: []Probe{{Op: "getApproval", Status: s(200), Expect: []Expectation{Eq("/eventId", "{{.ApprovalID}}"), Eq("/tag", "0.11.1")}}}},
+		{Op: "getStageService", Title: "answer the open approvals in the order they were made, as getApprovals does", Needs: NeedsApprovalPair, Status: s(200),
+			Expect: []Expectation{Eq("/openApprovals/0/eventId", "{{.ApprovalID}}"), Eq("/openApprovals/1/eventId", "{{.OtherApprovalID}}")},
+			Probes: []Probe{{Op: "getApprovals", Status: s(200), Expect: []Expectation{Eq("/approvals/0/eventId", "{{.ApprovalID}}"), Eq("/approvals/1/eventId", "{{.OtherApprovalID}}")}}},
+			Grade:  recommend("the bridge shows a service's open approvals from both; upstream answers both from one list, in the order the approvals were made")},
 		{Op: "closeApproval", Title: "close one of two approvals, leaving the other open", Needs: NeedsApprovalPair, Status: s(200),
 			Probes: []Probe{{Op: "getApproval", Status: s(404)},
 				{Op: "getApprovals", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/approvals/0/eventId", "{{.OtherApprovalID}}")}},
@@ -584,6 +591,14 @@ func configurationService() []Case {
 			Status: s(200), Grade: onSpec("getStageService", "200: ExpandedService.lastEventTypes, the last event of each type (upstream's view writes each event over its type's entry)"),
 			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{
 				EqOrAbsent("/lastEventTypes/sh.keptn.event.configuration.conformance/eventId", "{{.NewID}}")}}}},
+		// A deployment in one stage: the service's stageInfo gives each stage its own image, so the
+		// other stage's (it has none) is not that image.
+		{Op: "handleEventInternal", Title: "set deployedImage in the stageInfo of the stage deployed to only", Needs: NeedsService,
+			Body: "requests/handleEventInternal.json", Status: s(200),
+			Grade: onSpec("getProjectService", "200 ExpandedServiceWithStageInfo: stageInfo, each stage with its own deployedImage (upstream takes each from its stage)"),
+			Probes: []Probe{{Op: "getProjectService", Status: s(200), Expect: []Expectation{
+				NotValue("/stageInfo/[stageName={{.OtherStage}}]/deployedImage", "registry.example/keptnexamples/carts:0.11.2"),
+				NotValue("/stageInfo/[stageName={{.OtherStage}}]/deployedImage", "registry.example/keptnexamples/carts")}}}},
 		// The fixture is a deployment-finished event of image registry.example/keptnexamples/carts, tag 0.11.2.
 		{Op: "handleEventInternal", Title: "set the service's deployedImage to the image and tag of a deployment-finished event (image:tag)", Needs: NeedsService,
 			Body: "requests/handleEventInternal.json", Status: s(200), Grade: recommend(deployedImage),

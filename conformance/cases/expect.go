@@ -81,7 +81,7 @@ func UUID(path string) Expectation { return Expectation{Path: path, Kind: "uuid"
 
 var uuidRE = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
-// resolve returns the values at a path (more than one through "*").
+// resolve returns the values at a path (more than one through "*" or a "[key=value]" selector).
 func resolve(doc any, path string) []any {
 	cur := []any{doc}
 	for _, seg := range strings.Split(strings.Trim(path, "/"), "/") {
@@ -102,6 +102,12 @@ func resolve(doc any, path string) []any {
 			case []any:
 				if seg == "*" {
 					next = append(next, t...)
+				} else if k, v, ok := selector(seg); ok {
+					for _, x := range t {
+						if m, isMap := x.(map[string]any); isMap && scalar(m[k]) == v {
+							next = append(next, x)
+						}
+					}
 				} else if i, err := strconv.Atoi(seg); err == nil && i >= 0 && i < len(t) {
 					next = append(next, t[i])
 				}
@@ -110,6 +116,16 @@ func resolve(doc any, path string) []any {
 		cur = next
 	}
 	return cur
+}
+
+// selector reads a path segment "[key=value]": the elements of an array whose key is value (the
+// stage of a stageInfo list by its name, whatever the list's order).
+func selector(seg string) (key, value string, ok bool) {
+	inner, found := strings.CutPrefix(seg, "[")
+	if inner, found = strings.CutSuffix(inner, "]"); !found {
+		return "", "", false
+	}
+	return strings.Cut(inner, "=")
 }
 
 func scalar(v any) string {

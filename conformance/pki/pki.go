@@ -75,7 +75,21 @@ func SelfSigned(domain string, validity time.Duration) (*Pair, error) {
 }
 
 // WithCA makes a CA and a server certificate for domain signed by it (ECDSA P-256, 90 days).
-func WithCA(domain string) (*Pair, error) {
+func WithCA(domain string) (*Pair, error) { return withCA(serverTemplate(domain, 90*24*time.Hour)) }
+
+// Renewal makes a CA and a server certificate signed by it with the subject and the names of leaf:
+// what an operator renewing a gateway's certificate puts in place (the same names, a new key, a
+// new serial). Leaf without a name gets domain.
+func Renewal(leaf *x509.Certificate, domain string) (*Pair, error) {
+	t := serverTemplate(domain, 90*24*time.Hour)
+	if len(leaf.DNSNames) > 0 || len(leaf.IPAddresses) > 0 {
+		t.Subject, t.DNSNames, t.IPAddresses = leaf.Subject, leaf.DNSNames, leaf.IPAddresses
+	}
+	return withCA(t)
+}
+
+// withCA makes a CA and the server certificate of tmpl signed by it (ECDSA P-256).
+func withCA(tmpl *x509.Certificate) (*Pair, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -95,7 +109,7 @@ func WithCA(domain string) (*Pair, error) {
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.CreateCertificate(rand.Reader, serverTemplate(domain, 90*24*time.Hour), ca, &key.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
 		return nil, err
 	}

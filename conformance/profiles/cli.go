@@ -78,7 +78,7 @@ func CLIChecks() []cases.Check {
 			return res, nil
 		}},
 		{Title: "answer `keptn get event TYPE --project=P` as the CLI asks for it (an empty keptnContext=, pageSize=1, following nextPageKey): every event of the type in the project, once", Grade: cli("keptn get event TYPE --project=P: GET /api/mongodb-datastore/event?keptnContext=&pageSize=1&project=P&type=TYPE, following nextPageKey"), Run: checkCLIGetEvent},
-		{Title: "open the CLI's log websocket (/api/websocket with the event context's token) after a create, close it only after a log message with terminate: true, and refuse it without that token", Grade: cli("keptn create project: the log websocket /api/websocket with the event context's token"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+		{Title: "open the CLI's log websocket (/api/websocket with the event context's token) after a create, send its log messages in text frames, close it only after a log message with terminate: true, and refuse it without that token (SHOULD: with 401, before the upgrade)", Grade: cli("keptn create project: the log websocket /api/websocket with the event context's token"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
 			w, cleanup, err := e.Build(ctx, cases.MakesProject)
 			if err != nil {
@@ -97,10 +97,15 @@ func CLIChecks() []cases.Check {
 				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "creating a project answered %d", ex.Status()))
 				return res, nil
 			}
-			if p := logSocket(e, ctx, base, http.Header{"X-Token": {e.Target.Token()}}); p == "" {
+			switch upgraded, p := logSocket(e, ctx, base, http.Header{"X-Token": {e.Target.Token()}}); {
+			case p == "":
 				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "the log websocket opened without an event context's token"))
+			case upgraded:
+				refusal := cases.Problem(CheckKeptnCLI, "the log websocket without an event context's token was upgraded (101) and then ended (%s), not refused with 401", p)
+				refusal.Grade = refuseBeforeUpgrade
+				res.Problems = append(res.Problems, refusal)
 			}
-			if p := logSocket(e, ctx, base, http.Header{"Token": {ec.Token}, "Keptn-Ws-Channel-Id": {ec.KeptnContext}}); p != "" {
+			if _, p := logSocket(e, ctx, base, http.Header{"Token": {ec.Token}, "Keptn-Ws-Channel-Id": {ec.KeptnContext}}); p != "" {
 				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "the log websocket: %s", p))
 			}
 			return res, nil
@@ -108,9 +113,12 @@ func CLIChecks() []cases.Check {
 	}
 }
 
+// refuseBeforeUpgrade: a websocket without its token is refused before the upgrade.
+var refuseBeforeUpgrade = grade.Grade{Level: grade.Should, Source: grade.Ours("upstream's api-service checks the websocket's token before it upgrades and answers 401 (RFC 6455 §4.2.2: a server that does not accept the handshake answers an HTTP error); an upgrade followed by a close tells a client no reason")}
+
 // logSocket opens the log websocket with headers and reads what comes, as the CLI does; it says
-// what went wrong, or "".
-func logSocket(e *cases.Env, ctx context.Context, base string, h http.Header) string {
+// whether the connection was upgraded, and what went wrong, or "".
+func logSocket(e *cases.Env, ctx context.Context, base string, h http.Header) (bool, string) {
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: e.Target.TLSConfig()}
 	u := "ws" + strings.TrimPrefix(base, "http") + "/api/websocket"
 	conn, resp, err := d.DialContext(ctx, u, h)
@@ -119,33 +127,41 @@ func logSocket(e *cases.Env, ctx context.Context, base string, h http.Header) st
 		if resp != nil {
 			status = resp.StatusCode
 		}
-		return fmt.Sprintf("no upgrade (status %d): %v", status, err)
+		return false, fmt.Sprintf("no upgrade (status %d): %v", status, err)
 	}
 	defer conn.Close()
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
+		kind, r, err := conn.NextReader()
+		if err != nil {
+			if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+				// The CLI reads until a log message says terminate: a close before it is the
+				// error `keptn create project` ends with.
+				return true, "the stream closed (1000) before a log message with terminate: true, which the keptn CLI reads to the end of; the CLI then fails with the close"
+			}
+			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+				return true, "" // a stream that keeps logging is what Keptn's services do
+			}
+			return true, fmt.Sprintf("reading the stream: %v", err)
+		}
+		if kind != websocket.TextMessage {
+			// The CLI decodes text frames only and passes over any other (upstream writes text).
+			return true, fmt.Sprintf("a log message in a frame of type %d, not a text frame (1), which the keptn CLI passes over", kind)
+		}
 		var m struct {
 			Type string `json:"type"`
 			Data struct {
 				Terminate bool `json:"terminate"`
 			} `json:"data"`
 		}
-		if err := conn.ReadJSON(&m); err != nil {
-			if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
-				// The CLI reads until a log message says terminate: a close before it is the
-				// error `keptn create project` ends with.
-				return "the stream closed (1000) before a log message with terminate: true, which the keptn CLI reads to the end of; the CLI then fails with the close"
-			}
-			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
-				return "" // a stream that keeps logging is what Keptn's services do
-			}
-			return fmt.Sprintf("reading the stream: %v", err)
+		if err := json.NewDecoder(r).Decode(&m); err != nil {
+			return true, fmt.Sprintf("a log message that is no JSON: %v", err)
 		}
 		if m.Type != "sh.keptn.events.log" {
-			return fmt.Sprintf("a message of type %q, want sh.keptn.events.log", m.Type)
+			return true, fmt.Sprintf("a message of type %q, want sh.keptn.events.log", m.Type)
 		}
 		if m.Data.Terminate {
-			return ""
+			return true, ""
 		}
 	}
 }

@@ -105,8 +105,10 @@ func TLSChecks() []TLSCheck {
 			Grade: grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 8996 §2, §3 (TLS 1.0 and 1.1 MUST NOT be used); RFC 7568 §3 (SSL 3.0)")}, Run: checkProtocols},
 		{Title: "answer a handshake for an unknown server name, or none, with a certificate",
 			Grade: grade.Grade{Level: grade.Should, Source: grade.Ours("clients reaching the gateway by address or another name (the keptn CLI does not verify certificates) still get one; RFC 6066 §3 permits refusing")}, Run: checkSNI},
-		{Title: "serve a certificate put in place through the target within the profile's maximum (and SHOULD fail no handshake during the swap)", Swap: true,
+		{Title: "serve a renewed certificate (the served one's names, a new key and CA) put in place through the target within the profile's maximum (and SHOULD fail no handshake during the swap)", Swap: true,
 			Grade: tlsDocs("users replace the certificate in its secret; the gateway then serves the new one"), Run: checkCertSwap},
+		{Title: "send no Strict-Transport-Security over plain HTTP",
+			Grade: grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 6797 §7.2: an HSTS host MUST NOT include the STS header field in HTTP responses conveyed over non-secure transport")}, Run: checkNoHSTSOverHTTP},
 		{Title: "offer for TLS 1.2 only forward-secret AEAD cipher suites (Mozilla intermediate)", Extended: true,
 			Grade: grade.Grade{Level: grade.Should, Source: grade.Guide("Mozilla Server Side TLS, intermediate configuration")}, Run: checkCipherSuites},
 		{Title: "send Strict-Transport-Security with a max-age of at least 180 days on HTTPS", Extended: true,
@@ -307,8 +309,17 @@ func checkCertSwap(ctx context.Context, e *cases.Env) (cases.Result, error) {
 		return res, nil
 	}
 	original := fingerprint(before.PeerCertificates[0])
-	const domain = "custom.keptn-conformance.test"
-	custom, err := pki.WithCA(domain)
+	// A renewal: the served certificate's subject and names, a new key and CA (a gateway that
+	// reloads only when the subject changes keeps the old one).
+	leaf := before.PeerCertificates[0]
+	domain := "custom.keptn-conformance.test"
+	switch {
+	case len(leaf.DNSNames) > 0:
+		domain = leaf.DNSNames[0]
+	case len(leaf.IPAddresses) > 0:
+		domain = leaf.IPAddresses[0].String()
+	}
+	custom, err := pki.Renewal(leaf, domain)
 	if err != nil {
 		return res, err
 	}
@@ -431,6 +442,28 @@ func checkHSTS(ctx context.Context, e *cases.Env) (cases.Result, error) {
 	}
 	if age, _ := strconv.Atoi(m[1]); age < 180*24*3600 {
 		res.Problems = append(res.Problems, cases.Problem(CheckTLSHSTS, "Strict-Transport-Security max-age=%d is less than 180 days", age))
+	}
+	return res, nil
+}
+
+// checkNoHSTSOverHTTP reads the plain HTTP listener's answer (a redirect in strict mode) for a
+// Strict-Transport-Security header, which RFC 6797 reserves for secure transport.
+func checkNoHSTSOverHTTP(ctx context.Context, e *cases.Env) (cases.Result, error) {
+	var res cases.Result
+	if e.Target.Desc.HTTP == "" {
+		return cases.Result{Skip: Mode(&e.Target.Desc)}, nil
+	}
+	ex, err := authOn(e, ctx, e.Target.Desc.HTTP, e.Target.Token())
+	if err != nil {
+		return res, err
+	}
+	res.Exchanges = append(res.Exchanges, ex)
+	if ex.Response == nil {
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSListeners, "HTTP: no answer: %v", ex.Err))
+		return res, nil
+	}
+	if v := ex.Response.Header.Get("Strict-Transport-Security"); v != "" {
+		res.Problems = append(res.Problems, cases.Problem(CheckTLSHSTS, "plain HTTP answered %d with Strict-Transport-Security %q", ex.Status(), v))
 	}
 	return res, nil
 }

@@ -3,6 +3,7 @@ package selftest
 import (
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -486,6 +487,8 @@ func Faults() []Fault {
 		// written before its key is tried with the old key, refused, and never tried again.
 		{Name: "a certificate written before its key never served (reloaded only when the certificate changes)", Check: profiles.CheckTLSCertSwap, Labels: "Profile:TLS && !/^Op:/",
 			TLS: reloadOnCertificateChange},
+		{Name: "a certificate reloaded only when its subject changes (a renewal never served)", Check: profiles.CheckTLSCertSwap, Labels: "Profile:TLS && !/^Op:/",
+			TLS: reloadOnNewSubject},
 		{Name: "handshakes refused for a moment while a new certificate is put in place", Check: profiles.CheckTLSCertSwap, Labels: "Profile:TLS && !/^Op:/",
 			Level: grade.Should,
 			TLS: func(c *tls.Config, _ *Harness) {
@@ -529,6 +532,13 @@ func Faults() []Fault {
 			Listener: "https",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) { a.Header.Del("Strict-Transport-Security") })
+			}},
+		{Name: "Strict-Transport-Security sent on plain HTTP too", Check: profiles.CheckTLSHSTS, Labels: "Profile:TLS && !/^Op:/",
+			Listener: "http",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
+					a.Header.Set("Strict-Transport-Security", "max-age=31536000")
+				})
 			}},
 		{Name: "the HTTPS listener not answering the API", Check: profiles.CheckTLSListeners, Labels: "Profile:TLS && !/^Op:/", Listener: "https",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
@@ -632,6 +642,21 @@ func Faults() []Fault {
 			}},
 		{Name: "the log websocket closed without a log message with terminate: true", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
 			Wrap: func(next http.Handler, h *Harness) http.Handler { return unterminatedLogs(next, h) }},
+		{Name: "the log messages sent in binary frames", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
+			Wrap: func(next http.Handler, h *Harness) http.Handler { return binaryLogs(next, h) }},
+		{Name: "the log websocket without its token upgraded, then closed (1008), not refused with 401", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/api/websocket" && r.Header.Get("Token") == "" {
+						if conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil); err == nil {
+							_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "no token"))
+							_ = conn.Close()
+						}
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
 		{Name: "the project list refused with a trailing slash", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("GET", "/api/configuration-service/v1/project/"), func(_ *http.Request, a *Answer) {
@@ -786,6 +811,32 @@ func reloadOnCertificateChange(c *tls.Config, h *Harness) {
 			return cur, nil
 		}
 		if pair, err := tls.X509KeyPair(certPEM, keyPEM); err == nil {
+			cur = &pair
+		}
+		return cur, nil
+	}
+}
+
+// reloadOnNewSubject serves the pair the gateway loaded, and takes the files' pair only when its
+// certificate names another subject: a renewal (the same subject, a new key) is never served.
+func reloadOnNewSubject(c *tls.Config, h *Harness) {
+	cur, _ := c.GetCertificate(&tls.ClientHelloInfo{})
+	subject := func(p *tls.Certificate) string {
+		if p == nil || len(p.Certificate) == 0 {
+			return ""
+		}
+		leaf, err := x509.ParseCertificate(p.Certificate[0])
+		if err != nil {
+			return ""
+		}
+		return leaf.Subject.String()
+	}
+	var mu sync.Mutex
+	c.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		pair, err := tls.LoadX509KeyPair(h.CertFile, h.KeyFile)
+		if err == nil && subject(&pair) != subject(cur) {
 			cur = &pair
 		}
 		return cur, nil
@@ -976,9 +1027,28 @@ func leakUp(next http.Handler) http.Handler {
 }
 
 // unterminatedLogs relays the gateway's log websocket with every message's terminate cleared, and
-// closes it normally once the gateway's stream ends: a log stream that never says it is done. The
-// relay's own listener ends with the harness.
+// closes it normally once the gateway's stream ends: a log stream that never says it is done.
 func unterminatedLogs(next http.Handler, h *Harness) http.Handler {
+	return logRelay(next, h, func(conn *websocket.Conn, m map[string]any) error {
+		if data, _ := m["data"].(map[string]any); data != nil {
+			data["terminate"] = false
+		}
+		return conn.WriteJSON(m)
+	})
+}
+
+// binaryLogs relays the gateway's log websocket with every message in a binary frame.
+func binaryLogs(next http.Handler, h *Harness) http.Handler {
+	return logRelay(next, h, func(conn *websocket.Conn, m map[string]any) error {
+		b, _ := json.Marshal(m)
+		return conn.WriteMessage(websocket.BinaryMessage, b)
+	})
+}
+
+// logRelay relays the gateway's log websocket to the client, each message written by write, and
+// closes it normally after the message that says terminate or once the gateway's stream ends. The
+// relay's own listener ends with the harness.
+func logRelay(next http.Handler, h *Harness, write func(conn *websocket.Conn, m map[string]any) error) http.Handler {
 	var mu sync.Mutex
 	var srv *httptest.Server
 	relay := func() string {
@@ -1019,10 +1089,7 @@ func unterminatedLogs(next http.Handler, h *Harness) http.Handler {
 			}
 			data, _ := m["data"].(map[string]any)
 			done := data["terminate"] == true
-			if data != nil {
-				data["terminate"] = false
-			}
-			if conn.WriteJSON(m) != nil || done {
+			if write(conn, m) != nil || done {
 				break
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
@@ -193,6 +194,55 @@ func configFaults() []Fault {
 						}
 					}
 					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "every stage's deployedImage in stageInfo copied from the first stage", Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", cs+"*"), func(r *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						infos, _ := m["stageInfo"].([]any)
+						if len(infos) == 0 {
+							return
+						}
+						first, _ := infos[0].(map[string]any)
+						for _, in := range infos {
+							if info, ok := in.(map[string]any); ok && first != nil {
+								info["deployedImage"] = first["deployedImage"]
+							}
+						}
+					})
+				})
+			}},
+		{Name: "an approval stored with the time it arrived, not the time it carries", Check: contract.CheckBehaviour, Labels: "Op:createApproval",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					var a map[string]any
+					if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/approval") && json.Unmarshal(readBody(r), &a) == nil && a["time"] != nil {
+						a["time"] = time.Now().UTC().Format(time.RFC3339)
+						setJSONBody(r, a)
+					}
+				})
+			}},
+		{Name: "a stage's services and its service's open approvals listed newest first", Check: contract.CheckBehaviour, Labels: "Op:createService || Op:getStageService", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, route("GET", cs+"*"), func(r *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						for _, k := range []string{"openApprovals", "services"} {
+							if items, ok := m[k].([]any); ok && (k == "openApprovals" || strings.Contains(r.URL.Path, "/stage/")) {
+								slices.Reverse(items)
+							}
+						}
+					})
+				})
+			}},
+		{Name: "a disableUpstreamSync that is no boolean taken", Check: contract.CheckStatusExpected, Labels: "Op:getProjects", Level: grade.Should,
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					q := r.URL.Query()
+					if v := q.Get("disableUpstreamSync"); v != "" && v != "true" && v != "false" {
+						q.Del("disableUpstreamSync")
+						r.URL.RawQuery = q.Encode()
+					}
 				})
 			}},
 		{Name: "an internal stage create for an unknown project answered 404", Check: contract.CheckStatusExpected, Labels: "Op:createStageInternal",

@@ -44,6 +44,15 @@ type ConcurrentCheck struct {
 	List PagingCheck
 	// Item is the i-th write's body (JSON) and the key its item has in the list.
 	Item func(w *World, i int) (body, key string)
+	// Beside, if set, is sent with each write, at the same time: another write to the same
+	// project (an event about the service while its approvals are written), which must lose none.
+	Beside *BesideWrite
+}
+
+// BesideWrite is a write sent beside each of a concurrent check's writes.
+type BesideWrite struct {
+	Op, What string
+	Body     func(w *World, i int) string
 }
 
 var concurrentGrade = grade.Grade{Level: grade.Must, Source: grade.Spec("a write answered with its documented success stores its item, whatever else is in flight: Keptn's services write one project at the same time")}
@@ -53,7 +62,11 @@ var concurrentRefusedGrade = recommend("a few writes to one project at the same 
 
 // Name is the check's spec text.
 func (c ConcurrentCheck) Name() string {
-	return Sentence(c.Write, concurrentGrade, fmt.Sprintf("keep every one of %d writes sent at the same time (%d times), each answered %d: %s then lists them all", concurrentWrites, concurrentRounds, c.Status, c.List.Op))
+	beside := ""
+	if c.Beside != nil {
+		beside = ", with " + c.Beside.What + " at the same time"
+	}
+	return Sentence(c.Write, concurrentGrade, fmt.Sprintf("keep every one of %d writes sent at the same time (%d times)%s, each answered %d: %s then lists them all", concurrentWrites, concurrentRounds, beside, c.Status, c.List.Op))
 }
 
 // ConcurrentChecks are the lists written to at the same time.
@@ -74,6 +87,19 @@ func ConcurrentChecks() []ConcurrentCheck {
 				id := NewUUID()
 				return fmt.Sprintf(`{"keptnContext": %q, "eventId": %q, "image": "registry.example/carts", "tag": "1"}`, NewUUID(), id), id
 			}},
+		// Approvals of a service while events about it are handled: both change the service's
+		// record (its approvals, its lastEventTypes), so a gateway that reads the record in one
+		// transaction and writes it in another loses approvals.
+		{Write: "createApproval", Status: 200, List: PagingCheck{Op: "getApprovals", Needs: NeedsService, Items: "approvals", Key: "eventId"},
+			Item: func(_ *World, _ int) (string, string) {
+				id := NewUUID()
+				return fmt.Sprintf(`{"keptnContext": %q, "eventId": %q, "image": "registry.example/carts", "tag": "1"}`, NewUUID(), id), id
+			},
+			Beside: &BesideWrite{Op: "handleEventInternal", What: "an event about the service handed to configuration-service beside each",
+				Body: func(w *World, i int) string {
+					return fmt.Sprintf(`{"type": "sh.keptn.event.conformance-%d.finished", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": %q, "id": %q, "data": {"project": %q, "stage": %q, "service": %q}}`,
+						i, NewUUID(), NewUUID(), w.Project, w.Stage, w.Service)
+				}}},
 		{Write: "saveEventInternal", Status: 201, List: PagingCheck{Op: "getEvents", Needs: NeedsProject, Items: "events", Key: "id",
 			Query: map[string]string{"keptnContext": "{{.EventContext}}", "project": "{{.Project}}"}},
 			Item: func(w *World, i int) (string, string) {
@@ -95,9 +121,23 @@ func (e *Env) RunConcurrent(ctx context.Context, c ConcurrentCheck) (Result, err
 	defer cleanup()
 	var stored []string
 	for round := range concurrentRounds {
-		exs, keys, err := e.burst(ctx, c, w, round*concurrentWrites)
+		exs, keys, besides, err := e.burst(ctx, c, w, round*concurrentWrites)
 		if err != nil {
 			return res, err
+		}
+		// A write beside is judged by what it leaves of the list; its own answer by the contract
+		// (a refusal of it is a finding, as one of the check's own writes is).
+		for _, ex := range besides {
+			if ex == nil {
+				continue
+			}
+			res.Exchanges = append(res.Exchanges, ex)
+			res.Problems = append(res.Problems, contract.ValidateResponse(ex)...)
+			if ex.Err == nil && (ex.Status() < 200 || ex.Status() > 299) {
+				p := Problem(CheckConcurrent, "%s beside the writes answered %d", c.Beside.Op, ex.Status())
+				p.Grade = concurrentRefusedGrade
+				res.Problems = append(res.Problems, p)
+			}
 		}
 		for i, ex := range exs {
 			res.Exchanges = append(res.Exchanges, ex)
@@ -155,7 +195,8 @@ func (e *Env) RunConcurrent(ctx context.Context, c ConcurrentCheck) (Result, err
 }
 
 // burst sends concurrentWrites writes at the same time, items first to first+concurrentWrites-1.
-func (e *Env) burst(ctx context.Context, c ConcurrentCheck, w *World, first int) ([]*contract.Exchange, []string, error) {
+// The writes beside (nil without) are answered in besides.
+func (e *Env) burst(ctx context.Context, c ConcurrentCheck, w *World, first int) (exs []*contract.Exchange, keys []string, besides []*contract.Exchange, err error) {
 	// As many connections as writes, open before the writes start (the list read at once by
 	// each), so that the writes reach the gateway together rather than one connection set-up
 	// after another.
@@ -164,11 +205,13 @@ func (e *Env) burst(ctx context.Context, c ConcurrentCheck, w *World, first int)
 		warm.Go(func() { _, _, _ = e.page(ctx, c.List, w, 1, "") })
 	}
 	warm.Wait()
-	exs := make([]*contract.Exchange, concurrentWrites)
-	keys := make([]string, concurrentWrites)
+	exs = make([]*contract.Exchange, concurrentWrites)
+	keys = make([]string, concurrentWrites)
 	errs := make([]error, concurrentWrites)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
+	besides = make([]*contract.Exchange, concurrentWrites)
+	besideErrs := make([]error, concurrentWrites)
 	for i := range concurrentWrites {
 		body, key := c.Item(w, first+i)
 		keys[i] = key
@@ -176,8 +219,15 @@ func (e *Env) burst(ctx context.Context, c ConcurrentCheck, w *World, first int)
 			<-start
 			exs[i], errs[i] = e.send(ctx, Case{Op: c.Write, Auth: AuthToken, Body: body}, w)
 		})
+		if c.Beside != nil {
+			besideBody := c.Beside.Body(w, first+i)
+			wg.Go(func() {
+				<-start
+				besides[i], besideErrs[i] = e.send(ctx, Case{Op: c.Beside.Op, Auth: AuthToken, Body: besideBody}, w)
+			})
+		}
 	}
 	close(start)
 	wg.Wait()
-	return exs, keys, errors.Join(errs...)
+	return exs, keys, besides, errors.Join(append(errs, besideErrs...)...)
 }

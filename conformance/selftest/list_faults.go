@@ -245,6 +245,39 @@ func configFaults() []Fault {
 					}
 				})
 			}},
+		// The service's record read before an event is handled and written back after it: the
+		// approvals written meanwhile are lost (closed again here).
+		{Name: "an event's view update read in one transaction and written in another (approvals written meanwhile lost)", Check: cases.CheckConcurrent, Labels: "Feature:ConcurrentWrites",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					var ev struct {
+						Data struct{ Project, Stage, Service string }
+					}
+					if r.Method != http.MethodPost || r.URL.Path != "/api/configuration-service/v1/event" || json.Unmarshal(readBody(r), &ev) != nil || ev.Data.Service == "" {
+						next.ServeHTTP(w, r)
+						return
+					}
+					list := cs + ev.Data.Project + "/stage/" + ev.Data.Stage + "/service/" + ev.Data.Service + "/approval"
+					ids := func() []string {
+						_, body := serve(next, r, list)
+						var doc struct{ Approvals []struct{ EventID string } }
+						_ = json.Unmarshal(body, &doc)
+						var out []string
+						for _, a := range doc.Approvals {
+							out = append(out, a.EventID)
+						}
+						return out
+					}
+					before := ids()
+					time.Sleep(20 * time.Millisecond) // the read and the write of the record, apart
+					next.ServeHTTP(w, r)
+					for _, id := range ids() {
+						if !slices.Contains(before, id) {
+							next.ServeHTTP(httptest.NewRecorder(), subRequest(r, http.MethodDelete, list+"/"+id))
+						}
+					}
+				})
+			}},
 		{Name: "an internal stage create for an unknown project answered 404", Check: contract.CheckStatusExpected, Labels: "Op:createStageInternal",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, func(r *http.Request) bool {

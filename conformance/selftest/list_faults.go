@@ -3,6 +3,7 @@ package selftest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -48,13 +49,10 @@ func listFaults() []Fault {
 						next.ServeHTTP(w, r)
 						return
 					}
-					rec := httptest.NewRecorder()
-					next.ServeHTTP(rec, subRequest(r, http.MethodGet, r.URL.Path))
-					var doc struct{ Remediations []map[string]any }
-					_ = json.Unmarshal(rec.Body.Bytes(), &doc)
+					ofContext := listAt(next, r, r.URL.Path, "remediations")
 					next.ServeHTTP(w, r)
 					// The rest of the context's remediations come back: only the first was closed.
-					for i, rem := range doc.Remediations {
+					for i, rem := range ofContext {
 						if i == 0 {
 							continue
 						}
@@ -139,20 +137,13 @@ var neighboursListed = Fault{Name: "a resource list taking in the resources of a
 // newest first, a URI's leading slash refused.
 func configFaults() []Fault {
 	const approval, remediation = "/approval/", "/remediation/"
-	// itemsOf is the service's list (approvals or remediations) an item path belongs to.
-	itemsOf := func(next http.Handler, r *http.Request, key string) []map[string]any {
-		base, _, _ := strings.Cut(r.URL.Path, key)
-		_, body := serve(next, r, base+strings.TrimSuffix(key, "/"))
-		var doc map[string][]map[string]any
-		_ = json.Unmarshal(body, &doc)
-		return doc[strings.Trim(key, "/")+"s"]
-	}
 	return []Fault{
 		{Name: "getApproval finding an approval by its Keptn context as well as by its id", Check: contract.CheckStatusExpected, Labels: "Op:getApproval",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if _, id, ok := strings.Cut(r.URL.Path, approval); ok && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, cs) {
-						for _, it := range itemsOf(next, r, approval) {
+						_, items := itemList(next, r, approval)
+						for _, it := range items {
 							if it["keptnContext"] == id {
 								writeJSON(w, http.StatusOK, it)
 								return
@@ -167,7 +158,8 @@ func configFaults() []Fault {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if _, ctx, ok := strings.Cut(r.URL.Path, remediation); ok && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, cs) {
 						var found []map[string]any
-						for _, it := range itemsOf(next, r, remediation) {
+						_, items := itemList(next, r, remediation)
+						for _, it := range items {
 							if c, _ := it["keptnContext"].(string); strings.HasPrefix(c, ctx) {
 								found = append(found, it)
 							}
@@ -259,12 +251,9 @@ func configFaults() []Fault {
 					}
 					list := cs + ev.Data.Project + "/stage/" + ev.Data.Stage + "/service/" + ev.Data.Service + "/approval"
 					ids := func() []string {
-						_, body := serve(next, r, list)
-						var doc struct{ Approvals []struct{ EventID string } }
-						_ = json.Unmarshal(body, &doc)
 						var out []string
-						for _, a := range doc.Approvals {
-							out = append(out, a.EventID)
+						for _, a := range listAt(next, r, list, "approvals") {
+							out = append(out, fmt.Sprint(a["eventId"]))
 						}
 						return out
 					}

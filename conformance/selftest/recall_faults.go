@@ -599,6 +599,30 @@ func looseRouteFaults() []Fault {
 	}
 }
 
+// itemList is the service's list the path's item belongs to (key "/approval/": .../approval), as
+// next answers it, and that list's path.
+func itemList(next http.Handler, r *http.Request, key string) (string, []map[string]any) {
+	base, _, _ := strings.Cut(r.URL.Path, key)
+	base += strings.TrimSuffix(key, "/")
+	return base, listAt(next, r, base, strings.Trim(key, "/")+"s")
+}
+
+// listAt is the array items of the list next answers a GET of path with (r's token).
+func listAt(next http.Handler, r *http.Request, path, items string) []map[string]any {
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, subRequest(r, http.MethodGet, path))
+	var doc map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &doc)
+	var out []map[string]any
+	all, _ := doc[items].([]any)
+	for _, it := range all {
+		if m, ok := it.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // subRequest is a request of the gateway's own, with r's token, for a path as the gateway's
 // handlers see it (decoded).
 func subRequest(r *http.Request, method, path string) *http.Request {
@@ -613,24 +637,6 @@ func subRequest(r *http.Request, method, path string) *http.Request {
 // every remediation answered and closed for one Keptn context.
 func oneOfTwoFaults() []Fault {
 	const approval, remediation = "/approval/", "/remediation/"
-	// list is the service's list the path's item belongs to (.../approval), as next answers it.
-	list := func(next http.Handler, r *http.Request, key string) (string, []map[string]any) {
-		base, _, _ := strings.Cut(r.URL.Path, key)
-		base += strings.TrimSuffix(key, "/")
-		q := subRequest(r, "GET", base)
-		rec := httptest.NewRecorder()
-		next.ServeHTTP(rec, q)
-		var doc map[string]any
-		_ = json.Unmarshal(rec.Body.Bytes(), &doc)
-		var items []map[string]any
-		all, _ := doc[strings.Trim(key, "/")+"s"].([]any)
-		for _, it := range all {
-			if m, ok := it.(map[string]any); ok {
-				items = append(items, m)
-			}
-		}
-		return base, items
-	}
 	// onDelete wraps the DELETEs of the service's items under key: close has the item's list (as
 	// next answers it) and serves the request its own way.
 	onDelete := func(key string, close func(next http.Handler, w http.ResponseWriter, r *http.Request, base string, items []map[string]any)) func(http.Handler, *Harness) http.Handler {
@@ -640,7 +646,7 @@ func oneOfTwoFaults() []Fault {
 					next.ServeHTTP(w, r)
 					return
 				}
-				base, items := list(next, r, key)
+				base, items := itemList(next, r, key)
 				close(next, w, r, base, items)
 			})
 		}
@@ -677,7 +683,7 @@ func oneOfTwoFaults() []Fault {
 					next.ServeHTTP(w, r)
 					return
 				}
-				if _, items := list(next, r, key); len(items) > 0 {
+				if _, items := itemList(next, r, key); len(items) > 0 {
 					writeJSON(w, http.StatusOK, answer(items))
 					return
 				}

@@ -139,6 +139,23 @@ func (o Operation) ID() string { return o.Operation.OperationID }
 // FullPath returns the path behind the gateway, such as "/api/v1/project/{projectName}".
 func (o Operation) FullPath() string { return o.Doc.BasePath + o.Path }
 
+// UnimplementedUpstream says why the operation is one upstream Keptn 0.7.3 does not implement (it
+// answers 501 Not Implemented), from the document's x-upstream-unimplemented; "" when it does.
+func (o Operation) UnimplementedUpstream() string {
+	s, _ := o.Operation.Extensions["x-upstream-unimplemented"].(string)
+	return s
+}
+
+// EmptyBodyUpstream says why upstream 0.7.3 answers a documented response with no body although
+// the response documents one, from its x-upstream-empty-body; "" when upstream writes the body.
+func EmptyBodyUpstream(resp *openapi3.Response) string {
+	if resp == nil {
+		return ""
+	}
+	s, _ := resp.Extensions["x-upstream-empty-body"].(string)
+	return s
+}
+
 // Protected reports whether the operation has a security requirement (is not open).
 func (o Operation) Protected() bool {
 	reqs := o.Doc.Spec.Security

@@ -51,7 +51,10 @@ type Case struct {
 	// Status is what is due; Any4xx accepts any documented 4xx.
 	Status []int
 	Any4xx bool
-	Expect []Expectation
+	// ServerRefusal, with Any4xx, takes a server error for the refusal due as well: its
+	// no-server-error problem is then a finding of this grade (upstream refuses some bad input 500).
+	ServerRefusal *grade.Grade
+	Expect        []Expectation
 	// Probes run after the case's request, until they pass or the suite's patience ends: they
 	// show the request's effect (an asynchronous gateway may take a moment).
 	Probes []Probe

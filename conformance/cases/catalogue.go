@@ -51,9 +51,18 @@ var pathNamesResource = grade.Grade{Level: grade.Must, Source: grade.RFCSection(
 var jsonCharset = grade.Grade{Level: grade.Must, Source: grade.RFCSection("RFC 8259 §11: application/json defines no charset parameter, and adding one has no effect on compliant recipients " +
 	"(RFC 9110 §8.3.1: parameters follow the type/subtype; clients such as browsers' fetch send application/json;charset=UTF-8)")}
 
-// emptyCredentials: the bridge's credentials are both required, and upstream refuses an empty one.
+// emptyCredentials: the bridge's credentials are both required, and upstream refuses an empty one
+// (with a 500, which serverRefusedCredentials makes a finding).
 var emptyCredentials = grade.Grade{Level: grade.Must, Source: grade.Spec("configureBridge {user*, password*}: both required; upstream's api-service refuses an empty user or password and stores nothing " +
 	"(a bridge behind an empty password is open to anyone)")}
+
+// serverRefusedCredentials is the grade of a 500 for empty bridge credentials: upstream's own answer.
+var serverRefusedCredentials = &grade.Grade{Level: grade.Should, Source: grade.Ours("an empty user or password is the client's error, a 4xx (RFC 9110 §15.5); " +
+	"upstream's api-service refuses it with 500 \"no password provided\", which a client reads as the server failing")}
+
+// gitTokenKept: a project's git token is a secret, which no read of the API answers.
+var gitTokenKept = grade.Grade{Level: grade.Must, Source: grade.Spec("configuration-service ExpandedProject has no gitToken, and the datastore's events are read by any token holder (the bridge shows them); " +
+	"upstream's mongodb-datastore blanks the git token of a project-create event before it stores it")}
 
 // helmChart is why the suite recommends storing a new service's chart in every stage.
 const helmChart = "a service created with a Helm chart (keptn onboard service --chart) is deployed from that chart in each stage of its project; upstream Keptn 0.7 (its helm-service) stores it as helm/<service>.tgz in every stage"
@@ -224,6 +233,11 @@ func apiService() []Case {
 		Body: "requests/createProject.json", Status: s(200), Grade: recommend(createEvents),
 		Probes: []Probe{{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "type": "sh.keptn.internal.event.project.create"}, Status: s(200),
 			Expect: []Expectation{Eq("/events/0/data/project", "{{.Project}}"), Eq("/events/0/data/shipyard", "{{b64 .Shipyard}}")}}}})
+	out = append(out, Case{Op: "createProject", Title: "keep the project's git token out of its events: the project-create event the datastore answers does not carry it", Needs: MakesProject,
+		Body:   `{"name": "{{.Project}}", "shipyard": "{{b64 .Shipyard}}", "gitUser": "keptn-conformance", "gitToken": "secret-{{.NewID}}", "gitRemoteURL": "https://git.example.com/{{.Project}}.git"}`,
+		Status: s(200), Grade: gitTokenKept,
+		Probes: []Probe{{Op: "getEvents", Query: map[string]string{"project": "{{.Project}}", "type": "sh.keptn.internal.event.project.create"}, Status: s(200),
+			Expect: []Expectation{Eq("/events/0/data/project", "{{.Project}}"), NotValue("/events/*/data/gitToken", "secret-{{.NewID}}")}}}})
 	out = append(out, Case{Op: "deleteProject", Title: "delete a project", Needs: NeedsService, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
 		Probes: []Probe{{Op: "getProject", Status: s(404)}}})
 	out = append(out, Case{Op: "deleteProject", Title: "delete the project's events too, so that a project made again under its name starts without them", Needs: NeedsProject | NeedsEvent,
@@ -288,6 +302,14 @@ func apiService() []Case {
 			Body: "requests/triggerEvaluation.json", Status: s(200), Grade: recommend(evaluationLabels),
 			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
 				Expect: []Expectation{Includes("/events/*/data/labels/buildId", "1")}}}},
+		{Op: "triggerEvaluation", Title: "start an evaluation of the window its start and end name without a time zone, as the keptn CLI sends them", Needs: NeedsService,
+			Body: `{"start": "2020-08-01T10:00:00", "end": "2020-08-01T10:05:00"}`, Status: s(200), Expect: []Expectation{Has("/keptnContext")},
+			Grade: grade.Grade{Level: grade.Must, Source: grade.CLI("keptn send event start-evaluation --start --end: both sent as 2006-01-02T15:04:05, without a zone, the form upstream's api-service reads")},
+			Probes: []Probe{{Op: "getEvents", Query: map[string]string{"keptnContext": "{{.Response.keptnContext}}"}, Status: s(200),
+				Expect: []Expectation{Includes("/events/*/type", "sh.keptn.event.start-evaluation"), Every("/events/*/data/service", "{{.Service}}")}}}},
+		{Op: "triggerEvaluation", Title: "answer 400 for an evaluation given both an end and a timeframe", Needs: NeedsService,
+			Body: `{"start": "2020-08-01T10:00:00", "end": "2020-08-01T10:10:00", "timeframe": "5m"}`, Status: s(400),
+			Grade: recommend("an end and a timeframe each say where the window ends, and one of them would be ignored; upstream's api-service refuses both together (\"You can not use --end together with --timeframe\")")},
 		{Op: "triggerEvaluation", Title: "answer 400 for a timeframe that is not a duration", Needs: NeedsService,
 			Body: `{"timeframe": "soon"}`, Status: s(400)},
 		{Op: "triggerEvaluation", Title: "answer 400 for an evaluation whose end comes before its start", Needs: NeedsService,
@@ -304,11 +326,11 @@ func apiService() []Case {
 
 		{Op: "configureBridge", Title: "store the bridge credentials", Serial: true, Body: "requests/configureBridge.json", Status: s(200),
 			Probes: []Probe{{Op: "getBridgeConfig", Status: s(200), Expect: []Expectation{Eq("/user", "{{.BridgeUser}}")}}}},
-		{Op: "configureBridge", Title: "refuse an empty password with a client error, keeping the stored credentials", Serial: true, Needs: NeedsBridge,
-			Body: `{"user": "{{.NewName}}", "password": ""}`, Any4xx: true, Grade: emptyCredentials,
+		{Op: "configureBridge", Title: "refuse an empty password, keeping the stored credentials (and SHOULD with a client error)", Serial: true, Needs: NeedsBridge,
+			Body: `{"user": "{{.NewName}}", "password": ""}`, Any4xx: true, ServerRefusal: serverRefusedCredentials, Grade: emptyCredentials,
 			Probes: []Probe{{Op: "getBridgeConfig", Status: s(200), Expect: []Expectation{Eq("/user", "{{.BridgeUser}}"), Eq("/password", "{{.BridgePassword}}")}}}},
-		{Op: "configureBridge", Title: "refuse an empty user with a client error, keeping the stored credentials", Serial: true, Needs: NeedsBridge,
-			Body: `{"user": "", "password": "{{.NewName}}"}`, Any4xx: true, Grade: emptyCredentials,
+		{Op: "configureBridge", Title: "refuse an empty user, keeping the stored credentials (and SHOULD with a client error)", Serial: true, Needs: NeedsBridge,
+			Body: `{"user": "", "password": "{{.NewName}}"}`, Any4xx: true, ServerRefusal: serverRefusedCredentials, Grade: emptyCredentials,
 			Probes: []Probe{{Op: "getBridgeConfig", Status: s(200), Expect: []Expectation{Eq("/user", "{{.BridgeUser}}"), Eq("/password", "{{.BridgePassword}}")}}}},
 		{Op: "getBridgeConfig", Title: "answer 200 with the stored bridge credentials", Serial: true, Needs: NeedsBridge, Status: s(200),
 			Expect: []Expectation{Eq("/user", "{{.BridgeUser}}"), Eq("/password", "{{.BridgePassword}}")}},

@@ -9,8 +9,8 @@ import (
 )
 
 // derivedNegatives makes, for every operation with a JSON request body, the bad bodies its schema
-// rules out: malformed JSON, no body, a body not declared as JSON, each required field missing,
-// each field of the wrong type. A conformant gateway refuses each with a documented client error
+// rules out: malformed JSON, no body, a body not declared as JSON, each required field missing or
+// null, each field of the wrong type. A conformant gateway refuses each with a documented client error
 // (MUST: a framework's 422 or 415 under default counts, facts §10), never a 5xx; an absent body
 // may be taken as empty input, so where the schema requires nothing it need not be refused.
 // Beside them, SHOULD checks recommend the specs' own 400 for a schema violation and a body of
@@ -78,6 +78,13 @@ func derivedNegatives(catalogue []Case) []Case {
 			out = append(out, c)
 			if violation.Mutate == nil {
 				violation = c
+			}
+			// JSON's null is no value of the field's type: a decoder that reads it as absent or as
+			// the type's zero value must still find the field missing.
+			if p := schema.Properties[field]; p != nil && p.Value != nil && !p.Value.Nullable {
+				c := neg(fmt.Sprintf("refuse a body whose required field %q is null with a client error", field))
+				c.Mutate = func(m map[string]any) { m[f] = nil }
+				out = append(out, c)
 			}
 		}
 		fields := make([]string, 0, len(schema.Properties))

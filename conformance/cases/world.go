@@ -341,8 +341,27 @@ func (e *Env) Do(ctx context.Context, method, path string, body any, withToken b
 	return e.Target.Client(e.Base).Do(ctx, contract.Request{Method: method, Path: p, RawQuery: q, Header: h, Body: b})
 }
 
+// SetupError is a set-up request the gateway did not answer as it must.
+type SetupError struct {
+	What     string
+	Exchange *contract.Exchange
+}
+
+func (e *SetupError) Error() string {
+	return fmt.Sprintf("set-up failed while %s (the case could not be tried):\n%s", e.What, e.Exchange)
+}
+
 func setupError(what string, ex *contract.Exchange) error {
-	return fmt.Errorf("set-up failed while %s (the case could not be tried):\n%s", what, ex)
+	return &SetupError{What: what, Exchange: ex}
+}
+
+// SetupNotImplemented is NotImplemented for a set-up's failure.
+func SetupNotImplemented(err error) string {
+	var se *SetupError
+	if errors.As(err, &se) {
+		return NotImplemented(se.Exchange)
+	}
+	return ""
 }
 
 // setup sends one set-up request, which must succeed.

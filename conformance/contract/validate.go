@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
+	"github.com/keptn-conformance/keptn-conformance/specs"
 )
 
 // The checks a problem can come from. They are stable: reports and the self-test name them.
@@ -109,6 +110,11 @@ func ValidateResponse(ex *Exchange) []Problem {
 	if len(ref.Value.Content) == 0 && len(bytes.TrimSpace(ex.RespBody)) > 0 {
 		out = append(out, Problem{Check: CheckBodyUnexpected, Message: fmt.Sprintf("status %d is documented without a body, but the answer has %d bytes", status, len(ex.RespBody))})
 	}
+	if len(ref.Value.Content) > 0 && len(bytes.TrimSpace(ex.RespBody)) == 0 {
+		if why := specs.EmptyBodyUpstream(ref.Value); why != "" {
+			return append(out, Problem{Check: CheckBodySchema, Grade: EmptyBodyGrade(why), Message: fmt.Sprintf("status %d comes without the body the spec documents", status)})
+		}
+	}
 	if len(ref.Value.Content) > 0 {
 		ct := ex.Response.Header.Get("Content-Type")
 		mt, _, err := mime.ParseMediaType(ct)
@@ -130,6 +136,23 @@ func ValidateResponse(ex *Exchange) []Problem {
 		out = append(out, responseProblems(err)...)
 	}
 	return out
+}
+
+// EmptyBodyGrade is the grade of an answer without the body its response documents, where upstream
+// 0.7.3 answers so (why): a finding, since upstream's own services, the callers of these operations,
+// read nothing from it.
+func EmptyBodyGrade(why string) grade.Grade {
+	return grade.Grade{Level: grade.Should, Source: grade.Ours("the spec documents a body, but " + why + ", and the Keptn services that call it read none: answer it")}
+}
+
+// PermitsEmptyBody says an exchange's answer has no body where upstream 0.7.3 answers so: the
+// answer's body then holds nothing a case can expect.
+func PermitsEmptyBody(ex *Exchange) bool {
+	if ex == nil || ex.Op == nil || ex.Response == nil || len(bytes.TrimSpace(ex.RespBody)) > 0 {
+		return false
+	}
+	ref := ex.Op.Operation.Responses.Status(ex.Status())
+	return ref != nil && specs.EmptyBodyUpstream(ref.Value) != ""
 }
 
 // NullArrayGrade is the grade of a null where the schema documents an array.

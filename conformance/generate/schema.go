@@ -33,7 +33,12 @@ var upstreamValues = map[string][]string{"deploymentStrategies": {"direct", "dup
 // them: upstream 0.7.3's datastore refuses getEventsByType without a filter naming data.project
 // or shkeptncontext ("must provide a filter containing ..."), so every drawn query gives one on a
 // project (the world's, or any name), and the suite's own check without a filter is a SHOULD.
+// Upstream 0.7.3's getEvent puts its keptnContext and type into its query to the datastore
+// unescaped (a space or a "%" breaks that request, and it answers 500): they are drawn as clients
+// send them, a Keptn context and an event type, of characters a URL takes as they are.
 var upstreamRequires = map[string]func(t *rapid.T, label string, known Known) string{
+	"getEvent.keptnContext": func(t *rapid.T, label string, _ Known) string { return urlSafe.Draw(t, label) },
+	"getEvent.type":         func(t *rapid.T, label string, _ Known) string { return urlSafe.Draw(t, label) },
 	"getEventsByType.filter": func(t *rapid.T, label string, known Known) string {
 		project := identifier.Draw(t, label+"#project")
 		if ps := known["project"]; len(ps) > 0 && rapid.Bool().Draw(t, label+"#known") {
@@ -52,6 +57,9 @@ const (
 	longMin = 64
 	longMax = 1024
 )
+
+// urlSafe is a value of RFC 3986's unreserved characters, which a URL carries as they are.
+var urlSafe = rapid.StringMatching(`[A-Za-z0-9._~-]{1,64}`)
 
 // identifier is a plain name: what most upstream names look like.
 var identifier = rapid.StringMatching(`[a-z][a-z0-9-]{0,15}`)

@@ -35,6 +35,13 @@ standards source (the upstream spec of a service, an upstream documentation page
 the keptn CLI 0.7.x relies on); a SHOULD on published guidance (OWASP, Mozilla) or this project's
 recommendation with its reason. The id is the one the conformance report's ` + "`results`" + ` use.
 
+Where upstream Keptn 0.7.3 itself falls short of its spec, the specs say so and the suite holds an
+installation to upstream's word, not further: an operation marked ` + "`x-upstream-unimplemented`" + `
+that the installation answers 501 Not Implemented is reported as not implemented (its checks
+skipped, saying so; the profile partial, not failed), and a response marked
+` + "`x-upstream-empty-body`" + ` may come without its body (a SHOULD finding; what the request stored is
+still checked at MUST). A 501 from any other operation is a server error like any other.
+
 `)
 	type counts struct{ must, should int }
 	per := map[string]*counts{}

@@ -3,6 +3,7 @@ package selftest
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -245,5 +246,65 @@ func inputFaults() []Fault {
 					req["end"] = end.Add(time.Minute).Format("2006-01-02T15:04:05")
 				}
 			})},
+		{Name: "an evaluation's start and end read as RFC 3339 only (the keptn CLI's, without a zone, refused)", Check: contract.CheckStatusExpected, Labels: "Op:triggerEvaluation",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					var req struct{ Start, End string }
+					if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/evaluation") && json.Unmarshal(readBody(r), &req) == nil && req.Start != "" && req.End != "" {
+						if _, err := time.Parse(time.RFC3339, req.Start); err != nil {
+							writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "start: " + err.Error()})
+							return
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "an evaluation given both an end and a timeframe taken (the end wins)", Check: contract.CheckStatusExpected, Labels: "Op:triggerEvaluation", Level: grade.Should,
+			Wrap: evaluation(func(req map[string]any, _, _ time.Time) { delete(req, "timeframe") })},
+		{Name: "an event whose data is null taken (as an event without data)", Check: contract.CheckStatusExpected, Labels: "Op:sendEvent && Feature:BadInput",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return before(next, func(r *http.Request) {
+					var ev map[string]any
+					if r.Method == http.MethodPost && r.URL.Path == eventRoute && json.Unmarshal(readBody(r), &ev) == nil {
+						if d, ok := ev["data"]; ok && d == nil {
+							ev["data"] = map[string]any{}
+							setJSONBody(r, ev)
+						}
+					}
+				})
+			}},
+		gitTokenInEvents,
 	}
 }
+
+// gitTokenInEvents passes a project's git token on in its project-create event, where the
+// datastore answers it to any token holder.
+var gitTokenInEvents = Fault{Name: "a project's git token kept in its project-create event", Check: contract.CheckBehaviour, Labels: "Op:createProject",
+	Wrap: func(next http.Handler, _ *Harness) http.Handler {
+		var mu sync.Mutex
+		tokens := map[string]string{}
+		remember := before(next, func(r *http.Request) {
+			var p struct{ Name, GitToken string }
+			if r.Method == http.MethodPost && r.URL.Path == "/api/v1/project" && json.Unmarshal(readBody(r), &p) == nil && p.GitToken != "" {
+				mu.Lock()
+				tokens[p.Name] = p.GitToken
+				mu.Unlock()
+			}
+		})
+		return rewrite(remember, route("GET", "/api/mongodb-datastore/event"), func(_ *http.Request, a *Answer) {
+			a.JSON(func(m map[string]any) {
+				for _, it := range asList(m["events"]) {
+					ev, _ := it.(map[string]any)
+					data, _ := ev["data"].(map[string]any)
+					if ev["type"] != "sh.keptn.internal.event.project.create" || data == nil {
+						continue
+					}
+					mu.Lock()
+					if t, ok := tokens[fmt.Sprint(data["project"])]; ok {
+						data["gitToken"] = t
+					}
+					mu.Unlock()
+				}
+			})
+		})
+	}}

@@ -213,7 +213,13 @@ func TestEveryVariantPassesEveryMust(t *testing.T) {
 			if must := o.FailedAt(grade.Must); len(must) > 0 {
 				t.Fatalf("the suite fails a permitted variant at MUST:\n  %s\n%s", strings.Join(must, "\n  "), tail(o.Output, 80))
 			}
-			t.Logf("%d checks passed in %.1fs (the suite's CPU: %.1fs); SHOULD findings: %d %v", o.Report.Checks.Passed, o.Report.DurationSeconds, o.CPU.Seconds(), len(o.FailedAt(grade.Should)), o.FailedAt(grade.Should))
+			skipped := map[string]int{}
+			for _, p := range o.Report.Profiles {
+				for why, n := range p.SkipReasons {
+					skipped[why] += n
+				}
+			}
+			t.Logf("%d checks passed in %.1fs (the suite's CPU: %.1fs); skipped: %v; SHOULD findings: %d %v", o.Report.Checks.Passed, o.Report.DurationSeconds, o.CPU.Seconds(), skipped, len(o.FailedAt(grade.Should)), o.FailedAt(grade.Should))
 		})
 	}
 }

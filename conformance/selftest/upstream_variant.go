@@ -13,11 +13,14 @@ import (
 // no pageSize in the configuration-service's list envelopes, an unknown project's internal delete
 // answered 204, a Keptn context without remediations answered 200 with an empty list, an approval
 // or a remediation for an unknown service answered 200 with nothing stored, and a remediation
-// without a Keptn context taken (answered as sent, nothing stored), and a resource list's URIs
+// without a Keptn context taken (nothing stored), a new approval or remediation and a service's
+// default resources answered with no body (the handlers set no payload), the operations 0.7.3
+// leaves unimplemented answered 501 (go-swagger's stubs), and a resource list's URIs
 // written with a leading slash (0.7.3's configuration-service lists the files it walks as
 // "/name": it cuts the directory's path without its leading slash out of each file's path).
 //
-// Its datastore's getEventsByType refuses a query whose filter names neither data.project nor
+// Its api-service refuses empty bridge credentials with 500 ("no password provided"), storing
+// nothing. Its datastore's getEventsByType refuses a query whose filter names neither data.project nor
 // shkeptncontext with a 500 (0.7.3's validateFilter).
 //
 // Its project internals as well: an internal create makes no stage (the body's stages ignored),
@@ -63,9 +66,11 @@ func goSwaggerAnswers(next http.Handler, h *Harness) http.Handler {
 				return
 			}
 			noContext := strings.HasSuffix(r.URL.Path, "/remediation") && sent["keptnContext"] == nil
-			if a.Status == http.StatusNotFound || a.Status == http.StatusBadRequest && noContext {
-				setJSON(a, http.StatusOK, sent)
+			if a.Status == http.StatusOK || a.Status == http.StatusNotFound || a.Status == http.StatusBadRequest && noContext {
+				noBody(a, http.StatusOK)
 			}
+		case r.Method == http.MethodPost && serviceDefaultResources.MatchString(r.URL.Path) && a.Status == http.StatusCreated:
+			noBody(a, http.StatusCreated)
 		}
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -73,6 +78,13 @@ func goSwaggerAnswers(next http.Handler, h *Harness) http.Handler {
 		switch {
 		case r.Header.Get("x-token") != h.currentToken():
 			// Unauthenticated: the gateway's own answer (upstream's front authenticates first).
+		case r.Method == http.MethodPost && r.URL.Path == "/api/v1/config/bridge" && json.Unmarshal(readBody(r), &p) == nil && (p["user"] == "" || p["password"] == ""):
+			what := map[bool]string{true: "user", false: "password"}[p["user"] == ""]
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"code": 500, "message": "no " + what + " provided"})
+			return
+		case unimplemented(r) != "":
+			writeJSON(w, http.StatusNotImplemented, map[string]any{"code": http.StatusNotImplemented, "message": "operation " + unimplemented(r) + " has not yet been implemented"})
+			return
 		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/mongodb-datastore/event/type/") && !namesProjectOrContext(r.URL.Query().Get("filter")):
 			writeJSON(w, http.StatusInternalServerError, map[string]any{"code": 500, "message": "must provide a filter containing at least one of the following properties: 'data.project' or 'shkeptncontext'"})
 			return
@@ -87,10 +99,32 @@ func goSwaggerAnswers(next http.Handler, h *Harness) http.Handler {
 	})
 }
 
+// unimplemented is the operationId of the request's operation when upstream 0.7.3 does not
+// implement it (its go-swagger stub answers 501), else "".
+func unimplemented(r *http.Request) string {
+	rt, _ := matchRoute(r)
+	if rt == nil {
+		return ""
+	}
+	op := rt.doc.Spec.Paths.Value(rt.path).GetOperation(r.Method)
+	if op == nil || op.Extensions["x-upstream-unimplemented"] == nil {
+		return ""
+	}
+	return op.OperationID
+}
+
+// noBody makes an answer status with no body, as go-swagger writes a responder without payload
+// (the negotiated media type still set).
+func noBody(a *Answer, status int) {
+	a.Status, a.Body = status, nil
+	a.Header.Set("Content-Type", "application/json")
+}
+
 var (
-	remediationsOfContext = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+/stage/[^/]+/service/[^/]+/remediation/[^/]+$`)
-	projectInternal       = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+$`)
-	createdForService     = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+/stage/[^/]+/service/[^/]+/(approval|remediation)$`)
+	serviceDefaultResources = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+/service/[^/]+/resource$`)
+	remediationsOfContext   = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+/stage/[^/]+/service/[^/]+/remediation/[^/]+$`)
+	projectInternal         = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+$`)
+	createdForService       = regexp.MustCompile(`^/api/configuration-service/v1/project/[^/]+/stage/[^/]+/service/[^/]+/(approval|remediation)$`)
 )
 
 // namesProjectOrContext says a getEventsByType filter ("k:v AND k:v") gives data.project or

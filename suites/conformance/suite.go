@@ -219,6 +219,9 @@ func check(res cases.Result) {
 	if res.Skip != "" {
 		Skip(res.Skip)
 	}
+	if why := cases.NotImplemented(res.Exchanges...); why != "" && len(res.Problems) > 0 {
+		Skip(why)
+	}
 	for _, f := range res.Figures {
 		measureIn(profileOf(), f.Name, f.Value, f.Unit, f.Limit)
 	}
@@ -274,7 +277,7 @@ func recordOutcome(g grade.Grade, problems []contract.Problem) {
 // case depends on. A state built through a route the target's layout does not have is no failure:
 // the spec is skipped, saying why.
 func setupFailed(err error) {
-	if why := specsource.Absent(err); why != "" {
+	if why := cmp.Or(specsource.Absent(err), cases.SetupNotImplemented(err)); why != "" {
 		Skip(why)
 	}
 	AddReportEntry(report.EntryOutcome, report.Outcome{Checks: []string{"set-up"}, Message: err.Error()}, ReportEntryVisibilityNever)

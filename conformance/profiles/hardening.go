@@ -77,7 +77,7 @@ func HardeningChecks() []HardeningCheck {
 		{Check: cases.Check{Title: "close a connection whose request body stalls, within 30 s", Run: runStall,
 			Grade: grade.Grade{Level: grade.Should, Source: owaspDoS}},
 			Feature: "Stall"},
-		{Check: cases.Check{Title: "throttle wrong passwords at login (429 with Retry-After within 10 in a row), and let the user in again once Retry-After has passed (at most a minute)", Run: runThrottle,
+		{Check: cases.Check{Title: "throttle wrong passwords at login (429 with Retry-After within 10 in a row, the right one too while throttled), and let the user in again once Retry-After has passed (at most a minute)", Run: runThrottle,
 			Grade: grade.Grade{Level: grade.Should, Source: owaspAuthn}},
 			Feature: "Throttle", Session: true},
 		{Check: cases.Check{Title: "send X-Content-Type-Options: nosniff on its answers (JSON, errors, the Swagger UI)", Run: runNoSniff,
@@ -275,6 +275,7 @@ func runThrottle(ctx context.Context, e *cases.Env, base string) (cases.Result, 
 	c := creds(e)
 	var statuses []int
 	var throttled *contract.Exchange
+	var throttledAt time.Time
 	for range ThrottleAttempts {
 		l, err := logIn(e, ctx, base, c.Username, "wrong-"+cases.NewUUID())
 		if err != nil {
@@ -287,7 +288,7 @@ func runThrottle(ctx context.Context, e *cases.Env, base string) (cases.Result, 
 		}
 		statuses = append(statuses, l.ex.Status())
 		if l.ex.Status() == http.StatusTooManyRequests {
-			throttled = l.ex
+			throttled, throttledAt = l.ex, time.Now()
 			break
 		}
 	}
@@ -305,6 +306,15 @@ func runThrottle(ctx context.Context, e *cases.Env, base string) (cases.Result, 
 	if wait > LockoutBound {
 		res.Exchanges = append(res.Exchanges, throttled)
 		addProblem(&res, CheckHardeningLockout, "Retry-After %s after %d wrong passwords: anyone who knows a user name can lock that user out for longer than %s", wait, len(statuses)-1, LockoutBound)
+		return res, nil
+	}
+	// While throttled, the right password is throttled too: a throttle that lets it through lets
+	// a guesser go on at full speed and watch for the one answer that is not 429.
+	if l, err := logIn(e, ctx, base, c.Username, c.Password); err != nil {
+		return res, err
+	} else if l.ex.Response != nil && l.ex.Status() != http.StatusTooManyRequests && time.Since(throttledAt) < wait {
+		res.Exchanges = append(res.Exchanges, throttled, l.ex)
+		addProblem(&res, CheckHardeningThrottle, "the right password, sent while the user is throttled (Retry-After %s), was answered %d, not 429: the throttle does not stop a guesser, who only watches for an answer other than 429", wait, l.ex.Status())
 		return res, nil
 	}
 	// The user gets in again once the announced time has passed (a little later at most).

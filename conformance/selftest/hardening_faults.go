@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -44,6 +45,23 @@ func hardeningFaults() []Fault {
 						a.Status, a.Body = http.StatusUnauthorized, []byte(`{"code":401,"message":"invalid username or password"}`)
 						a.Header.Del("Retry-After")
 					}
+				})
+			}},
+		{Name: "the right password let in while the user is throttled (the throttle asked only after a wrong password)", Check: profiles.CheckHardeningThrottle, Labels: "Profile:Hardening && Feature:Throttle",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				letIn := rewrite(next, login, func(_ *http.Request, a *Answer) {
+					if a.Status == http.StatusTooManyRequests {
+						a.Status, a.Body = http.StatusOK, []byte(`{"id":"1","email":"conformance@example.com"}`)
+						a.Header.Del("Retry-After")
+					}
+				})
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					var body struct{ Password string }
+					if login(r) && json.Unmarshal(readBody(r), &body) == nil && body.Password == h.SessionPassword {
+						letIn.ServeHTTP(w, r)
+						return
+					}
+					next.ServeHTTP(w, r)
 				})
 			}},
 		{Name: "a throttled user kept out for good", Check: profiles.CheckHardeningLockout, Labels: "Profile:Hardening && Feature:Throttle",

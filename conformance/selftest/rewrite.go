@@ -83,13 +83,13 @@ func route(method, path string) func(r *http.Request) bool {
 // segments is the number of "/"-separated segments of a path.
 func segments(p string) int { return len(strings.Split(strings.Trim(p, "/"), "/")) }
 
-// readBody reads a request body and puts it back.
 // setJSONBody replaces a request's body with v as JSON.
 func setJSONBody(r *http.Request, v any) {
 	b, _ := json.Marshal(v)
 	r.Body, r.ContentLength = readerOf(b), int64(len(b))
 }
 
+// readBody reads a request body and puts it back.
 func readBody(r *http.Request) []byte {
 	if r.Body == nil {
 		return nil

@@ -3,6 +3,7 @@ package profiles
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"net/http"
@@ -78,7 +79,7 @@ func CLIChecks() []cases.Check {
 			return res, nil
 		}},
 		{Title: "answer `keptn get event TYPE --project=P` as the CLI asks for it (an empty keptnContext=, pageSize=1, following nextPageKey): every event of the type in the project, once", Grade: cli("keptn get event TYPE --project=P: GET /api/mongodb-datastore/event?keptnContext=&pageSize=1&project=P&type=TYPE, following nextPageKey"), Run: checkCLIGetEvent},
-		{Title: "open the CLI's log websocket (/api/websocket with the event context's token) after a create, send its log messages in text frames, close it only after a log message with terminate: true, and refuse it without that token (SHOULD: with 401, before the upgrade)", Grade: cli("keptn create project: the log websocket /api/websocket with the event context's token"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
+		{Title: "open the CLI's log websocket (/api/websocket with the event context's token) after a create, send its log messages in text frames, close it only after a log message with terminate: true (SHOULD: with a Close frame), and refuse it without that token (SHOULD: with 401, before the upgrade)", Grade: cli("keptn create project: the log websocket /api/websocket with the event context's token"), Run: func(ctx context.Context, e *cases.Env, base string) (cases.Result, error) {
 			var res cases.Result
 			w, cleanup, err := e.Build(ctx, cases.MakesProject)
 			if err != nil {
@@ -97,7 +98,7 @@ func CLIChecks() []cases.Check {
 				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "creating a project answered %d", ex.Status()))
 				return res, nil
 			}
-			switch upgraded, p := logSocket(e, ctx, base, http.Header{"X-Token": {e.Target.Token()}}); {
+			switch upgraded, p := logSocket(e, ctx, base, http.Header{"X-Token": {e.Target.Token()}}, nil); {
 			case p == "":
 				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "the log websocket opened without an event context's token"))
 			case upgraded:
@@ -105,8 +106,14 @@ func CLIChecks() []cases.Check {
 				refusal.Grade = refuseBeforeUpgrade
 				res.Problems = append(res.Problems, refusal)
 			}
-			if _, p := logSocket(e, ctx, base, http.Header{"Token": {ec.Token}, "Keptn-Ws-Channel-Id": {ec.KeptnContext}}); p != "" {
+			var closing string
+			if _, p := logSocket(e, ctx, base, http.Header{"Token": {ec.Token}, "Keptn-Ws-Channel-Id": {ec.KeptnContext}}, &closing); p != "" {
 				res.Problems = append(res.Problems, cases.Problem(CheckKeptnCLI, "the log websocket: %s", p))
+			}
+			if closing != "" {
+				p := cases.Problem(CheckKeptnCLI, "the log websocket, after its log message with terminate: true: %s", closing)
+				p.Grade = closingHandshake
+				res.Problems = append(res.Problems, p)
 			}
 			return res, nil
 		}},
@@ -116,9 +123,15 @@ func CLIChecks() []cases.Check {
 // refuseBeforeUpgrade: a websocket without its token is refused before the upgrade.
 var refuseBeforeUpgrade = grade.Grade{Level: grade.Should, Source: grade.Ours("upstream's api-service checks the websocket's token before it upgrades and answers 401 (RFC 6455 §4.2.2: a server that does not accept the handshake answers an HTTP error); an upgrade followed by a close tells a client no reason")}
 
+// closingHandshake: a stream that ends is closed with a Close frame.
+var closingHandshake = grade.Grade{Level: grade.Should, Source: grade.RFCSection("RFC 6455 §7.1.2: an endpoint starts the closing handshake with a Close frame (upstream's api-service sends one " +
+	"when the stream ends); a connection dropped without it reads as an abnormal closure (1006), an error to a client")}
+
 // logSocket opens the log websocket with headers and reads what comes, as the CLI does; it says
-// whether the connection was upgraded, and what went wrong, or "".
-func logSocket(e *cases.Env, ctx context.Context, base string, h http.Header) (bool, string) {
+// whether the connection was upgraded, and what went wrong, or "". With closing, it reads on after
+// the terminating message and says there how the stream then ended, if not by a Close frame (a
+// stream left open is no finding).
+func logSocket(e *cases.Env, ctx context.Context, base string, h http.Header, closing *string) (bool, string) {
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: e.Target.TLSConfig()}
 	u := "ws" + strings.TrimPrefix(base, "http") + "/api/websocket"
 	conn, resp, err := d.DialContext(ctx, u, h)
@@ -161,8 +174,34 @@ func logSocket(e *cases.Env, ctx context.Context, base string, h http.Header) (b
 			return true, fmt.Sprintf("a message of type %q, want sh.keptn.events.log", m.Type)
 		}
 		if m.Data.Terminate {
+			if closing != nil {
+				*closing = afterTerminate(conn)
+			}
 			return true, ""
 		}
+	}
+}
+
+// afterTerminate reads a stream on after its terminating message: "" for a Close frame (any code)
+// or a stream still open a moment later, else how it ended.
+func afterTerminate(conn *websocket.Conn) string {
+	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for {
+		_, _, err := conn.NextReader()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		switch {
+		case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
+			return ""
+		case errors.As(err, &ce):
+			return "the connection ended without a Close frame (1006, an abnormal closure)"
+		}
+		if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+			return ""
+		}
+		return fmt.Sprintf("the connection ended without a Close frame (%v)", err)
 	}
 }
 

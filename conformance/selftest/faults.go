@@ -644,6 +644,18 @@ func Faults() []Fault {
 			Wrap: func(next http.Handler, h *Harness) http.Handler { return unterminatedLogs(next, h) }},
 		{Name: "the log messages sent in binary frames", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI",
 			Wrap: func(next http.Handler, h *Harness) http.Handler { return binaryLogs(next, h) }},
+		{Name: "the log websocket dropped without a Close frame after its terminating message", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI", Level: grade.Should,
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return logRelay(next, h, func(conn *websocket.Conn, m map[string]any) error {
+					if err := conn.WriteJSON(m); err != nil {
+						return err
+					}
+					if data, _ := m["data"].(map[string]any); data["terminate"] == true {
+						return conn.NetConn().Close()
+					}
+					return nil
+				})
+			}},
 		{Name: "the log websocket without its token upgraded, then closed (1008), not refused with 401", Check: profiles.CheckKeptnCLI, Labels: "Profile:KeptnCLI", Level: grade.Should,
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -388,6 +388,21 @@ func resourceCases(l level) []Case {
 		{Op: "delete" + n + "Resource", Title: "delete a resource", Needs: NeedsResources, Status: s(204),
 			Probes: []Probe{{Op: "get" + n + "Resource", Status: s(404)}}},
 		{Op: "delete" + n + "Resource", Title: "answer 400 for an unknown resource", Needs: NeedsResources, Params: newURI, Status: s(400)},
+		// A resource whose URI is a proper prefix of another's: deleting it leaves the other.
+		{Op: "delete" + n + "Resource", Title: "delete no resource whose URI only begins with the URI it names", Needs: NeedsPrefixResource,
+			Params: map[string]string{"resourceURI": "{{.PrefixURI}}"}, Status: s(204),
+			Grade:  onSpec("delete"+n+"Resource", "204: it deletes the resource its URI names (upstream removes that one file)"),
+			Probes: []Probe{{Op: "get" + n + "Resource", Status: s(200), Expect: []Expectation{Eq("/resourceContent", "{{b64 .ResourceContent}}")}}}},
+		{Op: "post" + n + "Resources", Title: "add a resource with empty content", Needs: l.needs,
+			Body: `{"resources": [{"resourceURI": "{{.NewResourceURI}}", "resourceContent": ""}]}`, Status: s(201),
+			Grade:  onSpec("post"+n+"Resources", "201: resourceContent is optional, and empty base64 is the empty file (upstream writes it)"),
+			Probes: []Probe{{Op: "get" + n + "Resource", Params: newURI, Status: s(200), Expect: []Expectation{EqOrAbsent("/resourceContent", "")}}}},
+		// URIs are file paths: case tells two apart (upstream keeps them as files on Linux).
+		{Op: "put" + n + "Resource", Title: "keep two resources whose URIs differ only in case apart", Needs: NeedsResources,
+			Params: map[string]string{"resourceURI": "{{upper .ResourceURI}}"}, Body: "requests/resource.json", Status: s(201),
+			Grade: onSpec("put"+n+"Resource", "201: it writes the resource its URI names, a file path, in which case counts (upstream keeps resources as files)"),
+			Probes: []Probe{{Op: "get" + n + "Resource", Status: s(200), Expect: []Expectation{Eq("/resourceContent", "{{b64 .ResourceContent}}")}},
+				{Op: "get" + n + "Resource", Params: map[string]string{"resourceURI": "{{upper .ResourceURI}}"}, Status: s(200), Expect: []Expectation{Eq("/resourceContent", `{{b64 "changed by keptn-conformance"}}`)}}}},
 	}
 }
 
@@ -465,6 +480,9 @@ func configurationService() []Case {
 		{Op: "getStages", Title: "page: a page size of 2 gives both stages on one page, the last", Needs: NeedsProject,
 			Query: map[string]string{"pageSize": "2"}, Status: s(200),
 			Expect: []Expectation{Len("/stages", 2), Eq("/totalCount", "2"), LastPage("/nextPageKey")}},
+		{Op: "getStages", Title: "list each stage with its services, as getStage answers it", Needs: NeedsService, Status: s(200),
+			Expect: []Expectation{Includes("/stages/[stageName={{.Stage}}]/services/*/serviceName", "{{.Service}}"), Includes("/stages/[stageName={{.OtherStage}}]/services/*/serviceName", "{{.Service}}")},
+			Grade:  onSpec("getStages", "200 Stages: each an ExpandedStage, with its services (upstream lists the stages as getStage answers each)")},
 		{Op: "getStages", Title: "answer 404 for an unknown project", Params: map[string]string{"projectName": unknownProject}, Status: s(404)},
 		{Op: "getStages", Title: "answer 400 for a page size of 0", Needs: NeedsProject, Query: map[string]string{"pageSize": "0"}, Status: s(400), Negative: true},
 		atMaximum("getStages", NeedsProject, "pageSize", nil, Includes("/stages/*/stageName", "{{.Stage}}")),
@@ -541,6 +559,16 @@ func configurationService() []Case {
 				{Op: "getApprovals", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/approvals/0/eventId", "{{.ApprovalID}}")}},
 				{Op: "getApproval", Status: s(200), Expect: []Expectation{Eq("/eventId", "{{.ApprovalID}}")}}}},
 		{Op: "closeApproval", Title: "answer 404 for an unknown approval", Needs: NeedsService, Params: map[string]string{"approvalID": "{{.NewID}}"}, Status: s(404)},
+		// Another service of the stage (its name the service's and more) has no such approval.
+		{Op: "closeApproval", Title: "answer 404 for the approval of another service of the stage, which stays open", Needs: NeedsApproval | NeedsSibling,
+			Params: map[string]string{"serviceName": "{{.Sibling}}"}, Status: s(404),
+			Grade:  onSpec("closeApproval", "200: it closes the approval of the service the path names (upstream looks in that service only, and answers 404 when it has no such approval)"),
+			Probes: []Probe{{Op: "getApproval", Status: s(200), Expect: []Expectation{Eq("/eventId", "{{.ApprovalID}}")}}}},
+		// An approval is identified by its eventId as sent, whatever its form.
+		{Op: "createApproval", Title: "store an approval under the eventId it is sent with, one that is no UUID too", Needs: NeedsService,
+			Body: `{"keptnContext": "{{.NewContext}}", "eventId": "approval1", "image": "registry.example/keptnexamples/carts", "tag": "0.11.2"}`, Status: s(200),
+			Grade:  onSpec("createApproval", "200: an approval is identified by its eventId (upstream stores the approval as it is sent, and getApproval matches the id)"),
+			Probes: []Probe{{Op: "getApproval", Params: map[string]string{"approvalID": "approval1"}, Status: s(200), Expect: []Expectation{Eq("/eventId", "approval1")}}}},
 
 		{Op: "createRemediation", Title: "store a remediation and answer it", Needs: NeedsService, Body: "requests/createRemediation.json", Status: s(200),
 			Expect: []Expectation{Eq("/keptnContext", "{{.NewContext}}"), Eq("/action", "scale")},
@@ -574,6 +602,10 @@ func configurationService() []Case {
 		atMaximum("getRemediationsForContext", NeedsRemediation, "pageSize", nil, Eq("/totalCount", "1")),
 		{Op: "closeRemediations", Title: "close the remediations of a Keptn context", Needs: NeedsRemediation, Status: s(200),
 			Probes: []Probe{{Op: "getRemediationsForContext", Status: s(200, 404), Expect: []Expectation{Zero("/remediations"), Zero("/totalCount")}}}},
+		{Op: "closeRemediations", Title: "close the Keptn context's remediations of the service it names only: another service of the stage keeps its own", Needs: NeedsRemediation | NeedsSibling, Status: s(200),
+			Grade: onSpec("closeRemediations", "200: it closes the remediations of the Keptn context of the service the path names (upstream changes that service only)"),
+			Probes: []Probe{{Op: "getRemediationsForContext", Status: s(200, 404), Expect: []Expectation{Zero("/remediations"), Zero("/totalCount")}},
+				{Op: "getRemediationsForContext", Params: map[string]string{"serviceName": "{{.Sibling}}"}, Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Every("/remediations/*/keptnContext", "{{.RemediationContext}}")}}}},
 		// Remediations of two Keptn contexts: each context answered and closed alone.
 		{Op: "getRemediationsForContext", Title: "list only the remediations of the Keptn context, none of another context's", Needs: NeedsRemediationPair, Status: s(200),
 			Expect: []Expectation{Eq("/totalCount", "1"), Len("/remediations", 1), Eq("/remediations/0/eventId", "{{.RemediationID}}")},
@@ -604,7 +636,9 @@ func configurationService() []Case {
 			Status: s(200), Grade: recommend(lastEventTypes),
 			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{
 				Eq("/lastEventTypes/sh.keptn.event.configuration.conformance/eventId", "{{.NewID}}"),
-				Eq("/lastEventTypes/sh.keptn.event.configuration.conformance/keptnContext", "{{.NewContext}}")}}}},
+				Eq("/lastEventTypes/sh.keptn.event.configuration.conformance/keptnContext", "{{.NewContext}}")}},
+				{Op: "getProjectService", Status: s(200), Expect: []Expectation{
+					Eq("/stageInfo/[stageName={{.Stage}}]/lastEventTypes/sh.keptn.event.configuration.conformance/eventId", "{{.NewID}}")}}}},
 		// The second event of a type about the service, later in time and arrival: an entry of
 		// lastEventTypes names the last (a gateway keeping none passes; the SHOULD above wants one).
 		{Op: "handleEventInternal", Title: "record a later event of a type as the last of its type: lastEventTypes, when it names the type, names the later event", Needs: NeedsHandledEvent,

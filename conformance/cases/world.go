@@ -32,6 +32,8 @@ const (
 	NeedsEvent                             // + an event sent through api-service
 	NeedsEventPair                         // + two events of one type and context, the later with data.marker "second"
 	NeedsHandledEvent                      // + an event of HandledType about the service in dev, handed to configuration-service (HandledID)
+	NeedsSibling                           // + a second service in dev, Sibling, with an open remediation of RemediationContext
+	NeedsPrefixResource                    // + a resource at every level at PrefixURI, a proper prefix of ResourceURI (with the resources)
 	NeedsBridge                            // the bridge credentials are configured
 	NeedsSession                           // a logged-in session (Konnect style)
 	// MakesProject says the case makes the world's project itself, so it is deleted afterwards.
@@ -45,11 +47,14 @@ const HandledType = "sh.keptn.event.configuration.conformance"
 // makes. Request fixtures are templates over it.
 type World struct {
 	Project, Stage, OtherStage, Service string
-	Stages                              []string
-	Shipyard                            string // the shipyard YAML
-	ResourceURI, ResourceContent        string // a resource at every level (content in plain text)
-	ApprovalID, ApprovalContext         string
-	RemediationContext, RemediationID   string
+	// Sibling is a second service of the stage (NeedsSibling), its name the service's and more.
+	Sibling                           string
+	Stages                            []string
+	Shipyard                          string // the shipyard YAML
+	ResourceURI, ResourceContent      string // a resource at every level (content in plain text)
+	PrefixURI                         string // a proper prefix of ResourceURI (NeedsPrefixResource)
+	ApprovalID, ApprovalContext       string
+	RemediationContext, RemediationID string
 	// The second approval and remediation of the pairs (NeedsApprovalPair, NeedsRemediationPair).
 	OtherApprovalID, OtherRemediationContext, OtherRemediationID string
 	EventType, EventContext, EventID                             string
@@ -140,8 +145,8 @@ func NewWorld() *World {
 	sy, _ := fixtures.Read("shipyards/shipyard.yaml")
 	return &World{
 		Project: RandomName("kc-"), Stage: "dev", OtherStage: "prod", Stages: []string{"dev", "prod"},
-		Service: "carts", Shipyard: string(sy),
-		ResourceURI: "conformance/settings.yaml", ResourceContent: "suite: keptn-conformance\n",
+		Service: "carts", Sibling: "carts-db", Shipyard: string(sy),
+		ResourceURI: "conformance/settings.yaml", ResourceContent: "suite: keptn-conformance\n", PrefixURI: "conformance/settings",
 		ApprovalID: NewUUID(), ApprovalContext: NewUUID(),
 		RemediationContext: NewUUID(), RemediationID: NewUUID(),
 		OtherApprovalID: NewUUID(), OtherRemediationContext: NewUUID(), OtherRemediationID: NewUUID(),
@@ -171,7 +176,10 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 	if needs&NeedsRemediationPair != 0 {
 		needs |= NeedsRemediation
 	}
-	if needs&(NeedsService|NeedsResources|NeedsApproval|NeedsRemediation|NeedsHandledEvent) != 0 {
+	if needs&NeedsPrefixResource != 0 {
+		needs |= NeedsResources
+	}
+	if needs&(NeedsService|NeedsResources|NeedsApproval|NeedsRemediation|NeedsHandledEvent|NeedsSibling) != 0 {
 		needs |= NeedsProject | NeedsService
 	}
 	if creds := e.Target.Desc.Session; creds != nil {
@@ -204,7 +212,11 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 			return nil
 		}},
 		{NeedsResources, func() error {
-			body := map[string]any{"resources": []map[string]string{{"resourceURI": w.ResourceURI, "resourceContent": B64(w.ResourceContent)}}}
+			rs := []map[string]string{{"resourceURI": w.ResourceURI, "resourceContent": B64(w.ResourceContent)}}
+			if needs&NeedsPrefixResource != 0 {
+				rs = append(rs, map[string]string{"resourceURI": w.PrefixURI, "resourceContent": B64("prefix")})
+			}
+			body := map[string]any{"resources": rs}
 			for _, level := range []string{cs, cs + "/stage/" + w.Stage, cs + "/stage/" + w.Stage + "/service/" + w.Service, cs + "/service/" + w.Service} {
 				if err := e.setup(ctx, "POST", level+"/resource", body); err != nil {
 					return err
@@ -227,6 +239,13 @@ func (e *Env) Build(ctx context.Context, needs Needs) (*World, func(), error) {
 		{NeedsRemediationPair, func() error {
 			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Service+"/remediation",
 				map[string]string{"keptnContext": w.OtherRemediationContext, "eventId": w.OtherRemediationID, "type": "sh.keptn.event.remediation.triggered", "action": "scale"})
+		}},
+		{NeedsSibling, func() error {
+			if err := e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service", map[string]string{"serviceName": w.Sibling}); err != nil {
+				return err
+			}
+			return e.setup(ctx, "POST", cs+"/stage/"+w.Stage+"/service/"+w.Sibling+"/remediation",
+				map[string]string{"keptnContext": w.RemediationContext, "eventId": NewUUID(), "type": "sh.keptn.event.remediation.triggered", "action": "scale"})
 		}},
 		{NeedsEvent, func() error {
 			// api-service assigns the event's id (as upstream does); its Keptn context, a UUID, is kept.

@@ -145,7 +145,9 @@ func neighbourFaults() []Fault {
 			}},
 		{Name: "a service's stageInfo without its last events", Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal", Level: grade.Should,
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
-				return rewrite(next, func(r *http.Request) bool { return r.Method == http.MethodGet && projectService.MatchString(r.URL.Path) },
+				return rewrite(next, func(r *http.Request) bool {
+					return r.Method == http.MethodGet && projectService.MatchString(r.URL.Path)
+				},
 					func(_ *http.Request, a *Answer) {
 						a.JSON(func(m map[string]any) {
 							for _, si := range asList(m["stageInfo"]) {

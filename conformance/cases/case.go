@@ -80,6 +80,9 @@ type Probe struct {
 	Auth   Auth
 	Params map[string]string
 	Query  map[string]string
+	// Body is sent as a case's is, for a probe that writes again; such a probe is judged on its
+	// first answer (a write's own answer is no effect to await, and a retry would write again).
+	Body   string
 	Status []int
 	Expect []Expectation
 }

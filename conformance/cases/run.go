@@ -318,7 +318,7 @@ func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
 func (e *Env) probe(ctx context.Context, p Probe, w *World) (*contract.Exchange, []contract.Problem, error) {
 	deadline := time.Now().Add(e.Timeout)
 	for {
-		ex, err := e.send(ctx, Case{Op: p.Op, Auth: p.Auth, Params: p.Params, Query: p.Query}, w)
+		ex, err := e.send(ctx, Case{Op: p.Op, Auth: p.Auth, Params: p.Params, Query: p.Query, Body: p.Body}, w)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -352,6 +352,9 @@ func (e *Env) probe(ctx context.Context, p Probe, w *World) (*contract.Exchange,
 		}
 		if len(pending) == 0 {
 			return ex, findings, nil
+		}
+		if p.Body != "" {
+			return ex, append(findings, pending...), nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			for i := range pending {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
@@ -127,6 +128,27 @@ func neighbourFaults() []Fault {
 						}
 					}
 					next.ServeHTTP(w, r)
+				})
+			}},
+		{Name: "a resource write answering the version before it", Check: contract.CheckBehaviour, Labels: "Op:putProjectResource",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				var mu sync.Mutex
+				last := map[string]any{}
+				return rewrite(next, func(r *http.Request) bool {
+					return r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, cs) && strings.Contains(r.URL.Path, "/resource/")
+				}, func(r *http.Request, a *Answer) {
+					if a.Status != http.StatusCreated {
+						return
+					}
+					a.JSON(func(m map[string]any) {
+						mu.Lock()
+						defer mu.Unlock()
+						prev, seen := last[r.URL.Path]
+						last[r.URL.Path] = m["version"]
+						if seen {
+							m["version"] = prev
+						}
+					})
 				})
 			}},
 		{Name: "a stage list without the stages' services", Check: contract.CheckBehaviour, Labels: "Op:getStages",

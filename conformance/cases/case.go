@@ -51,8 +51,9 @@ type Case struct {
 	// Status is what is due; Any4xx accepts any documented 4xx.
 	Status []int
 	Any4xx bool
-	// ServerRefusal, with Any4xx, takes a server error for the refusal due as well: its
-	// no-server-error problem is then a finding of this grade (upstream refuses some bad input 500).
+	// ServerRefusal, with Any4xx, takes a 500 for the refusal due as well: its no-server-error
+	// problem is then a finding of this grade (upstream refuses some bad input 500; any other 5xx,
+	// a crash's 502 too, stays a failure).
 	ServerRefusal *grade.Grade
 	Expect        []Expectation
 	// Probes run after the case's request, until they pass or the suite's patience ends: they

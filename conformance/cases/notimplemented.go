@@ -9,28 +9,40 @@ import (
 	"github.com/keptn-conformance/keptn-conformance/specs"
 )
 
-// NotImplemented says why a check does not apply to the installation: one of its exchanges was
-// answered 501 Not Implemented by an operation that upstream Keptn 0.7.3 does not implement either
-// (x-upstream-unimplemented in the specs). Such an operation is reported as not implemented (its
-// checks skipped, saying so, and its profile partial), not as failed; a 501 from any other
-// operation is a server error like any other. "" when no exchange says so.
-func NotImplemented(exs ...*contract.Exchange) string {
-	for _, ex := range exs {
-		if ex == nil || ex.Response == nil || ex.Status() != http.StatusNotImplemented {
-			continue
-		}
-		op := ex.Op
-		if op == nil {
-			op = operationAt(ex.Request)
-		}
-		if op == nil {
-			continue
-		}
-		if why := op.UnimplementedUpstream(); why != "" {
-			return fmt.Sprintf("%s answers 501 Not Implemented, as upstream Keptn 0.7.3 does (%s): not checked", op.ID(), why)
-		}
+// NotImplemented says why an exchange judges nothing: a valid request, with the API token, to an
+// operation upstream Keptn 0.7.3 does not implement either (x-upstream-unimplemented in the
+// specs), answered 501 Not Implemented. Such an operation is reported as not implemented, not as
+// failed; "" for any other exchange: a 501 from an operation upstream implements, to a request
+// without the token (upstream's front authenticates first), of another method or one its spec
+// rules out (upstream's framework refuses those before the stub) is judged like any other answer.
+func NotImplemented(ex *contract.Exchange, token string) string {
+	if ex == nil || ex.Response == nil || ex.Request == nil || ex.Status() != http.StatusNotImplemented {
+		return ""
+	}
+	op := ex.Op
+	if op == nil {
+		op = operationAt(ex.Request)
+	} else if len(contract.ValidateRequest(ex)) > 0 {
+		return ""
+	}
+	if op == nil || op.Method != ex.Request.Method || ex.Request.Header.Get("x-token") != token {
+		return ""
+	}
+	if why := op.UnimplementedUpstream(); why != "" {
+		return fmt.Sprintf("%s answers 501 Not Implemented, as upstream Keptn 0.7.3 does (%s): not checked", op.ID(), why)
 	}
 	return ""
+}
+
+// Unimplemented is NotImplemented for the exchange a result was decided by, its last: a case
+// stops at its first failed exchange, so a case whose request or probe reached such an operation
+// is not checked. Checks that read several operations and judge each (the scope and restart
+// read-backs) leave such a read out instead.
+func (r Result) Unimplemented(token string) string {
+	if len(r.Exchanges) == 0 {
+		return ""
+	}
+	return NotImplemented(r.Exchanges[len(r.Exchanges)-1], token)
 }
 
 // operationAt is the spec operation a request (one the suite built by path) is for, if any.

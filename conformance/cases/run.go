@@ -249,7 +249,7 @@ func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
 		res.Problems = append(res.Problems, contract.ValidateRequest(ex)...)
 	}
 	answered := contract.ValidateResponse(ex)
-	if c.ServerRefusal != nil && ex.Response != nil && ex.Status() >= 500 {
+	if c.ServerRefusal != nil && ex.Response != nil && ex.Status() == http.StatusInternalServerError {
 		for i := range answered {
 			if answered[i].Check == contract.CheckServerError {
 				answered[i].Grade = *c.ServerRefusal

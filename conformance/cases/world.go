@@ -375,10 +375,10 @@ func setupError(what string, ex *contract.Exchange) error {
 }
 
 // SetupNotImplemented is NotImplemented for a set-up's failure.
-func SetupNotImplemented(err error) string {
+func SetupNotImplemented(err error, token string) string {
 	var se *SetupError
 	if errors.As(err, &se) {
-		return NotImplemented(se.Exchange)
+		return NotImplemented(se.Exchange, token)
 	}
 	return ""
 }

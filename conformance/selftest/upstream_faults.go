@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/keptn-conformance/keptn-conformance/conformance/cases"
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 	"github.com/keptn-conformance/keptn-conformance/conformance/grade"
 )
@@ -18,6 +19,25 @@ func upstreamGapFaults() []Fault {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/resource") && strings.Contains(r.URL.Path, "/stage/") && !strings.Contains(r.URL.Path, "/service/") && r.Header.Get("x-token") == h.currentToken() {
 						writeJSON(w, http.StatusNotImplemented, map[string]any{"code": http.StatusNotImplemented, "message": "operation getStageResources has not yet been implemented"})
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		// Behind upstream's answers (its stubs' 501 among them), a check that reads a stub beside
+		// implemented operations still judges those: the stub's level is left out, not the check.
+		{Name: "behind upstream 0.7.3's answers, a delete taking its neighbours' resources", Check: contract.CheckBehaviour, Labels: "Feature:DeleteScope",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return goSwaggerAnswers(neighboursTaken.Wrap(next, h), h)
+			}},
+		{Name: "behind upstream 0.7.3's answers, a deleted project's or service's resources left behind", Check: contract.CheckBehaviour, Labels: "Feature:Recreate",
+			Wrap: func(next http.Handler, h *Harness) http.Handler { return goSwaggerAnswers(leftBehind.Wrap(next, h), h) }},
+		// A stub answers a valid request with the token: without one, upstream's front answers 401.
+		{Name: "an operation upstream leaves unimplemented answered 501 without a token, not 401", Check: cases.CheckUnauthorized, Labels: "Profile:Auth && Op:deleteStageResource",
+			Wrap: func(next http.Handler, h *Harness) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if unimplemented(r) != "" && r.Header.Get("x-token") != h.currentToken() {
+						writeJSON(w, http.StatusNotImplemented, map[string]any{"code": http.StatusNotImplemented, "message": "operation " + unimplemented(r) + " has not yet been implemented"})
 						return
 					}
 					next.ServeHTTP(w, r)

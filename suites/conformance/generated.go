@@ -104,7 +104,7 @@ func runGenerated(ctx SpecContext, op *specs.Operation, ops []specs.Operation, w
 		Fail("a bug in the suite's generator, not in the gateway:\n" + o.RapidFull)
 	}
 	if o.Failure != nil {
-		if why := cases.NotImplemented(o.Failure.Exchange); why != "" {
+		if why := cases.NotImplemented(o.Failure.Exchange, tgt.Token()); why != "" {
 			Skip(why)
 		}
 		problems := make([]contract.Problem, len(o.Failure.Problems))

@@ -219,7 +219,7 @@ func check(res cases.Result) {
 	if res.Skip != "" {
 		Skip(res.Skip)
 	}
-	if why := cases.NotImplemented(res.Exchanges...); why != "" && len(res.Problems) > 0 {
+	if why := res.Unimplemented(tgt.Token()); why != "" && profileOf() == cases.ProfileCore {
 		Skip(why)
 	}
 	for _, f := range res.Figures {
@@ -277,7 +277,7 @@ func recordOutcome(g grade.Grade, problems []contract.Problem) {
 // case depends on. A state built through a route the target's layout does not have is no failure:
 // the spec is skipped, saying why.
 func setupFailed(err error) {
-	if why := cmp.Or(specsource.Absent(err), cases.SetupNotImplemented(err)); why != "" {
+	if why := cmp.Or(specsource.Absent(err), cases.SetupNotImplemented(err, tgt.Token())); why != "" {
 		Skip(why)
 	}
 	AddReportEntry(report.EntryOutcome, report.Outcome{Checks: []string{"set-up"}, Message: err.Error()}, ReportEntryVisibilityNever)

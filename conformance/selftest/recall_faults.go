@@ -26,7 +26,7 @@ import (
 // one's resources behind, an approval or remediation matched by anything but its own key, names
 // matched loosely.
 func recallFaults() []Fault {
-	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly, noOpenRemediations, noLastEventTypes, imageWithoutTag}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults(), eventFaults(), []Fault{bodyNamesResource}, listFaults(), recordFaults(), inputFaults(), configFaults(), upstreamGapFaults(), neighbourFaults())
+	return slices.Concat(looseTokenFaults(), looseRouteFaults(), []Fault{renamedProperty, leftBehind, neighboursTaken, evaluationStageOnly, noOpenRemediations, noLastEventTypes, imageWithoutTag}, concurrentFaults(), keptTokenFaults(), oneOfTwoFaults(), nearMissFaults(), eventFaults(), []Fault{bodyNamesResource}, listFaults(), recordFaults(), inputFaults(), configFaults(), upstreamGapFaults(), neighbourFaults(), writeAndViewFaults())
 }
 
 // leftBehind is a delete that does not cascade: the resources written at a level are answered

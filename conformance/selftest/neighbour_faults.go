@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -80,9 +79,7 @@ func neighbourFaults() []Fault {
 					level, uri, _ := strings.Cut(r.URL.Path, "/resource/")
 					for _, res := range listAt(next, r, level+"/resource", "resources") {
 						if u, _ := res["resourceURI"].(string); strings.HasPrefix(strings.TrimPrefix(u, "/"), uri) {
-							del := subRequest(r, http.MethodDelete, level+"/resource/"+strings.TrimPrefix(u, "/"))
-							del.URL.RawPath = level + "/resource/" + url.PathEscape(strings.TrimPrefix(u, "/"))
-							next.ServeHTTP(httptest.NewRecorder(), del)
+							next.ServeHTTP(httptest.NewRecorder(), resourceRequest(r, http.MethodDelete, level, strings.TrimPrefix(u, "/")))
 						}
 					}
 				})

@@ -632,6 +632,14 @@ func subRequest(r *http.Request, method, path string) *http.Request {
 	return q
 }
 
+// resourceRequest is subRequest for the resource uri of the level at path: the URI's "/" sent as
+// %2F, as clients send it, so that the gateway's router takes it for one segment.
+func resourceRequest(r *http.Request, method, level, uri string) *http.Request {
+	q := subRequest(r, method, level+"/resource/"+uri)
+	q.URL.RawPath = level + "/resource/" + url.PathEscape(uri)
+	return q
+}
+
 // oneOfTwoFaults are a service's approvals and remediations matched by anything but the key in
 // the path: the first approval answered whatever id was asked for, every approval closed for one,
 // every remediation answered and closed for one Keptn context.

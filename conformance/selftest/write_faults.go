@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
@@ -25,26 +26,20 @@ func writeAndViewFaults() []Fault {
 		{Name: "a POST of resources keeping the content of one that exists", Check: contract.CheckBehaviour, Labels: "Op:postProjectResources",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return before(next, func(r *http.Request) {
-					var body struct {
-						Resources []map[string]any `json:"resources"`
-					}
-					if !resourceList(http.MethodPost)(r) || json.Unmarshal(readBody(r), &body) != nil {
+					if !resourceList(http.MethodPost)(r) {
 						return
 					}
-					changed := false
-					for _, res := range body.Resources {
-						u, _ := res["resourceURI"].(string)
-						get := subRequest(r, http.MethodGet, r.URL.Path+"/"+u)
-						get.URL.RawPath = r.URL.Path + "/" + strings.ReplaceAll(u, "/", "%2F")
+					posted, changed := postedResources(r), false
+					for i, res := range posted {
 						rec := httptest.NewRecorder()
-						next.ServeHTTP(rec, get)
-						var old struct{ ResourceContent string }
+						next.ServeHTTP(rec, resourceRequest(r, http.MethodGet, strings.TrimSuffix(r.URL.Path, "/resource"), res.ResourceURI))
+						var old postedResource
 						if rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &old) == nil {
-							res["resourceContent"], changed = old.ResourceContent, true
+							posted[i].ResourceContent, changed = old.ResourceContent, true
 						}
 					}
 					if changed {
-						setJSONBody(r, body)
+						setJSONBody(r, map[string]any{"resources": posted})
 					}
 				})
 			}},
@@ -56,9 +51,7 @@ func writeAndViewFaults() []Fault {
 					}
 					for _, res := range listAt(next, r, r.URL.Path, "resources") {
 						if u, _ := res["resourceURI"].(string); u != "" {
-							del := subRequest(r, http.MethodDelete, r.URL.Path+"/"+strings.TrimPrefix(u, "/"))
-							del.URL.RawPath = r.URL.Path + "/" + strings.ReplaceAll(strings.TrimPrefix(u, "/"), "/", "%2F")
-							next.ServeHTTP(discard{}, del)
+							next.ServeHTTP(httptest.NewRecorder(), resourceRequest(r, http.MethodDelete, strings.TrimSuffix(r.URL.Path, "/resource"), strings.TrimPrefix(u, "/")))
 						}
 					}
 				})
@@ -72,7 +65,7 @@ func writeAndViewFaults() []Fault {
 					svc, ctx, _ := strings.Cut(r.URL.Path, "/remediation/")
 					for _, a := range listAt(next, r, svc+"/approval", "approvals") {
 						if a["keptnContext"] == ctx {
-							next.ServeHTTP(discard{}, subRequest(r, http.MethodDelete, svc+"/approval/"+a["eventId"].(string)))
+							next.ServeHTTP(httptest.NewRecorder(), subRequest(r, http.MethodDelete, svc+"/approval/"+a["eventId"].(string)))
 						}
 					}
 				})
@@ -135,17 +128,16 @@ func writeAndViewFaults() []Fault {
 						next.ServeHTTP(w, r)
 						return
 					}
-					limit := q.Get("limit")
+					n, err := strconv.Atoi(q.Get("limit"))
+					if err != nil {
+						next.ServeHTTP(w, r)
+						return
+					}
 					q.Del("limit")
 					r.URL.RawQuery = q.Encode()
 					rewrite(next, func(*http.Request) bool { return true }, func(_ *http.Request, a *Answer) {
 						a.JSON(func(m map[string]any) {
-							evs := asList(m["events"])
-							n := 0
-							for _, c := range limit {
-								n = n*10 + int(c-'0')
-							}
-							if n < len(evs) {
+							if evs := asList(m["events"]); n < len(evs) {
 								m["events"] = evs[len(evs)-n:]
 							}
 						})
@@ -154,10 +146,3 @@ func writeAndViewFaults() []Fault {
 			}},
 	}
 }
-
-// discard is a response writer that keeps nothing.
-type discard struct{}
-
-func (discard) Header() http.Header         { return http.Header{} }
-func (discard) Write(b []byte) (int, error) { return len(b), nil }
-func (discard) WriteHeader(int)             {}

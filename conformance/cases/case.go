@@ -56,6 +56,10 @@ type Case struct {
 	// a crash's 502 too, stays a failure).
 	ServerRefusal *grade.Grade
 	Expect        []Expectation
+	// Given run after the case's request, before its probes, as probes do: they show an optional
+	// behaviour the requirement builds on (a SHOULD of its own); when one does not hold within the
+	// suite's patience the case does not apply, and is skipped with the reason.
+	Given []Probe
 	// Probes run after the case's request, until they pass or the suite's patience ends: they
 	// show the request's effect (an asynchronous gateway may take a moment).
 	Probes []Probe

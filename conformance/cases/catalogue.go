@@ -645,6 +645,11 @@ func configurationService() []Case {
 			Probes: []Probe{{Op: "getRemediationsForContext", Status: s(200), Expect: []Expectation{Eq("/totalCount", "2")}},
 				{Op: "closeRemediations", Status: s(200)},
 				{Op: "getRemediationsForContext", Status: s(200, 404), Expect: []Expectation{Zero("/remediations"), Zero("/totalCount")}}}},
+		{Op: "createRemediation", Title: "list a second remediation of a Keptn context beside the first in the service's openRemediations", Needs: NeedsRemediation,
+			Body: `{"keptnContext": "{{.RemediationContext}}", "eventId": "{{.NewID}}", "time": "2020-08-01T10:01:00Z", "type": "sh.keptn.event.remediation.triggered", "action": "scale"}`, Status: s(200),
+			Grade: onSpec("getStageService", "200: ExpandedService.openRemediations, the service's open remediations (upstream's view appends each one it is given)"),
+			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{
+				Includes("/openRemediations/*/eventId", "{{.RemediationID}}"), Includes("/openRemediations/*/eventId", "{{.NewID}}")}}}},
 		{Op: "closeRemediations", Title: "close the remediations of one Keptn context, leaving another context's open", Needs: NeedsRemediationPair, Status: s(200),
 			Probes: []Probe{{Op: "getRemediations", Status: s(200), Expect: []Expectation{Eq("/totalCount", "1"), Eq("/remediations/0/eventId", "{{.OtherRemediationID}}")}},
 				{Op: "getRemediationsForContext", Params: map[string]string{"keptnContext": "{{.OtherRemediationContext}}"}, Status: s(200),
@@ -687,6 +692,16 @@ func configurationService() []Case {
 		{Op: "handleEventInternal", Title: "set the service's deployedImage to the image and tag of a deployment-finished event (image:tag)", Needs: NeedsService,
 			Body: "requests/handleEventInternal.json", Status: s(200), Grade: recommend(deployedImage),
 			Probes: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{Eq("/deployedImage", "registry.example/keptnexamples/carts:0.11.2")}}}},
+		// A deployment-finished event without image and tag after one with them: the deployed image
+		// stays (for a gateway that keeps deployedImage at all: the SHOULD above).
+		{Op: "handleEventInternal", Title: "keep the service's deployedImage when a later deployment-finished event names no image", Needs: NeedsService,
+			Body: "requests/handleEventInternal.json", Status: s(200),
+			Grade: onSpec("getStageService", "200: ExpandedService.deployedImage, the currently deployed image (upstream's view sets it only from a deployment-finished event with image and tag)"),
+			Given: []Probe{{Op: "getStageService", Status: s(200), Expect: []Expectation{Eq("/deployedImage", "registry.example/keptnexamples/carts:0.11.2")}}},
+			Probes: []Probe{{Op: "handleEventInternal", Status: s(200),
+				Body: `{"type": "sh.keptn.events.deployment-finished", "source": "https://github.com/keptn-conformance/suite", "specversion": "0.2", "shkeptncontext": "{{.NewContext}}", "id": "{{.HandledID}}", "time": "{{now}}",
+					"data": {"project": "{{.Project}}", "stage": "{{.Stage}}", "service": "{{.Service}}"}}`},
+				{Op: "getStageService", Status: s(200), Expect: []Expectation{Eq("/deployedImage", "registry.example/keptnexamples/carts:0.11.2")}}}},
 		// An event that carries an image but deploys nothing (Keptn 0.7's approval.triggered names the
 		// image it asks to promote): the service's deployedImage is not that image.
 		{Op: "handleEventInternal", Title: "leave the service's deployedImage alone for an event with an image that is no deployment-finished event", Needs: NeedsService,

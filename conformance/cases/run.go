@@ -296,6 +296,19 @@ func (e *Env) run(ctx context.Context, c Case, w *World) (Result, error) {
 	if res.Failed() {
 		return res, nil
 	}
+	for _, p := range c.Given {
+		pex, problems, err := e.probe(ctx, p, w)
+		if err != nil {
+			return res, err
+		}
+		res.Exchanges = append(res.Exchanges, pex)
+		for _, pr := range problems {
+			if pr.Grade.Level != grade.Should {
+				res.Skip = "does not apply here: the optional behaviour it builds on is not shown: " + pr.Message
+				return res, nil
+			}
+		}
+	}
 	for _, p := range c.Probes {
 		pex, problems, err := e.probe(ctx, p, w)
 		if ap, ok := answerProblem(err); ok {

@@ -66,6 +66,23 @@ func Variants() []Variant {
 		{Name: "upstream 0.7.3's go-swagger answers (empty lists as null, no pageSize, resource lists' URIs as /name, lenient internal project calls, approvals and remediations)",
 			Labels: "(Profile:Core || Profile:Auth) && !Feature:Generated && !Feature:Restart",
 			Wrap:   func(next http.Handler, h *Harness) http.Handler { return goSwaggerAnswers(next, h) }},
+		// deployedImage is optional in the spec's ExpandedService: a gateway may never answer it
+		// (a SHOULD finding), and what builds on it then does not apply.
+		{Name: "no deployedImage answered for a service", Labels: "Op:handleEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool {
+					return r.Method == http.MethodGet && (stageService.MatchString(r.URL.Path) || projectService.MatchString(r.URL.Path))
+				}, func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						delete(m, "deployedImage")
+						for _, it := range asList(m["stageInfo"]) {
+							if st, ok := it.(map[string]any); ok {
+								delete(st, "deployedImage")
+							}
+						}
+					})
+				})
+			}},
 		{Name: "keptnservices in the metadata as a string", Labels: "Op:getMetadata || Profile:KeptnCLI",
 			Wrap: func(next http.Handler, _ *Harness) http.Handler {
 				return rewrite(next, route("GET", "/api/v1/metadata"), func(_ *http.Request, a *Answer) {

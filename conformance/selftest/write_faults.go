@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/keptn-conformance/keptn-conformance/conformance/contract"
 )
@@ -105,6 +106,45 @@ func writeAndViewFaults() []Fault {
 								delete(ap, "image")
 								delete(ap, "tag")
 							}
+						}
+					})
+				})
+			}},
+		{Name: "a deployment-finished event without image clearing the service's deployedImage", Check: contract.CheckBehaviour, Labels: "Op:handleEventInternal",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				var mu sync.Mutex
+				cleared := map[string]bool{} // the services (their stage's path) an imageless deployment named
+				next = before(next, func(r *http.Request) {
+					var ev struct {
+						Type string
+						Data struct{ Project, Stage, Service, Image string }
+					}
+					if r.Method == http.MethodPost && r.URL.Path == "/api/configuration-service/v1/event" && json.Unmarshal(readBody(r), &ev) == nil &&
+						ev.Type == "sh.keptn.events.deployment-finished" && ev.Data.Image == "" {
+						mu.Lock()
+						cleared[cs+ev.Data.Project+"/stage/"+ev.Data.Stage+"/service/"+ev.Data.Service] = true
+						mu.Unlock()
+					}
+				})
+				return rewrite(next, func(r *http.Request) bool {
+					mu.Lock()
+					defer mu.Unlock()
+					return r.Method == http.MethodGet && cleared[r.URL.Path]
+				}, func(_ *http.Request, a *Answer) { a.JSON(func(m map[string]any) { delete(m, "deployedImage") }) })
+			}},
+		{Name: "a service's open remediations answered one per Keptn context", Check: contract.CheckBehaviour, Labels: "Op:createRemediation",
+			Wrap: func(next http.Handler, _ *Harness) http.Handler {
+				return rewrite(next, func(r *http.Request) bool { return r.Method == http.MethodGet && stageService.MatchString(r.URL.Path) }, func(_ *http.Request, a *Answer) {
+					a.JSON(func(m map[string]any) {
+						seen, kept := map[any]bool{}, []any{}
+						for _, it := range asList(m["openRemediations"]) {
+							if rem, ok := it.(map[string]any); ok && !seen[rem["keptnContext"]] {
+								seen[rem["keptnContext"]] = true
+								kept = append(kept, it)
+							}
+						}
+						if len(kept) > 0 {
+							m["openRemediations"] = kept
 						}
 					})
 				})
